@@ -1,0 +1,99 @@
+/**
+ * CLI entry: `jobq workflow …`, `jobq worker QUEUE`, `jobq task …`, `jobq azurite`.
+ * User errors print one line and exit 2 (or the error's own code); `--log-level debug` adds the stack.
+ */
+import yargs, { type Argv } from 'yargs';
+import { isJobqError, isUserError } from '../errors.js';
+import { redactSecrets } from '../log.js';
+import { WORKFLOW_SUBCOMMANDS, registerWorkflowCommands, registerTopLevelCommands } from './commands/index.js';
+
+/** Exit code carrier: commands set `ctx.exitCode` or throw. */
+export class CliExit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+    this.name = 'CliExit';
+  }
+}
+
+/**
+ * `jobq workflow [ACCOUNT/PREFIX] <sub>`: yargs cannot mix an optional positional with subcommands, so
+ * the positional is lifted into `--target` when the first non-option token after `workflow` is not a
+ * subcommand (reference §7.2).
+ */
+export function liftTargetPositional(argv: string[]): string[] {
+  const i = argv.indexOf('workflow');
+  if (i < 0) return argv;
+  const valueOptions = new Set(['--queues', '--blobs', '--config', '--log-level', '--target']);
+  for (let j = i + 1; j < argv.length; j++) {
+    const tok = argv[j];
+    if (tok === '--') return argv;
+    if (tok.startsWith('-')) {
+      if (valueOptions.has(tok)) j++;
+      continue;
+    }
+    if (WORKFLOW_SUBCOMMANDS.includes(tok)) return argv;
+    return [...argv.slice(0, j), '--target', tok, ...argv.slice(j + 1)];
+  }
+  return argv;
+}
+
+export function buildParser(argv: string[]): Argv {
+  let parser: Argv = yargs(liftTargetPositional(argv))
+    .scriptName('jobq')
+    .usage('jobq <command>\n\nDAG workflows on Azure Storage: coordinator, workers and client CLI.')
+    .option('log-level', {
+      type: 'string',
+      describe: 'Log level for stderr logs (trace|debug|info|warn|error|silent)',
+      global: true,
+    })
+    .option('color', { type: 'boolean', describe: 'Colour output (--no-color or NO_COLOR=1 to disable)', global: true })
+    .strict()
+    .demandCommand(1, 'Name a command: workflow, worker, task or azurite (see --help).')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw Object.assign(new Error(msg), { name: 'UsageError', exitCode: 2 });
+    });
+  parser = registerTopLevelCommands(parser);
+  parser = parser.command('workflow', 'Submit, watch and operate DAG workflows', (y) =>
+    registerWorkflowCommands(
+      y
+        .option('target', {
+          type: 'string',
+          describe: 'ACCOUNT/PREFIX (may also be given positionally: jobq workflow ACCOUNT/PREFIX <cmd>)',
+          global: true,
+        })
+        .option('queues', { type: 'string', describe: 'Queue backend: account, connection string or sb://namespace', global: true })
+        .option('blobs', { type: 'string', describe: 'File-output location ACCOUNT/CONTAINER', global: true })
+        .option('config', { type: 'string', describe: 'Path of a jobq.yaml config file', global: true })
+        .demandCommand(1, 'Name a workflow command (see jobq workflow --help).'),
+    ),
+  );
+  return parser;
+}
+
+/** Run the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('debug') && argv.some((a) => a === '--log-level' || a.startsWith('--log-level='));
+  try {
+    const parser = buildParser(argv);
+    await parser.parseAsync();
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CliExit) return err.code;
+    const message = redactSecrets(err instanceof Error ? err.message : String(err));
+    if (isUserError(err) || (err as { name?: string })?.name === 'UsageError') {
+      process.stderr.write(`jobq: ${message}\n`);
+      if (debug && err instanceof Error && err.stack) process.stderr.write(redactSecrets(err.stack) + '\n');
+      return isJobqError(err) ? err.exitCode : 2;
+    }
+    process.stderr.write(`jobq: ${message}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(redactSecrets(err.stack) + '\n');
+    else process.stderr.write('(run with --log-level debug for details)\n');
+    return isJobqError(err) ? err.exitCode : 1;
+  }
+}

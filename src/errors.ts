@@ -1,0 +1,76 @@
+/**
+ * The jobq error taxonomy. Adapters translate SDK errors into these at the boundary; callers guard
+ * by `name` (see `isJobqError`) so errors that cross realms or module copies still match.
+ */
+
+export type JobqErrorName =
+  | 'UsageError'
+  | 'DefinitionError'
+  | 'ConfigError'
+  | 'StorageUnreachableError'
+  | 'WorkflowNotFoundError'
+  | 'WorkflowExistsError'
+  | 'StateConflictError'
+  | 'LeaseHeldError'
+  | 'LeaseLostError'
+  | 'MessageTooLargeError'
+  | 'OutputUploadError'
+  | 'OutputFetchError'
+  | 'TaskContextError'
+  | 'TransientStorageError';
+
+export class JobqError extends Error {
+  /** Process exit code the CLI uses when this error reaches it. */
+  readonly exitCode: number;
+  constructor(name: JobqErrorName, message: string, exitCode = 1, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = name;
+    this.exitCode = exitCode;
+  }
+}
+
+const make = (name: JobqErrorName, exitCode: number) =>
+  class extends JobqError {
+    constructor(message: string, options?: { cause?: unknown }) {
+      super(name, message, exitCode, options);
+    }
+  };
+
+/** Bad flags or arguments (exit 2). */
+export class UsageError extends make('UsageError', 2) {}
+/** An invalid workflow definition (exit 2 for submit; `validate` reports it as 1). */
+export class DefinitionError extends make('DefinitionError', 2) {}
+/** Missing or malformed configuration (exit 2). */
+export class ConfigError extends make('ConfigError', 2) {}
+/** Nothing is listening where storage should be (exit 2; message says how to fix). */
+export class StorageUnreachableError extends make('StorageUnreachableError', 2) {}
+export class WorkflowNotFoundError extends make('WorkflowNotFoundError', 1) {}
+export class WorkflowExistsError extends make('WorkflowExistsError', 1) {}
+/** An ETag compare-and-swap lost (HTTP 412). */
+export class StateConflictError extends make('StateConflictError', 1) {}
+/** Another coordinator holds the prefix lease (HTTP 409 on acquire). */
+export class LeaseHeldError extends make('LeaseHeldError', 1) {}
+/** The lease could not be renewed and may have lapsed: stop acting as leader. */
+export class LeaseLostError extends make('LeaseLostError', 1) {}
+export class MessageTooLargeError extends make('MessageTooLargeError', 2) {}
+export class OutputUploadError extends make('OutputUploadError', 1) {}
+export class OutputFetchError extends make('OutputFetchError', 1) {}
+/** A task-side helper was called outside a task. */
+export class TaskContextError extends make('TaskContextError', 2) {}
+/** A storage call failed in a way that may succeed on retry (timeouts, 5xx, socket errors). */
+export class TransientStorageError extends make('TransientStorageError', 1) {}
+
+export function isJobqError(err: unknown, name?: JobqErrorName): err is JobqError {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { name?: unknown; exitCode?: unknown };
+  if (typeof e.exitCode !== 'number' || typeof e.name !== 'string') return false;
+  return name === undefined || e.name === name;
+}
+
+/** True for errors caused by the user's input (shown as one line, never a stack trace). */
+export function isUserError(err: unknown): boolean {
+  return (
+    isJobqError(err) &&
+    ['UsageError', 'DefinitionError', 'ConfigError', 'StorageUnreachableError', 'MessageTooLargeError', 'WorkflowNotFoundError', 'WorkflowExistsError', 'LeaseHeldError', 'TaskContextError'].includes(err.name)
+  );
+}

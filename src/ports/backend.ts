@@ -1,0 +1,26 @@
+import type { StateStore } from './state-store.js';
+import type { IndexStore } from './index-store.js';
+import type { OutputStore } from './output-store.js';
+import type { CoordinatorLease } from './lease.js';
+import type { QueuePool, QueueClient } from './queue.js';
+
+/**
+ * Everything a jobq process needs from storage for one prefix, opened together. Built by
+ * `adapters/azure/open.ts` (Azure / Azurite) or `adapters/memory/open.ts` (in-process).
+ */
+export interface Backend {
+  readonly kind: 'azure' | 'memory';
+  /** `<account>/<prefix>` for messages and banners (secrets redacted). */
+  readonly target: string;
+  readonly prefix: string;
+  readonly state: StateStore;
+  readonly index: IndexStore;
+  readonly outputs: OutputStore;
+  readonly lease: CoordinatorLease;
+  readonly queues: QueuePool;
+  /** `<prefix lowercased>-workflow-completions` on the queues backend. */
+  readonly completions: QueueClient;
+  /** Create containers, table and the completion queue. Idempotent. */
+  ensureResources(): Promise<void>;
+  close(): Promise<void>;
+}

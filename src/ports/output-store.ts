@@ -1,0 +1,26 @@
+/** Task outputs (reference §4.5) and file stashes (§4.6). */
+
+/** 32 KiB: UTF-8 JSON text strictly larger than this goes to a blob. */
+export const OUTPUT_INLINE_THRESHOLD = 32 * 1024;
+
+export interface StashedFile {
+  blob_name: string;
+  md5: string;
+  size: number;
+}
+
+export interface OutputStore {
+  ensureResources(): Promise<void>;
+  /** Store a task's output JSON text: inline ref (the text) up to 32 KiB, else `blob:<wf>/<task>.json`. Upload failure → OutputUploadError. */
+  putOutput(workflowId: string, task: string, json: string): Promise<string>;
+  /** Decode a ref: inline JSON, or download a `blob:` ref (legacy `blob:<name>:<md5>` tolerated); stash markers are left as objects for the caller. */
+  fetchOutput(ref: string): Promise<unknown>;
+  /** Delete every output blob of a workflow (best effort). */
+  deleteOutputs(workflowId: string): Promise<void>;
+  /** Upload a local file to `workflow-files/<wf>/<task>/<filename>` in the file-output container, md5 streamed. */
+  uploadFile(workflowId: string, task: string, localPath: string, filename: string): Promise<StashedFile>;
+  /** Download a stashed file to `destPath`, verifying md5 and size (partial file deleted on mismatch). */
+  downloadFile(file: StashedFile, destPath: string): Promise<void>;
+  readFile(file: StashedFile): Promise<Buffer>;
+  dropResources(): Promise<void>;
+}

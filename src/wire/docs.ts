@@ -1,0 +1,73 @@
+/**
+ * The v1 storage documents of reference §4.2 (the JSON objects before gzip). These are the exact key
+ * sets the Python ai4s-jobq reads and writes; the engine converts its compact runtime to and from them.
+ */
+import type { DepPolicy, ResultPolicy } from '../model/types.js';
+import type { TaskState, WorkflowState } from '../engine/states.js';
+
+export const DOC_VERSION = 1;
+
+export interface DefinitionTaskDocV1 {
+  parents: string[];
+  children: string[];
+  queue: string;
+  num_retries: number;
+  dep_policy: DepPolicy;
+  timeout_s: number | null;
+  condition: string | null;
+  kwargs: Record<string, unknown>;
+}
+
+/** `<id>.def.bin`: immutable, written once at submit. */
+export interface DefinitionDocV1 {
+  v: 1;
+  workflow_id: string;
+  name: string;
+  default_queue: string;
+  result_policy: ResultPolicy;
+  max_parallelism: number | null;
+  created_at: string;
+  tasks: Record<string, DefinitionTaskDocV1>;
+}
+
+/**
+ * Per-task mutable state. jobq omits fields that hold their default (`pending`, 0, null) and may omit
+ * pending tasks entirely (DECISIONS §3); readers default every missing field.
+ */
+export interface StateTaskDocV1 {
+  state?: TaskState;
+  completed_parents?: number;
+  failed_parents?: number;
+  output_ref?: string | null;
+  error?: string | null;
+  started_at?: string | null;
+  completed_at?: string | null;
+  attempt_no?: number;
+}
+
+/** `<id>.state.bin`: rewritten on every flush under ETag compare-and-swap. */
+export interface StateDocV1 {
+  v: 1;
+  workflow_id: string;
+  workflow_state: WorkflowState;
+  cancel_requested: boolean;
+  updated_at: string;
+  error: string | null;
+  tasks: Record<string, StateTaskDocV1>;
+}
+
+/** Legacy `<id>.json` full document (read-only fallback). */
+export interface LegacyDocV1 {
+  v: 1;
+  workflow_id: string;
+  name: string;
+  default_queue: string;
+  result_policy?: ResultPolicy;
+  max_parallelism?: number | null;
+  workflow_state: WorkflowState;
+  cancel_requested?: boolean;
+  created_at: string;
+  updated_at: string;
+  error?: string | null;
+  tasks: Record<string, DefinitionTaskDocV1 & StateTaskDocV1 & { name?: string }>;
+}
