@@ -19,7 +19,8 @@ async function loadScenario(name: string): Promise<BenchScenario | null> {
 function fmt(m: Metric): string {
   const v = Math.abs(m.value) >= 100 ? m.value.toFixed(0) : m.value.toFixed(2);
   const tgt = m.target === null ? '' : ` (target ${m.higher_is_better ? '>=' : '<='} ${m.target})`;
-  const ratio = m.ratio !== undefined ? `  ceiling ${m.ceiling?.toFixed(0)}  ratio ${m.ratio.toFixed(3)}` : '';
+  const ratio =
+    m.ratio !== undefined ? `  ceiling ${m.ceiling?.toFixed(0)}  ratio ${m.ratio.toFixed(3)}` : '';
   return `${m.scenario.padEnd(12)} ${m.metric.padEnd(44)} ${v.padStart(12)} ${m.unit}${tgt}${ratio}`;
 }
 
@@ -43,13 +44,19 @@ async function main(): Promise<void> {
         quick,
         log: (msg) => process.stderr.write(`  [${name}] ${msg}\n`),
         emit: (m) => {
-          const metric: Metric = { scenario: name, ...m, settings: { ...machineSettings(), ...(m.settings ?? {}) } };
+          const metric: Metric = {
+            scenario: name,
+            ...m,
+            settings: { ...machineSettings(), ...(m.settings ?? {}) },
+          };
           process.stdout.write(json ? JSON.stringify(metric) + '\n' : fmt(metric) + '\n');
         },
       });
     } catch (err) {
       failed = true;
-      process.stderr.write(`bench: scenario ${name} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.stderr.write(
+        `bench: scenario ${name} failed: ${err instanceof Error ? err.stack : String(err)}\n`,
+      );
     }
   }
   process.exitCode = failed ? 1 : 0;

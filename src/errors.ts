@@ -17,7 +17,8 @@ export type JobqErrorName =
   | 'OutputUploadError'
   | 'OutputFetchError'
   | 'TaskContextError'
-  | 'TransientStorageError';
+  | 'TransientStorageError'
+  | 'MessageLostError';
 
 export class JobqError extends Error {
   /** Process exit code the CLI uses when this error reaches it. */
@@ -59,6 +60,9 @@ export class OutputFetchError extends make('OutputFetchError', 1) {}
 export class TaskContextError extends make('TaskContextError', 2) {}
 /** A storage call failed in a way that may succeed on retry (timeouts, 5xx, socket errors). */
 export class TransientStorageError extends make('TransientStorageError', 1) {}
+
+/** A queue message is no longer held by this consumer (lock lost / redelivered): another one may run it. */
+export class MessageLostError extends make('MessageLostError', 1) {}
 
 export function isJobqError(err: unknown, name?: JobqErrorName): err is JobqError {
   if (typeof err !== 'object' || err === null) return false;

@@ -1,11 +1,118 @@
-import type { CommandModule } from 'yargs';
+/** `jobq worker QUEUE`: the workflow-aware worker process (reference §6, DECISIONS §1). */
+import { resolve as resolvePath } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import { resolveConfig, requireTarget } from '../../config/resolve.js';
+import { openAzureBackend } from '../../adapters/azure/open.js';
+import { WORKER_DEFAULTS } from '../../config/defaults.js';
+import { Worker, DEFAULT_STOP_GRACE_MS, workerSettingsFromEnv, targetEnv, type ProcessorKind } from '../../worker/index.js';
 
-/** `jobq worker` (placeholder until implemented). */
-export const workerCommand: CommandModule = {
-  command: 'worker',
-  describe: 'worker (not yet available)',
-  handler: () => {
-    throw new UsageError('jobq worker is not yet available in this build.');
-  },
+interface WorkerArgs {
+  queue: string;
+  concurrency: number;
+  'visibility-timeout': number;
+  'idle-timeout'?: number;
+  'max-idle-backoff'?: number;
+  processor: string;
+  'shutdown-grace': number;
+  target?: string;
+  queues?: string;
+  blobs?: string;
+  config?: string;
+  'log-level'?: string;
+}
+
+function builder(y: Argv): Argv<WorkerArgs> {
+  return y
+    .positional('queue', {
+      type: 'string',
+      describe: 'Task queue: NAME, ACCOUNT/NAME or sb://NAMESPACE/NAME',
+      demandOption: true,
+    })
+    .option('concurrency', { type: 'number', default: WORKER_DEFAULTS.concurrency, describe: 'Tasks run at once' })
+    .option('visibility-timeout', {
+      type: 'number',
+      default: WORKER_DEFAULTS.visibilityTimeoutS,
+      describe: 'Seconds a received message stays invisible; extended every half of it while the task runs',
+    })
+    .option('idle-timeout', { type: 'number', describe: 'Exit after this many seconds without work (default: never)' })
+    .option('max-idle-backoff', {
+      type: 'number',
+      describe: 'Cap in seconds of the empty-queue polling back-off (env JOBQ_MAX_IDLE_BACKOFF, default 30)',
+    })
+    .option('processor', {
+      type: 'string',
+      choices: ['shell', 'noop', 'sleep'],
+      default: 'shell',
+      describe: 'shell runs kwargs.cmd; noop/sleep complete tasks without forking (load tests)',
+    })
+    .option('shutdown-grace', {
+      type: 'number',
+      default: DEFAULT_STOP_GRACE_MS / 1000,
+      describe: 'On SIGTERM/SIGINT, seconds to let running tasks finish before returning them to the queue',
+    })
+    .option('target', { type: 'string', describe: 'ACCOUNT/PREFIX of the workflows (env JOBQ_WORKFLOW_PREFIX)' })
+    .option('queues', { type: 'string', describe: 'Queue backend: account, connection string or sb://namespace' })
+    .option('blobs', { type: 'string', describe: 'File-output location ACCOUNT/CONTAINER' })
+    .option('config', { type: 'string', describe: 'Path of a jobq.yaml config file' })
+    .example('$0 worker default --concurrency 4', 'run up to 4 tasks of queue "default" at once')
+    .example('JOBQ_WORKFLOW_PREFIX=myacct/Proj $0 worker gpu --idle-timeout 600', 'exit after 10 idle minutes') as Argv<WorkerArgs>;
+}
+
+function positiveOrNull(v: number | undefined, flag: string): number | null {
+  if (v === undefined) return null;
+  if (!Number.isFinite(v) || v < 0) throw new UsageError(`--${flag} must be a number of seconds >= 0, got ${v}.`);
+  return v;
+}
+
+async function runWorker(argv: WorkerArgs): Promise<void> {
+  const env = workerSettingsFromEnv(process.env);
+  const cfg = resolveConfig({
+    flags: { target: argv.target, queues: argv.queues, blobs: argv.blobs, config: argv.config },
+    env: process.env,
+  });
+  const target = requireTarget(cfg);
+  const logger = createLogger({ level: argv['log-level'] });
+  // Fails with a one-line StorageUnreachableError (naming `jobq azurite`) when nothing listens.
+  const backend = await openAzureBackend(target, { logger });
+  const configPath = cfg.configPath;
+  const worker = new Worker({
+    backend,
+    queue: argv.queue,
+    concurrency: argv.concurrency,
+    visibilityTimeoutS: argv['visibility-timeout'],
+    idleTimeoutS: positiveOrNull(argv['idle-timeout'], 'idle-timeout'),
+    maxIdleBackoffS: positiveOrNull(argv['max-idle-backoff'], 'max-idle-backoff') ?? env.maxIdleBackoffS,
+    processor: argv.processor as ProcessorKind,
+    cancelPollIntervalS: env.cancelPollIntervalS,
+    killTimeoutS: env.killTimeoutS,
+    completionSendMaxAttempts: env.completionSendMaxAttempts,
+    logger,
+    env: { ...process.env, ...targetEnv(target, configPath ? resolvePath(configPath) : null) },
+  });
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    logger.info({ signal: sig }, signals === 1 ? 'stopping: no new tasks, waiting for running ones' : 'stopping now');
+    void worker.stop({ graceMs: signals === 1 ? argv['shutdown-grace'] * 1000 : 0 });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await worker.start();
+    await worker.done;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await backend.close();
+  }
+}
+
+/** `jobq worker QUEUE [--concurrency N] [--visibility-timeout S] [--idle-timeout S] …` */
+export const workerCommand: CommandModule<object, WorkerArgs> = {
+  command: 'worker <queue>',
+  describe: 'Run a workflow worker on QUEUE: runs each task command and publishes its completion',
+  builder,
+  handler: runWorker,
 };

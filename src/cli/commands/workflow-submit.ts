@@ -1,11 +1,135 @@
 import type { CommandModule } from 'yargs';
+import { createLogUpdate } from 'log-update';
+import type { PreparedSubmission } from '../../client/submit.js';
+import type { BatchItemResult } from '../../client/types.js';
+import { isTerminalWorkflowState } from '../../engine/states.js';
 import { UsageError } from '../../errors.js';
+import { checkWorkflowId, positiveInt, withContext, type CliContext, type GlobalArgs } from '../context.js';
+import { expandDefinitionPaths, loadDefinitions } from '../definitions.js';
+import { formatElapsed, listWithMore, plural } from '../render/format.js';
+import { fractionBar } from '../render/progress.js';
+import { liveSink, watchExitCode, watchLoop } from '../render/live.js';
 
-/** `jobq workflow submit` (placeholder until implemented). */
+interface SubmitArgs extends GlobalArgs {
+  files?: string[];
+  id?: string;
+  concurrency: number;
+  'max-fan-in'?: number;
+  wait?: boolean;
+}
+
+function rootsText(roots: string[]): string {
+  return `${plural(roots.length, 'root')}: ${listWithMore(roots, 3)}`;
+}
+
+function fanInNote(ctx: CliContext, name: string, n: number | null): void {
+  if (n !== null) ctx.term.note(ctx.term.err.yellow(`"${name}": fan-in too wide for one queue message — rewritten with merge nodes at --max-fan-in ${n}.`));
+}
+
+async function submitOne(ctx: CliContext, p: PreparedSubmission): Promise<string> {
+  const r = await ctx.client.submitPrepared(p);
+  fanInNote(ctx, r.name, r.autoFanIn);
+  ctx.term.note(`Submitted "${r.name}" (${plural(r.taskCount, 'task')}, ${rootsText(r.roots)}) to ${ctx.label} → ${r.workflowId}`);
+  ctx.term.print(r.workflowId);
+  return r.workflowId;
+}
+
+async function submitMany(ctx: CliContext, items: { source: string; prepared: PreparedSubmission }[], concurrency: number): Promise<BatchItemResult[]> {
+  const t = ctx.term;
+  const bar = t.stderrTTY ? createLogUpdate(process.stderr) : null;
+  const started = performance.now();
+  let done = 0;
+  let tasks = 0;
+  let errors = 0;
+  const draw = () => {
+    const elapsed = (performance.now() - started) / 1000;
+    const left = done > 0 ? ((items.length - done) * elapsed) / done : null;
+    bar?.(`${fractionBar(done / items.length, 30, t.err)} ${done}/${items.length}  ${formatElapsed(elapsed)}${left !== null ? ` (~${formatElapsed(left)} left)` : ''}  ${tasks} tasks${errors ? t.err.red(`, ${errors} err`) : ''}`);
+  };
+  draw();
+  const results = await ctx.client.submitBatch(items, {
+    concurrency,
+    onResult: (r) => {
+      done++;
+      tasks += r.task_count;
+      if (r.error) {
+        errors++;
+        bar?.clear();
+        t.note(t.err.red(`FAIL  ${r.source}: ${r.error}`));
+      }
+      bar?.clear();
+      t.print(r.workflow_id);
+      draw();
+    },
+  });
+  bar?.clear();
+  for (const it of items) fanInNote(ctx, it.prepared.def.name, it.prepared.autoFanIn);
+  t.note(`Submitted ${results.length - errors}/${results.length} workflows (${tasks} tasks)`);
+  return results;
+}
+
+async function waitAll(ctx: CliContext, ids: string[]): Promise<number> {
+  const t = ctx.term;
+  if (ids.length === 1) {
+    const final = await watchLoop(() => ctx.client.status(ids[0]), { intervalS: 1, colors: t.err, colour: t.errColor, byLayer: true, tasks: false, verbose: false, sink: liveSink(process.stderr) });
+    t.note(`Workflow ${ids[0]} reached terminal state: ${final.status}.`);
+    return final.status === 'completed' ? 0 : 1;
+  }
+  const pending = new Set(ids);
+  let failed = 0;
+  for (;;) {
+    for (const id of [...pending]) {
+      const st = await ctx.client.status(id, { includeTasks: false });
+      if (!isTerminalWorkflowState(st.status)) continue;
+      pending.delete(id);
+      if (watchExitCode(st.status) !== 0) failed++;
+      t.note(`Workflow ${id} reached terminal state: ${st.status}.`);
+    }
+    if (pending.size === 0) return failed ? 1 : 0;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** `jobq workflow submit`: validate every definition, then submit (the coordinator dispatches). */
 export const submitCommand: CommandModule = {
-  command: 'submit',
-  describe: 'submit (not yet available)',
-  handler: () => {
-    throw new UsageError('jobq workflow submit is not yet available in this build.');
+  command: 'submit [files..]',
+  describe: 'Submit workflow definitions (files, a directory, or - to read paths from stdin); prints the IDs',
+  builder: (y) =>
+    y
+      .positional('files', { type: 'string', array: true, describe: 'Definition files (.yaml/.yml/.json), a directory of them, or -' })
+      .option('id', { type: 'string', describe: 'Workflow ID (single file only; default: generated)' })
+      .option('concurrency', { type: 'number', default: 20, describe: 'Parallel submissions for many files' })
+      .option('max-fan-in', { type: 'number', describe: 'Split tasks with more parents into merge nodes (default: only when a message would not fit; 0 = never)' })
+      .option('wait', { type: 'boolean', default: false, describe: 'Wait until the workflow(s) end; exit 0 if all completed, else 1' })
+      .example('$0 workflow submit pipeline.yaml', 'prints the new workflow ID')
+      .example('$0 workflow submit runs/ --wait', 'submit every definition in runs/ and wait'),
+  handler: async (raw) => {
+    const a = raw as unknown as SubmitArgs;
+    const concurrency = positiveInt(a.concurrency, '--concurrency');
+    const maxFanIn = a['max-fan-in'] === undefined ? undefined : positiveInt(a['max-fan-in'], '--max-fan-in', { allowZero: true });
+    const id = a.id === undefined ? undefined : checkWorkflowId(a.id);
+    const paths = await expandDefinitionPaths(a.files ?? []);
+    if (id !== undefined && paths.length > 1) throw new UsageError('--id cannot be used with multiple files.');
+    const defs = await loadDefinitions(paths);
+    const code = await withContext(a, {}, async (ctx) => {
+      // Every definition is validated and transformed before the first write.
+      const items = defs.map((d) => {
+        try {
+          return { source: d.source, prepared: ctx.client.prepare(d.def, { workflowId: id, maxFanIn }) };
+        } catch (err) {
+          if (err instanceof Error && paths.length > 1) err.message = `${d.source}: ${err.message}`;
+          throw err;
+        }
+      });
+      let ids: string[];
+      if (items.length === 1) ids = [await submitOne(ctx, items[0].prepared)];
+      else {
+        const results = await submitMany(ctx, items, concurrency);
+        ids = results.filter((r) => !r.error).map((r) => r.workflow_id);
+        if (ids.length < results.length && !a.wait) return 1;
+      }
+      return a.wait ? waitAll(ctx, ids) : 0;
+    });
+    if (code !== 0) process.exitCode = code;
   },
 };

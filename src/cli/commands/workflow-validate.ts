@@ -1,11 +1,73 @@
-import type { CommandModule } from 'yargs';
-import { UsageError } from '../../errors.js';
+/** `jobq workflow validate FILES...` (reference §7.4): parse and validate definition files, no storage access. */
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError, isJobqError } from '../../errors.js';
+import { loadDefinitionFile } from '../../model/load.js';
+import { validateDefinition } from '../../model/validate.js';
+import { sequentializeFanIn } from '../../model/fan-in.js';
 
-/** `jobq workflow validate` (placeholder until implemented). */
+interface ValidateArgs {
+  files: string[];
+  json: boolean;
+  'max-fan-in'?: number;
+}
+
+/** One file's verdict, as printed by `--json`. */
+export interface ValidateResult {
+  path: string;
+  ok: boolean;
+  tasks: number | null;
+  error: string | null;
+}
+
+/** Parse, optionally fan-in transform, and validate one file; never throws for a bad file. */
+export async function validateFile(path: string, maxFanIn?: number): Promise<ValidateResult> {
+  try {
+    let def = await loadDefinitionFile(path);
+    if (maxFanIn) def = sequentializeFanIn(def, maxFanIn);
+    validateDefinition(def);
+    return { path, ok: true, tasks: def.tasks.length, error: null };
+  } catch (err) {
+    if (!isJobqError(err, 'DefinitionError') && !isJobqError(err, 'UsageError')) throw err;
+    // Parse errors already start with the file name; FAIL lines name it once.
+    const message = err.message.startsWith(`${path}: `) ? err.message.slice(path.length + 2) : err.message;
+    return { path, ok: false, tasks: null, error: message };
+  }
+}
+
+function builder(y: Argv): Argv {
+  return y
+    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Definition files (.yaml/.yml or JSON)' })
+    .option('json', { type: 'boolean', default: false, describe: 'Print [{path, ok, tasks, error}] as JSON' })
+    .option('max-fan-in', {
+      type: 'number',
+      describe: 'Rewrite tasks with more than N parents into merge nodes before validating (as submit --max-fan-in N)',
+    })
+    .example('$0 workflow validate examples/*.yaml', 'Check every example definition');
+}
+
+async function handler(argv: ValidateArgs): Promise<void> {
+  const maxFanIn = argv['max-fan-in'];
+  if (maxFanIn !== undefined && (!Number.isInteger(maxFanIn) || maxFanIn < 0 || maxFanIn === 1)) {
+    throw new UsageError(`--max-fan-in must be an integer >= 2 (or 0 for no rewrite), got ${maxFanIn}`);
+  }
+  const results: ValidateResult[] = [];
+  for (const path of argv.files.map(String)) results.push(await validateFile(path, maxFanIn));
+  if (argv.json) {
+    process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  } else {
+    for (const r of results) {
+      if (r.ok) process.stdout.write(`OK    ${r.path}  (${r.tasks} tasks)\n`);
+      else process.stderr.write(`FAIL  ${r.path}: ${r.error}\n`);
+    }
+  }
+  process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+}
+
+/** `jobq workflow validate FILES... [--json] [--max-fan-in N]` */
 export const validateCommand: CommandModule = {
-  command: 'validate',
-  describe: 'validate (not yet available)',
-  handler: () => {
-    throw new UsageError('jobq workflow validate is not yet available in this build.');
-  },
+  command: 'validate <files..>',
+  describe: 'Check workflow definition files without touching storage (exit 1 if any is invalid)',
+  builder,
+  // yargs hands over its parsed argv; the builder above guarantees the ValidateArgs shape.
+  handler: (argv) => handler(argv as unknown as ValidateArgs),
 };

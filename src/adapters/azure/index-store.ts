@@ -1,0 +1,156 @@
+/**
+ * Azure IndexStore: table `<prefix>WorkflowsIndex`, PartitionKey per shardOf, RowKey = workflow ID
+ * (reference §4.4). Writes MERGE only the writer's columns (DECISIONS §4.5).
+ */
+import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
+import type { AccountSpec } from '../../config/types.js';
+import { INDEX_SHARDS, partitionKeyOf, type IndexColumns, type IndexQuery, type IndexRow, type IndexStore } from '../../ports/index-store.js';
+import { WorkflowNotFoundError } from '../../errors.js';
+import { resourceNames } from '../names.js';
+import { fromEntity, matchesQuery, shardPartitionKey, toEntityColumns } from '../index-row.js';
+import { createTableClient, tableEndpoint } from './clients.js';
+import { errorCodeOf, guarded, is404 } from './errors.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** OData filter for one shard and a query, evaluated by the table service. */
+export function shardFilter(shard: number, q: IndexQuery = {}): string {
+  const parts = [odata`PartitionKey eq ${shardPartitionKey(shard)}`];
+  if (q.states && q.states.length > 0) {
+    parts.push(`(${q.states.map((s) => odata`workflow_state eq ${s}`).join(' or ')})`);
+  }
+  if (q.cancelRequested !== undefined) parts.push(`cancel_requested eq ${q.cancelRequested ? 'true' : 'false'}`);
+  return parts.join(' and ');
+}
+
+export class AzureIndexStore implements IndexStore {
+  private readonly endpoint: string;
+  constructor(
+    private readonly table: TableClient,
+    endpoint: string,
+  ) {
+    this.endpoint = endpoint;
+  }
+
+  private key(workflowId: string) {
+    return { partitionKey: partitionKeyOf(workflowId), rowKey: workflowId };
+  }
+
+  async ensureResources(): Promise<void> {
+    // Azure refuses to recreate a table for a while after deleting it (409 TableBeingDeleted).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await guarded(this.endpoint, `create table ${this.table.tableName}`, () => this.table.createTable());
+        return;
+      } catch (err) {
+        if (errorCodeOf(err) !== 'TableBeingDeleted' || attempt >= 30) throw err;
+        await sleep(1_000);
+      }
+    }
+  }
+
+  async upsert(workflowId: string, cols: IndexColumns): Promise<void> {
+    const entity: TableEntity = { ...this.key(workflowId), ...toEntityColumns(cols) };
+    await guarded(this.endpoint, `upsert index row ${workflowId}`, () => this.table.upsertEntity(entity, 'Merge'));
+  }
+
+  async update(workflowId: string, cols: Partial<IndexColumns>): Promise<void> {
+    await this.mergeExisting(workflowId, toEntityColumns(cols), 'update index row');
+  }
+
+  async get(workflowId: string): Promise<IndexRow | null> {
+    const { partitionKey, rowKey } = this.key(workflowId);
+    return guarded(this.endpoint, `read index row ${workflowId}`, async () => {
+      try {
+        return fromEntity(await this.table.getEntity(partitionKey, rowKey));
+      } catch (err) {
+        if (is404(err)) return null;
+        throw err;
+      }
+    });
+  }
+
+  async requestCancel(workflowId: string): Promise<boolean> {
+    const row = await this.get(workflowId);
+    if (!row) throw new WorkflowNotFoundError(`workflow ${workflowId} not found in the index`);
+    if (row.cancelRequested) return false;
+    await this.mergeExisting(workflowId, { cancel_requested: true }, 'request cancel');
+    return true;
+  }
+
+  async getCancelRequested(workflowId: string): Promise<boolean> {
+    const { partitionKey, rowKey } = this.key(workflowId);
+    return guarded(this.endpoint, `read cancel flag ${workflowId}`, async () => {
+      try {
+        const e = await this.table.getEntity(partitionKey, rowKey, { queryOptions: { select: ['cancel_requested'] } });
+        return fromEntity(e).cancelRequested;
+      } catch (err) {
+        if (is404(err)) return false;
+        throw err;
+      }
+    });
+  }
+
+  async clearCancelRequested(workflowId: string): Promise<void> {
+    await this.mergeExisting(workflowId, { cancel_requested: false }, 'clear cancel flag');
+  }
+
+  async listShard(shard: number, query?: IndexQuery): Promise<IndexRow[]> {
+    const filter = shardFilter(shard, query);
+    return guarded(this.endpoint, `list index shard ${shard}`, async () => {
+      const rows: IndexRow[] = [];
+      try {
+        for await (const e of this.table.listEntities({ queryOptions: { filter } })) rows.push(fromEntity(e));
+      } catch (err) {
+        if (is404(err)) return [];
+        throw err;
+      }
+      return rows.filter((r) => matchesQuery(r, query));
+    });
+  }
+
+  async list(query?: IndexQuery): Promise<IndexRow[]> {
+    const shards = await Promise.all(Array.from({ length: INDEX_SHARDS }, (_, s) => this.listShard(s, query)));
+    return shards.flat();
+  }
+
+  async delete(workflowId: string): Promise<boolean> {
+    const { partitionKey, rowKey } = this.key(workflowId);
+    return guarded(this.endpoint, `delete index row ${workflowId}`, async () => {
+      try {
+        await this.table.deleteEntity(partitionKey, rowKey);
+        return true;
+      } catch (err) {
+        if (is404(err)) return false;
+        throw err;
+      }
+    });
+  }
+
+  async dropResources(): Promise<void> {
+    await guarded(this.endpoint, `delete table ${this.table.tableName}`, async () => {
+      try {
+        await this.table.deleteTable();
+      } catch (err) {
+        if (!is404(err)) throw err;
+      }
+    });
+  }
+
+  /** MERGE into an existing row (If-Match *): a missing row is a no-op, never a resurrection. */
+  private async mergeExisting(workflowId: string, cols: Record<string, unknown>, op: string): Promise<void> {
+    if (Object.keys(cols).length === 0) return;
+    await guarded(this.endpoint, `${op} ${workflowId}`, async () => {
+      try {
+        await this.table.updateEntity({ ...this.key(workflowId), ...cols }, 'Merge', { etag: '*' });
+      } catch (err) {
+        if (!is404(err)) throw err;
+      }
+    });
+  }
+}
+
+/** Open the index of `prefix` on `account`. */
+export function createAzureIndexStore(account: AccountSpec, prefix: string): IndexStore {
+  return new AzureIndexStore(createTableClient(account, resourceNames(prefix).indexTable), tableEndpoint(account));
+}

@@ -1,0 +1,52 @@
+/** Lease helpers shared by the Azure and memory adapters: duration bounds, messages, holder metadata. */
+import { ConfigError, LeaseHeldError } from '../errors.js';
+import type { LeaseHolderInfo } from '../ports/lease.js';
+
+/** Azure accepts fixed leases of 15–60 s. */
+export const MIN_LEASE_S = 15;
+export const MAX_LEASE_S = 60;
+
+export function checkLeaseDuration(durationS: number): void {
+  if (!Number.isInteger(durationS) || durationS < MIN_LEASE_S || durationS > MAX_LEASE_S) {
+    throw new ConfigError(`Lease duration must be a whole number of seconds from 15 to 60, got ${durationS}.`);
+  }
+}
+
+function describeHolder(h: LeaseHolderInfo | null): string {
+  if (!h || (!h.host && h.pid === null && !h.coordinatorId)) return '';
+  const who = [h.coordinatorId ? `coordinator ${h.coordinatorId}` : null, h.host ? `on ${h.host}` : null, h.pid !== null ? `pid ${h.pid}` : null]
+    .filter(Boolean)
+    .join(' ');
+  return ` It is held by ${who}${h.startedAt ? ` (started ${h.startedAt})` : ''}.`;
+}
+
+/** The reference §5.3 refusal, naming the prefix, the holder when known, and how to break the lease. */
+export function leaseHeldError(prefix: string, durationS: number, holder: LeaseHolderInfo | null): LeaseHeldError {
+  return new LeaseHeldError(
+    `Another coordinator is already running for prefix '${prefix}'. Only one coordinator process per prefix is allowed.` +
+      describeHolder(holder) +
+      ` If the previous coordinator crashed, the lease will expire within ${durationS}s and a new coordinator can start;` +
+      ' to take over now, run `jobq workflow break-lease` or start the coordinator with --break-lease.',
+  );
+}
+
+/** Holder info as blob metadata (keys must be valid C# identifiers; values strings). */
+export function holderToMetadata(h: LeaseHolderInfo): Record<string, string> {
+  const md: Record<string, string> = {};
+  if (h.coordinatorId) md.coordinatorid = h.coordinatorId;
+  if (h.host) md.host = h.host;
+  if (h.pid !== null) md.pid = String(h.pid);
+  if (h.startedAt) md.startedat = h.startedAt;
+  return md;
+}
+
+export function holderFromMetadata(md: Record<string, string> | undefined): LeaseHolderInfo | null {
+  if (!md || Object.keys(md).length === 0) return null;
+  const pid = md.pid !== undefined ? Number(md.pid) : NaN;
+  return {
+    coordinatorId: md.coordinatorid ?? null,
+    host: md.host ?? null,
+    pid: Number.isInteger(pid) ? pid : null,
+    startedAt: md.startedat ?? null,
+  };
+}

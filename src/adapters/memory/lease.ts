@@ -1,0 +1,75 @@
+/** Memory CoordinatorLease: Azure blob-lease semantics on the world's lock blob, with the world's clock. */
+import { randomUUID } from 'node:crypto';
+import type { CoordinatorLease, LeaseHolderInfo, LeaseStatus } from '../../ports/lease.js';
+import { LeaseLostError } from '../../errors.js';
+import { LOCK_BLOB, resourceNames } from '../names.js';
+import { checkLeaseDuration, holderFromMetadata, holderToMetadata, leaseHeldError } from '../lease-common.js';
+import type { MemoryBlob, MemoryWorld } from './world.js';
+
+export class MemoryCoordinatorLease implements CoordinatorLease {
+  readonly leaseId = randomUUID();
+  private durationS = 60;
+
+  constructor(
+    private readonly world: MemoryWorld,
+    private readonly container: string,
+    private readonly prefix: string,
+  ) {}
+
+  private lockBlob(create: boolean): MemoryBlob | undefined {
+    let c = this.world.blobs.containers.get(this.container);
+    if (!c && create) this.world.blobs.containers.set(this.container, (c = new Map()));
+    let b = c?.get(LOCK_BLOB);
+    if (!b && create && c) c.set(LOCK_BLOB, (b = { bytes: Buffer.alloc(0), etag: this.world.blobs.nextEtag(), metadata: {} }));
+    return b;
+  }
+
+  private active(b: MemoryBlob): boolean {
+    return !!b.lease && !b.lease.broken && b.lease.expiresAt > this.world.now();
+  }
+
+  async acquire(durationS: number, holder: LeaseHolderInfo): Promise<void> {
+    checkLeaseDuration(durationS);
+    this.durationS = durationS;
+    const b = this.lockBlob(true)!;
+    if (this.active(b) && b.lease!.id !== this.leaseId) {
+      throw leaseHeldError(this.prefix, durationS, holderFromMetadata(b.metadata));
+    }
+    b.lease = { id: this.leaseId, expiresAt: this.world.now() + durationS * 1000, broken: false };
+    b.metadata = holderToMetadata(holder);
+  }
+
+  async renew(): Promise<void> {
+    const b = this.lockBlob(false);
+    // Like Azure: an expired lease can be renewed by its own id as long as nobody else took it.
+    if (!b?.lease || b.lease.broken || b.lease.id !== this.leaseId) {
+      throw new LeaseLostError(`Lost the coordinator lease on prefix '${this.prefix}': another coordinator may have taken over.`);
+    }
+    b.lease.expiresAt = this.world.now() + this.durationS * 1000;
+  }
+
+  async release(): Promise<void> {
+    const b = this.lockBlob(false);
+    if (b?.lease?.id === this.leaseId) b.lease = undefined;
+  }
+
+  async break(): Promise<void> {
+    const b = this.lockBlob(false);
+    if (b?.lease) b.lease.broken = true;
+  }
+
+  async status(): Promise<LeaseStatus> {
+    const b = this.lockBlob(false);
+    if (!b) return { state: 'missing', holder: null };
+    const holder = holderFromMetadata(b.metadata);
+    if (!b.lease) return { state: 'available', holder };
+    if (b.lease.broken) return { state: 'broken', holder };
+    if (b.lease.expiresAt <= this.world.now()) return { state: 'expired', holder };
+    return { state: 'leased', holder };
+  }
+}
+
+/** The lease of `prefix` in `world`. */
+export function createMemoryLease(world: MemoryWorld, prefix: string): CoordinatorLease {
+  return new MemoryCoordinatorLease(world, resourceNames(prefix).stateContainer, prefix);
+}

@@ -1,0 +1,38 @@
+/** Compose an in-process Backend for one prefix (`--backend memory`, unit tests). */
+import type { Backend } from '../../ports/backend.js';
+import { DEFAULT_BLOBS_CONTAINER } from '../../config/defaults.js';
+import { resourceNames } from '../names.js';
+import { createMemoryQueuePool } from './queue.js';
+import { createMemoryStateStore } from './state-store.js';
+import { createMemoryIndexStore } from './index-store.js';
+import { createMemoryOutputStore } from './output-store.js';
+import { createMemoryLease } from './lease.js';
+import type { MemoryWorld } from './world.js';
+
+/**
+ * Open `prefix` in `world`. Several backends opened on one world (coordinator, workers) see the same
+ * blobs, rows and queues. Call `ensureResources()` before use, as with Azure.
+ */
+export function openMemoryBackend(world: MemoryWorld, prefix: string): Backend {
+  const state = createMemoryStateStore(world, prefix);
+  const index = createMemoryIndexStore(world, prefix);
+  const outputs = createMemoryOutputStore(world, prefix, DEFAULT_BLOBS_CONTAINER);
+  const lease = createMemoryLease(world, prefix);
+  const queues = createMemoryQueuePool(world.broker);
+  const completions = queues.get(resourceNames(prefix).completionQueue);
+  return {
+    kind: 'memory',
+    target: `memory/${prefix}`,
+    prefix,
+    state,
+    index,
+    outputs,
+    lease,
+    queues,
+    completions,
+    async ensureResources() {
+      await Promise.all([state.ensureResources(), index.ensureResources(), outputs.ensureResources(), completions.ensure()]);
+    },
+    close: () => queues.close(),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The QueuePool: resolves queue specs (reference §4.9: `name`, `account/name`, `sb://ns/name`) against
+ * the default queues backend, opens each queue once, and shares one SDK client per storage account or
+ * Service Bus namespace.
+ */
+import type { QueueServiceClient } from '@azure/storage-queue';
+import { backendKey, parseQueueAddress } from '../config/accounts.js';
+import type { QueuesSpec } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { QueueClient, QueuePool, TransactionCounts } from '../ports/queue.js';
+import { openServiceBusNamespace, type ServiceBusNamespace } from './azure/service-bus.js';
+import { StorageQueueClient, createQueueServiceClient } from './azure/storage-queue.js';
+import { sumTransactions } from './memory/queue.js';
+
+/** Create a pool whose bare queue names live on `defaults` (the configured queues backend). */
+export function createQueuePool(defaults: QueuesSpec, opts: { logger?: Logger } = {}): QueuePool {
+  /** By canonical address (`backendKey|name`): one client per real queue. */
+  const queues = new Map<string, QueueClient>();
+  /** By the spec string callers use (several spellings may name one queue). */
+  const bySpec = new Map<string, QueueClient>();
+  const storageServices = new Map<string, QueueServiceClient>();
+  const namespaces = new Map<string, ServiceBusNamespace>();
+
+  function open(spec: string): QueueClient {
+    const { backend, name } = parseQueueAddress(spec, defaults);
+    const key = backendKey(backend);
+    if (backend.kind === 'service-bus') {
+      let ns = namespaces.get(key);
+      if (!ns) {
+        ns = openServiceBusNamespace(backend, { logger: opts.logger });
+        namespaces.set(key, ns);
+      }
+      return ns.queue(name, spec);
+    }
+    let service = storageServices.get(key);
+    if (!service) {
+      service = createQueueServiceClient(backend.account);
+      storageServices.set(key, service);
+    }
+    return new StorageQueueClient(service, name, spec);
+  }
+
+  return {
+    get(spec: string): QueueClient {
+      const existing = bySpec.get(spec);
+      if (existing) return existing;
+      const { backend, name } = parseQueueAddress(spec, defaults);
+      // Two spellings of one queue (`q` and `account/q`) share one client and one count.
+      const canonical = `${backendKey(backend)}|${name}`;
+      let client = queues.get(canonical);
+      if (!client) {
+        client = open(spec);
+        queues.set(canonical, client);
+      }
+      bySpec.set(spec, client);
+      return client;
+    },
+    transactions(): TransactionCounts {
+      return sumTransactions([...queues.values()]);
+    },
+    async close(): Promise<void> {
+      await Promise.allSettled([...queues.values()].map((c) => c.close()));
+      await Promise.allSettled([...namespaces.values()].map((ns) => ns.close()));
+      queues.clear();
+      bySpec.clear();
+      namespaces.clear();
+      storageServices.clear();
+    },
+  };
+}

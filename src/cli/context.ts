@@ -1,0 +1,171 @@
+/**
+ * Shared plumbing of the `jobq workflow` commands: global args → resolveConfig → Backend, the one-line
+ * banner of reference §7.2 (secrets redacted), and colour/TTY decisions for stdout and stderr.
+ */
+import type { Logger } from '../log.js';
+import { createLogger, redactSecrets } from '../log.js';
+import { configBanner, resolveConfig, requireTarget, type ResolvedConfig } from '../config/resolve.js';
+import type { Target } from '../config/types.js';
+import { openAzureBackend } from '../adapters/azure/open.js';
+import { UsageError } from '../errors.js';
+import type { Backend } from '../ports/backend.js';
+import { WorkflowClient } from '../client/workflow-client.js';
+import { validateWorkflowId } from '../model/index.js';
+import { TASK_STATES, WORKFLOW_STATES, type TaskState, type WorkflowState } from '../engine/states.js';
+import { colorEnabled, makeColors, type Colors } from './render/colors.js';
+
+/** Global options every workflow command accepts (declared in main.ts). */
+export interface GlobalArgs {
+  target?: string;
+  queues?: string;
+  blobs?: string;
+  config?: string;
+  'log-level'?: string;
+  color?: boolean;
+}
+
+/** Where output goes and how it may look. */
+export interface Terminal {
+  stdoutTTY: boolean;
+  stderrTTY: boolean;
+  /** Colours for stdout / stderr (each off unless that stream is a TTY or colour is forced). */
+  out: Colors;
+  err: Colors;
+  outColor: boolean;
+  errColor: boolean;
+  print(line: string): void;
+  note(line: string): void;
+}
+
+/** Colour and TTY decisions for this process. */
+export function terminal(args: GlobalArgs, env: NodeJS.ProcessEnv = process.env): Terminal {
+  const outColor = colorEnabled(process.stdout, args.color, env);
+  const errColor = colorEnabled(process.stderr, args.color, env);
+  return {
+    stdoutTTY: Boolean(process.stdout.isTTY),
+    stderrTTY: Boolean(process.stderr.isTTY),
+    out: makeColors(outColor),
+    err: makeColors(errColor),
+    outColor,
+    errColor,
+    print: (line) => void process.stdout.write(line.endsWith('\n') ? line : `${line}\n`),
+    note: (line) => void process.stderr.write(line.endsWith('\n') ? line : `${line}\n`),
+  };
+}
+
+/** The CLI's logger: warnings and errors only unless `--log-level` asks for more; always stderr. */
+export function cliLogger(args: GlobalArgs): Logger {
+  return createLogger({ level: args['log-level'] ?? process.env.JOBQ_LOG_LEVEL ?? 'warn' });
+}
+
+/** Resolve the configuration from flags, env and config file (embedded default when nothing is set). */
+export function resolveCli(args: GlobalArgs, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  return resolveConfig({ flags: { target: args.target, queues: args.queues, blobs: args.blobs, config: args.config }, env });
+}
+
+/** The target of the resolved configuration (ConfigError when there is none). */
+export function resolveTarget(args: GlobalArgs, env: NodeJS.ProcessEnv = process.env): { cfg: ResolvedConfig; target: Target } {
+  const cfg = resolveCli(args, env);
+  return { cfg, target: requireTarget(cfg) };
+}
+
+export interface CliContext {
+  target: Target;
+  backend: Backend;
+  client: WorkflowClient;
+  logger: Logger;
+  term: Terminal;
+  /** `<account>/<prefix>` for messages. */
+  label: string;
+  close(): Promise<void>;
+}
+
+/** Open the storage a command needs and print the banner (stderr) unless `quiet`. */
+export async function openContext(args: GlobalArgs, opts: { action?: string; quiet?: boolean } = {}): Promise<CliContext> {
+  const term = terminal(args);
+  const logger = cliLogger(args);
+  const { cfg, target } = resolveTarget(args);
+  const backend = await openAzureBackend(target, { logger });
+  if (!opts.quiet) term.note(term.err.dim(configBanner(cfg, opts.action)));
+  const client = new WorkflowClient({ backend, logger });
+  return {
+    target,
+    backend,
+    client,
+    logger,
+    term,
+    label: `${cfg.display.storage}/${cfg.display.prefix}`,
+    close: () => backend.close(),
+  };
+}
+
+/** Run `fn` with an open context and always close it. */
+export async function withContext<T>(args: GlobalArgs, opts: { action?: string; quiet?: boolean }, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const ctx = await openContext(args, opts);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close().catch(() => undefined);
+  }
+}
+
+/** Parse a positive-integer flag value or throw a one-line usage error. */
+export function positiveInt(value: unknown, flag: string, opts: { allowZero?: boolean } = {}): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  const min = opts.allowZero ? 0 : 1;
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(`${flag} must be a ${opts.allowZero ? 'non-negative' : 'positive'} integer, got '${String(value)}'.`);
+  }
+  return n;
+}
+
+/** Parse a positive number flag (seconds, thresholds). */
+export function positiveNumber(value: unknown, flag: string): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got '${String(value)}'.`);
+  return n;
+}
+
+/** Print JSON: 2-space indented (reference §7.4) with secrets redacted. */
+export function printJson(value: unknown, opts: { compact?: boolean } = {}): void {
+  const text = JSON.stringify(value, null, opts.compact ? undefined : 2);
+  process.stdout.write(`${redactSecrets(text)}\n`);
+}
+
+/** Reject a malformed workflow ID before touching storage (exit 2). */
+export function checkWorkflowId(id: unknown): string {
+  if (typeof id !== 'string' || id === '') throw new UsageError('A workflow ID is required.');
+  try {
+    validateWorkflowId(id);
+  } catch (err) {
+    throw new UsageError(`Invalid workflow ID '${id}': ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return id;
+}
+
+/** Ask a yes/no question on the terminal; non-interactive stdin answers no. */
+export async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Case-insensitive workflow state, else a usage error listing the choices. */
+export function parseWorkflowState(v: string): WorkflowState {
+  const s = v.toLowerCase();
+  if ((WORKFLOW_STATES as readonly string[]).includes(s)) return s as WorkflowState;
+  throw new UsageError(`--status must be one of ${WORKFLOW_STATES.join(', ')}; got '${v}'.`);
+}
+
+/** Case-insensitive task state, else a usage error listing the choices. */
+export function parseTaskState(v: string): TaskState {
+  const s = v.toLowerCase();
+  if ((TASK_STATES as readonly string[]).includes(s)) return s as TaskState;
+  throw new UsageError(`--status must be one of ${TASK_STATES.join(', ')}; got '${v}'.`);
+}

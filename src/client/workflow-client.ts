@@ -1,0 +1,237 @@
+/**
+ * WorkflowClient: the user-facing operations of reference §7.3 with the DECISIONS differences — the
+ * client never dispatches; it writes definition, state and index and asks the coordinator to act
+ * through control messages on the completion queue (DECISIONS §4.2).
+ */
+import type { Logger } from '../log.js';
+import { silentLogger } from '../log.js';
+import { isJobqError, WorkflowNotFoundError } from '../errors.js';
+import type { Backend } from '../ports/backend.js';
+import type { IndexRow } from '../ports/index-store.js';
+import type { Runtime, TaskStatusRecord } from '../engine/api.js';
+import { WorkflowRuntime } from '../engine/index.js';
+import { isTerminalWorkflowState, type WorkflowState } from '../engine/states.js';
+import type { WorkflowDefinition } from '../model/types.js';
+import { encodeControlMessage } from '../wire/control-message.js';
+import { prepareSubmission, smallestMessageLimit, type PreparedSubmission } from './submit.js';
+import { indexColumnsOf, statusOf } from './status.js';
+import { mapBounded } from './concurrency.js';
+import { parkDispatchedTasks } from './retry-park.js';
+import type {
+  BatchItemResult,
+  RetryCounters,
+  SubmitOptions,
+  SubmitResult,
+  SummaryReport,
+  TaskFilter,
+  WorkflowStatus,
+} from './types.js';
+
+export interface WorkflowClientOptions {
+  backend: Backend;
+  logger?: Logger;
+  /** Clock (epoch ms); injectable for tests. */
+  now?: () => number;
+}
+
+const MAX_CAS_ATTEMPTS = 8;
+
+export class WorkflowClient {
+  readonly backend: Backend;
+  readonly logger: Logger;
+  readonly now: () => number;
+  private resourcesReady: Promise<void> | null = null;
+
+  constructor(opts: WorkflowClientOptions) {
+    this.backend = opts.backend;
+    this.logger = opts.logger ?? silentLogger();
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Create containers, table and completion queue once per client (idempotent). */
+  ensureResources(): Promise<void> {
+    this.resourcesReady ??= this.backend.ensureResources().catch((err: unknown) => {
+      this.resourcesReady = null;
+      throw err;
+    });
+    return this.resourcesReady;
+  }
+
+  /** Validate and transform a definition without writing anything (see prepareSubmission). */
+  prepare(def: WorkflowDefinition, opts: SubmitOptions = {}): PreparedSubmission {
+    const limit = smallestMessageLimit(def, (spec) => this.backend.queues.get(spec).maxMessageBytes);
+    return prepareSubmission(def, opts, limit);
+  }
+
+  /** Validate, then write definition + state + index row and send `activate` (DECISIONS §4.2). */
+  async submit(def: WorkflowDefinition, opts: SubmitOptions = {}): Promise<SubmitResult> {
+    return this.submitPrepared(this.prepare(def, opts));
+  }
+
+  /**
+   * Write a prepared submission. Order: blobs (definition must not exist → WorkflowExistsError), index
+   * row, activate message. A crash after the blobs leaves an orphan that `doctor` reports and
+   * `purge --orphans` removes; a lost activate message is recovered by the coordinator's activation sweep.
+   */
+  async submitPrepared(p: PreparedSubmission): Promise<SubmitResult> {
+    await this.ensureResources();
+    const rt = WorkflowRuntime.fromDefinition(p.def, { workflowId: p.workflowId, now: this.now() });
+    await this.backend.state.createWorkflow(rt.toDefinitionDoc(), rt.toStateDoc());
+    await this.backend.index.upsert(p.workflowId, indexColumnsOf(rt));
+    await this.backend.completions.send(
+      encodeControlMessage({ type: 'activate', workflowId: p.workflowId, createdAt: rt.createdAt }),
+    );
+    const log = this.logger.child({ workflowId: p.workflowId });
+    log.info({ tasks: rt.taskCount, roots: p.roots.length }, `Workflow ${p.workflowId} submitted`);
+    return { workflowId: p.workflowId, name: rt.name, taskCount: rt.taskCount, roots: p.roots, autoFanIn: p.autoFanIn };
+  }
+
+  /** Submit many prepared workflows with bounded concurrency; one result per item, in input order. */
+  async submitBatch(
+    items: { source: string; prepared: PreparedSubmission }[],
+    opts: { concurrency?: number; onResult?: (r: BatchItemResult, index: number) => void } = {},
+  ): Promise<BatchItemResult[]> {
+    await this.ensureResources();
+    return mapBounded(items, opts.concurrency ?? 20, async (item, i) => {
+      const started = performance.now();
+      let result: BatchItemResult;
+      try {
+        const r = await this.submitPrepared(item.prepared);
+        result = { source: item.source, workflow_id: r.workflowId, task_count: r.taskCount, elapsed_s: 0, error: null };
+      } catch (err) {
+        result = { source: item.source, workflow_id: '', task_count: 0, elapsed_s: 0, error: errorText(err) };
+      }
+      result.elapsed_s = Math.round(performance.now() - started) / 1000;
+      opts.onResult?.(result, i);
+      return result;
+    });
+  }
+
+  /** Load the runtime of a workflow, or null when neither blob exists. */
+  async loadRuntime(workflowId: string): Promise<{ rt: Runtime; etag: string } | null> {
+    const stored = await this.backend.state.load(workflowId);
+    if (!stored) return null;
+    const rt = WorkflowRuntime.fromDocs(stored.def, stored.state);
+    return { rt, etag: stored.etag };
+  }
+
+  private async requireRuntime(workflowId: string): Promise<{ rt: Runtime; etag: string }> {
+    const loaded = await this.loadRuntime(workflowId);
+    if (!loaded) throw new WorkflowNotFoundError(`workflow not found: ${workflowId} in ${this.backend.target}`);
+    return loaded;
+  }
+
+  /** Blob-backed status (accurate); the index row's cancel flag is OR-ed in. */
+  async status(workflowId: string, opts: { includeTasks?: boolean } = {}): Promise<WorkflowStatus> {
+    const [{ rt }, cancelFlag] = await Promise.all([
+      this.requireRuntime(workflowId),
+      this.backend.index.getCancelRequested(workflowId).catch(() => false),
+    ]);
+    return statusOf(rt, opts.includeTasks ?? true, cancelFlag);
+  }
+
+  /** Index rows, optionally of some states (index-backed: counters may lag while running). */
+  async list(opts: { status?: WorkflowState[] } = {}): Promise<IndexRow[]> {
+    const rows = await this.backend.index.list(opts.status ? { states: opts.status } : undefined);
+    return rows.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.workflowId.localeCompare(b.workflowId));
+  }
+
+  /** The newest `limit` terminal workflows by `updated_at` (or of one given state). */
+  async listRecentTerminal(opts: { limit?: number; status?: WorkflowState } = {}): Promise<IndexRow[]> {
+    const rows = await this.backend.index.list();
+    const keep = rows.filter((r) => (opts.status ? r.workflowState === opts.status : isTerminalWorkflowState(r.workflowState)));
+    keep.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+    return keep.slice(0, opts.limit ?? 50);
+  }
+
+  /** Tasks of one workflow filtered by state, queue and name prefix. Missing workflow → WorkflowNotFoundError. */
+  async listTasks(workflowId: string, filter: TaskFilter = {}): Promise<TaskStatusRecord[]> {
+    const { rt } = await this.requireRuntime(workflowId);
+    return rt
+      .taskStatuses()
+      .filter(
+        (t) =>
+          (!filter.status || t.status === filter.status) &&
+          (!filter.queue || t.queue === filter.queue) &&
+          (!filter.prefix || t.name.startsWith(filter.prefix)),
+      );
+  }
+
+  /** Aggregate counters over the index (reference §4.3 `summary`). */
+  async summary(): Promise<SummaryReport> {
+    const rows = await this.backend.index.list();
+    const report: SummaryReport = {
+      workflows: {},
+      total_workflows: rows.length,
+      total_tasks: 0,
+      completed_tasks: 0,
+      running_tasks: 0,
+      failed_tasks: 0,
+      pending_tasks: 0,
+      skipped_tasks: 0,
+    };
+    for (const r of rows) {
+      report.workflows[r.workflowState] = (report.workflows[r.workflowState] ?? 0) + 1;
+      report.total_tasks += r.totalTasks;
+      report.completed_tasks += r.completedTasks;
+      report.running_tasks += r.runningTasks;
+      report.failed_tasks += r.failedTasks;
+      report.pending_tasks += r.pendingTasks;
+      report.skipped_tasks += r.skippedTasks;
+    }
+    return report;
+  }
+
+  /**
+   * Request cancellation: set the index flag (workers poll it) and send a `cancel` control message so
+   * the coordinator applies it at once. Idempotent; returns whether the flag was newly set.
+   */
+  async cancel(workflowId: string): Promise<boolean> {
+    const newly = await this.backend.index.requestCancel(workflowId);
+    await this.backend.completions.send(encodeControlMessage({ type: 'cancel', workflowId }));
+    return newly;
+  }
+
+  /**
+   * Workflow retry (reference §2.11 + DECISIONS): reset failed/cancelled tasks under ETag CAS, clear the
+   * cancel flag, then send `retry` so the coordinator dispatches what became ready.
+   */
+  async retry(workflowId: string): Promise<RetryCounters> {
+    if (!(await this.backend.index.get(workflowId))) {
+      throw new WorkflowNotFoundError(`workflow not found: ${workflowId} in ${this.backend.target}`);
+    }
+    let flagCleared = false;
+    for (let attempt = 1; ; attempt++) {
+      const { rt, etag } = await this.requireRuntime(workflowId);
+      const r = rt.resetFailed(this.now());
+      const counters = { reset: r.reset, now_ready: r.nowReady, still_pending: r.stillPending };
+      if (!r.changed) return counters;
+      // Clear the flag before the state write so a loader cannot OR a stale cancel into the reset state.
+      if (!flagCleared) await this.backend.index.clearCancelRequested(workflowId);
+      flagCleared = true;
+      try {
+        await this.backend.state.saveState(parkDispatchedTasks(rt.toStateDoc(), r.dispatch), etag);
+      } catch (err) {
+        if (isJobqError(err, 'StateConflictError') && attempt < MAX_CAS_ATTEMPTS) continue;
+        throw err;
+      }
+      const cols = indexColumnsOf(rt);
+      // Parked tasks count as pending, not running (reference §2.12).
+      cols.runningTasks -= r.dispatch.length;
+      cols.pendingTasks += r.dispatch.length;
+      await this.backend.index.update(workflowId, cols);
+      await this.backend.completions.send(encodeControlMessage({ type: 'retry', workflowId }));
+      return counters;
+    }
+  }
+
+  /** Break the coordinator lease immediately (a crashed coordinator's lease, or a stuck one). */
+  async breakLease(): Promise<void> {
+    await this.backend.lease.break();
+  }
+}
+
+/** One-line message of an error (never a stack). */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,134 @@
+/**
+ * Coordinator knobs (reference §5.1): one table giving each setting's yaml key, env var(s), type,
+ * default and help, so the resolver, `config show` and the coordinator's CLI flags agree.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import type { CoordinatorSettings, ValueSource } from './types.js';
+import { DEFAULT_COORDINATOR_SETTINGS } from './defaults.js';
+
+export type KnobKind = 'int' | 'number';
+
+export interface CoordinatorKnob {
+  key: keyof CoordinatorSettings;
+  /** `coordinator:` key in jobq.yaml (snake_case). */
+  yaml: string;
+  /** `JOBQ_COORDINATOR_<UPPER_SNAKE>`. */
+  env: string;
+  /** Other env names accepted (reference docs' spellings); the canonical name wins. */
+  envAliases: string[];
+  /** CLI flag (kebab-case), e.g. `batch-size`. */
+  flag: string;
+  kind: KnobKind;
+  /** null is allowed (and is the "off"/"unlimited" value). */
+  nullable: boolean;
+  default: number | null;
+  help: string;
+  /** What a valid value is, for error messages. */
+  expect: string;
+  schema: z.ZodType<number>;
+}
+
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const posInt = z.number().int().min(1);
+const posNum = z.number().gt(0);
+const nonNegNum = z.number().min(0);
+
+type Spec = [key: keyof CoordinatorSettings, kind: KnobKind, schema: z.ZodType<number>, expect: string, help: string, aliases?: string[]];
+
+const SPECS: Spec[] = [
+  ['batchSize', 'int', posInt, 'a positive integer', 'Completions applied per batch cycle', ['JOBQ_COMPLETION_BATCH_SIZE']],
+  ['visibilityTimeoutS', 'number', posNum.max(7 * 24 * 3600), 'seconds > 0', 'Completion-queue visibility timeout (s)', ['JOBQ_COMPLETION_VISIBILITY_TIMEOUT_S']],
+  ['idleSleepS', 'number', nonNegNum, 'seconds >= 0', 'First sleep when the completion queue is empty (s)'],
+  ['maxIdleSleepS', 'number', posNum, 'seconds > 0', 'Cap of the idle back-off, doubling from idle-sleep-s (s)'],
+  ['cancelPollIntervalS', 'number', posNum, 'seconds > 0', 'How often cancel requests are polled from the index (s)'],
+  ['flushRetryLimit', 'int', posInt, 'a positive integer', 'Total attempts of a state flush after ETag conflicts'],
+  ['readySweepIntervalS', 'number', posNum, 'seconds > 0', 'Ready-repair sweep interval (s)'],
+  ['readyRepairThresholdS', 'number', posNum, 'seconds > 0', 'Age after which a ready task is re-dispatched by the sweep (s)'],
+  ['runningTimeoutS', 'number', posNum, 'seconds > 0, or none', 'Fail running tasks older than this (s); none disables'],
+  ['runningSweepIntervalS', 'number', posNum, 'seconds > 0', 'Running-timeout sweep interval (s)'],
+  ['activationSweepIntervalS', 'number', posNum, 'seconds > 0', 'Sweep admitting pending workflows whose activation was lost (s)'],
+  ['orphanSweepIntervalS', 'number', posNum, 'seconds > 0', 'Sweep for blobs without index rows (s)'],
+  ['statsLogIntervalS', 'number', posNum, 'seconds > 0', 'Interval of the stats log line (s)'],
+  ['cacheMaxWorkflows', 'int', posInt, 'a positive integer', 'Workflows kept decoded in the coordinator cache'],
+  ['maxRunningWorkflows', 'int', posInt, 'a positive integer, or none', 'Workflows running at once; none = unlimited', ['JOBQ_MAX_RUNNING_WORKFLOWS']],
+  ['leaseDurationS', 'int', z.number().int().min(15).max(60), 'whole seconds from 15 to 60 (Azure blob lease limits)', 'Coordinator lease duration (s)'],
+  ['leaseRenewIntervalS', 'number', posNum, 'seconds > 0 and below lease_duration_s', 'How often the lease is renewed (s)'],
+  ['indexRefreshIntervalS', 'number', nonNegNum, 'seconds >= 0', 'Minimum seconds between index-row refreshes of a running workflow'],
+  ['maxReceivesPerCycle', 'int', posInt, 'a positive integer', 'Completion-queue receives per batch cycle'],
+  ['pushConcurrency', 'int', posInt, 'a positive integer', 'Concurrent task-message sends'],
+  ['ackConcurrency', 'int', posInt, 'a positive integer', 'Concurrent completion deletes'],
+  ['metricsPort', 'int', z.number().int().min(0).max(65535), 'a port 0-65535, or none', 'Serve Prometheus metrics on this port; none disables'],
+];
+
+/** Every coordinator setting, in display order. */
+export const COORDINATOR_KNOBS: readonly CoordinatorKnob[] = SPECS.map(([key, kind, schema, expect, help, aliases]) => ({
+  key,
+  yaml: snake(key),
+  env: `JOBQ_COORDINATOR_${snake(key).toUpperCase()}`,
+  envAliases: aliases ?? [],
+  flag: snake(key).replace(/_/g, '-'),
+  kind,
+  nullable: DEFAULT_COORDINATOR_SETTINGS[key] === null,
+  default: DEFAULT_COORDINATOR_SETTINGS[key],
+  help,
+  expect,
+  schema,
+}));
+
+const NULL_WORDS = new Set(['', 'none', 'null', 'off', 'disabled', 'unlimited']);
+
+/** Parse and validate one knob value from any layer; throws a one-line ConfigError saying what to fix. */
+export function parseKnobValue(knob: CoordinatorKnob, raw: unknown, where: string): number | null {
+  const bad = () =>
+    new ConfigError(`Invalid coordinator setting ${knob.yaml}=${JSON.stringify(raw)} (${where}): expected ${knob.expect}.`);
+  if (raw === null || (typeof raw === 'string' && NULL_WORDS.has(raw.trim().toLowerCase()))) {
+    if (knob.nullable) return null;
+    throw bad();
+  }
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : NaN;
+  if (!Number.isFinite(n)) throw bad();
+  const parsed = knob.schema.safeParse(n);
+  if (!parsed.success) throw bad();
+  return parsed.data;
+}
+
+export interface KnobLayers {
+  flags: Partial<Record<keyof CoordinatorSettings, unknown>>;
+  env: NodeJS.ProcessEnv;
+  /** `coordinator:` section of the config file, snake_case keys (already checked for unknown keys). */
+  file: Record<string, unknown>;
+  filePath: string | null;
+}
+
+/** Resolve every knob: flag → env (canonical, then aliases) → file → default; then cross-field checks. */
+export function resolveCoordinatorSettings(layers: KnobLayers): { settings: CoordinatorSettings; sources: Record<string, ValueSource> } {
+  const settings = { ...DEFAULT_COORDINATOR_SETTINGS } as Record<keyof CoordinatorSettings, number | null>;
+  const sources: Record<string, ValueSource> = {};
+  for (const knob of COORDINATOR_KNOBS) {
+    sources[knob.key] = 'default';
+    const flag = layers.flags[knob.key];
+    const envName = [knob.env, ...knob.envAliases].find((n) => layers.env[n] !== undefined);
+    if (flag !== undefined) {
+      settings[knob.key] = parseKnobValue(knob, flag, `flag --${knob.flag}`);
+      sources[knob.key] = 'flag';
+    } else if (envName) {
+      settings[knob.key] = parseKnobValue(knob, layers.env[envName], `env ${envName}`);
+      sources[knob.key] = 'env';
+    } else if (knob.yaml in layers.file) {
+      settings[knob.key] = parseKnobValue(knob, layers.file[knob.yaml], `coordinator.${knob.yaml} in ${layers.filePath}`);
+      sources[knob.key] = 'file';
+    }
+  }
+  const s = settings as unknown as CoordinatorSettings;
+  if (s.leaseRenewIntervalS >= s.leaseDurationS) {
+    throw new ConfigError(
+      `Invalid coordinator settings: lease_renew_interval_s (${s.leaseRenewIntervalS}) must be below lease_duration_s ` +
+        `(${s.leaseDurationS}); renew at most every ${Math.floor(s.leaseDurationS / 3)} s so a missed renewal can be retried.`,
+    );
+  }
+  if (s.maxIdleSleepS < s.idleSleepS) {
+    throw new ConfigError(`Invalid coordinator settings: max_idle_sleep_s (${s.maxIdleSleepS}) must be >= idle_sleep_s (${s.idleSleepS}).`);
+  }
+  return { settings: s, sources };
+}

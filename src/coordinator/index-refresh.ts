@@ -1,0 +1,62 @@
+/**
+ * Keeps index rows of running workflows fresh (DECISIONS: the reference leaves them stale): a MERGE of
+ * state, counters, `updated_at` and error, at most every `indexRefreshIntervalS` per workflow and always
+ * at a terminal state. Writes of one workflow are chained so a late refresh never lands after the
+ * terminal one.
+ */
+import type { Logger } from '../log.js';
+import type { Runtime } from '../engine/api.js';
+import type { CoordinatorSettings } from '../config/types.js';
+import type { IndexColumns, IndexStore } from '../ports/index-store.js';
+import type { CoordinatorStats } from './stats.js';
+import type { WorkflowSlot } from './slot.js';
+
+/** The index columns the coordinator owns, from a runtime. */
+export function indexColumnsOf(rt: Runtime): Partial<IndexColumns> {
+  const s = rt.summary();
+  return {
+    workflowState: rt.state,
+    totalTasks: s.total,
+    completedTasks: s.completed,
+    failedTasks: s.failed,
+    runningTasks: s.running,
+    pendingTasks: s.pending,
+    skippedTasks: s.skipped,
+    updatedAt: rt.updatedAt,
+    error: rt.error,
+  };
+}
+
+export class IndexRefresher {
+  private readonly chains = new Set<Promise<void>>();
+
+  constructor(
+    private readonly index: IndexStore,
+    private readonly settings: CoordinatorSettings,
+    private readonly stats: CoordinatorStats,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Called after each successful flush of `slot` whose durable content is `rt`. */
+  afterFlush(slot: WorkflowSlot, rt: Runtime, now: number): void {
+    const terminal = rt.isTerminal();
+    if (!terminal && now - slot.lastIndexAt < this.settings.indexRefreshIntervalS * 1000) return;
+    slot.lastIndexAt = now;
+    const cols = indexColumnsOf(rt);
+    const next = slot.indexChain.then(async () => {
+      try {
+        await this.index.update(slot.id, cols);
+        this.stats.index_refreshes++;
+      } catch (err) {
+        this.logger.warn({ err, workflowId: slot.id }, `Index update failed for ${slot.id}`);
+      }
+    });
+    slot.indexChain = next;
+    this.chains.add(next);
+    void next.finally(() => this.chains.delete(next));
+  }
+
+  async drain(): Promise<void> {
+    while (this.chains.size) await Promise.all([...this.chains]);
+  }
+}

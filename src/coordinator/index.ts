@@ -1,0 +1,4 @@
+/** The coordinator daemon (reference §5, DECISIONS §4). */
+export { Coordinator, type CoordinatorOptions } from './coordinator.js';
+export { emptyStats, finalStatsLine, type CoordinatorStats, type LeaseState } from './stats.js';
+export { coordinatorBanner } from './banner.js';

@@ -1,0 +1,126 @@
+/**
+ * The lease as a fence (DECISIONS §4.6). `held()` is true only while the last successful acquire/renew
+ * guarantees the lease (minus a safety margin). When renewal fails and the lease may have lapsed, the
+ * coordinator stops flushing and acking at once, tries to reacquire, and gives up (fatal) if it cannot
+ * within one lease duration.
+ */
+import type { Logger } from '../log.js';
+import type { CoordinatorLease, LeaseHolderInfo } from '../ports/lease.js';
+import type { CoordinatorStats, LeaseState } from './stats.js';
+import { LeaseLostError, isJobqError } from '../errors.js';
+import { Waker } from './concurrency.js';
+
+export interface LeaseKeeperOptions {
+  durationS: number;
+  renewIntervalS: number;
+  /** Called when the lease was lost and then regained: in-memory state may be stale. */
+  onRegained(): void;
+  /** Called once when leadership is given up for good. */
+  onFatal(err: Error): void;
+}
+
+/** Seconds before the computed expiry at which the fence drops (clock skew, request latency). */
+const SAFETY_MARGIN_MS = 2_000;
+const RETRY_MS = 1_000;
+
+export class LeaseKeeper {
+  private validUntil = 0;
+  private state: LeaseState = 'not_acquired';
+  private readonly waker = new Waker();
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(
+    private readonly lease: CoordinatorLease,
+    private readonly holder: LeaseHolderInfo,
+    private readonly stats: CoordinatorStats,
+    private readonly logger: Logger,
+    private readonly opts: LeaseKeeperOptions,
+  ) {}
+
+  /** Whether this process may act as leader right now. */
+  held(): boolean {
+    return (this.state === 'held' || this.state === 'renewing') && Date.now() < this.validUntil - SAFETY_MARGIN_MS;
+  }
+
+  get leaseState(): LeaseState {
+    return this.state;
+  }
+
+  /** Acquire (breaking first if asked). LeaseHeldError propagates. */
+  async acquire(breakFirst: boolean): Promise<void> {
+    if (breakFirst) {
+      await this.lease.break();
+      this.logger.info('Existing lease broken.');
+    }
+    const t0 = Date.now();
+    await this.lease.acquire(this.opts.durationS, this.holder);
+    this.validUntil = t0 + this.opts.durationS * 1000;
+    this.setState('held');
+  }
+
+  start(): void {
+    this.loop = this.renewLoop();
+  }
+
+  /** Stop renewing and release the lease (if held). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.waker.wake();
+    await this.loop;
+    if (this.state === 'held' || this.state === 'renewing') await this.lease.release();
+    this.setState('released');
+  }
+
+  private setState(s: LeaseState): void {
+    this.state = s;
+    this.stats.lease_state = s;
+  }
+
+  private async renewLoop(): Promise<void> {
+    while (!this.stopping) {
+      const wait = this.state === 'renewing' ? RETRY_MS : this.opts.renewIntervalS * 1000;
+      await this.waker.sleep(wait);
+      if (this.stopping) return;
+      const t0 = Date.now();
+      try {
+        await this.lease.renew();
+        this.validUntil = t0 + this.opts.durationS * 1000;
+        this.setState('held');
+      } catch (err) {
+        const lost = isJobqError(err, 'LeaseLostError') || Date.now() >= this.validUntil - SAFETY_MARGIN_MS;
+        if (!lost) {
+          this.setState('renewing');
+          this.logger.warn({ err }, 'lease renewal failed; retrying (still within the lease period)');
+          continue;
+        }
+        this.setState('lost');
+        this.logger.error({ err }, 'coordinator lease lost: stopped flushing and acking; trying to reacquire');
+        if (!(await this.reacquire())) return;
+      }
+    }
+  }
+
+  /** Try to take the lease back within one lease duration. */
+  private async reacquire(): Promise<boolean> {
+    const deadline = Date.now() + this.opts.durationS * 1000;
+    while (!this.stopping && Date.now() < deadline) {
+      const t0 = Date.now();
+      try {
+        await this.lease.acquire(this.opts.durationS, this.holder);
+        this.validUntil = t0 + this.opts.durationS * 1000;
+        this.setState('held');
+        this.logger.warn('coordinator lease reacquired; discarding in-memory state');
+        this.opts.onRegained();
+        return true;
+      } catch (err) {
+        this.logger.debug({ err }, 'lease reacquire failed');
+      }
+      await this.waker.sleep(RETRY_MS);
+    }
+    if (this.stopping) return false;
+    const err = new LeaseLostError(`Lost the coordinator lease and could not reacquire it within ${this.opts.durationS}s; another coordinator may be running. Exiting.`);
+    this.opts.onFatal(err);
+    return false;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The completion-queue loop (reference §5.4, pipelined). Receive k+1 runs while batch k is applied and
+ * pushed, and while earlier batches flush and ack in the workflow table; a message is acked only after a
+ * flush that covers it. Cycles are short (one receive of up to `batchSize`), so deletes follow receives
+ * closely and the queue — and Azurite's per-account scan — stays shallow. The number of received but
+ * un-acked messages is bounded by `maxReceivesPerCycle × batchSize` (the reference's largest batch).
+ */
+import type { Logger } from '../log.js';
+import type { CoordinatorSettings } from '../config/types.js';
+import type { QueueClient, ReceivedMessage } from '../ports/queue.js';
+import type { OutputStore } from '../ports/output-store.js';
+import type { CoordinatorStats } from './stats.js';
+import type { IncomingMessage, WorkflowTable } from './workflow-table.js';
+import { decodeCoordinatorMessage } from '../wire/control-message.js';
+import { IdleBackoff } from '../adapters/idle-backoff.js';
+import { BatchOutputs } from './outputs.js';
+import { Waker } from './concurrency.js';
+
+export interface MainLoopDeps {
+  completions: QueueClient;
+  outputs: OutputStore;
+  table: WorkflowTable;
+  settings: CoordinatorSettings;
+  stats: CoordinatorStats;
+  logger: Logger;
+  leaseHeld(): boolean;
+  /** Observe one batch's receive → apply → push time, seconds. */
+  observeBatch?(seconds: number): void;
+}
+
+/** First idle wait after activity; doubles up to `maxIdleSleepS`. */
+const FIRST_IDLE_WAIT_MS = 50;
+const BACKPRESSURE_WAIT_MS = 5;
+
+export class MainLoop {
+  private readonly waker = new Waker();
+  private stopping = false;
+  private readonly backoff: IdleBackoff;
+  /** Epoch ms of the last loop turn (for /healthz). */
+  lastProgressAt = Date.now();
+
+  constructor(private readonly d: MainLoopDeps) {
+    const s = d.settings;
+    this.backoff = new IdleBackoff({ initialMs: Math.min(FIRST_IDLE_WAIT_MS, s.idleSleepS * 1000), maxMs: Math.max(s.idleSleepS, s.maxIdleSleepS) * 1000 });
+  }
+
+  /** Ask the loop to finish its current batch and return. */
+  stop(): void {
+    this.stopping = true;
+    this.waker.wake();
+  }
+
+  /** Run until stopped. Never throws: errors are logged and the loop continues. */
+  async run(): Promise<void> {
+    const maxHeld = this.d.settings.maxReceivesPerCycle * this.d.settings.batchSize;
+    let processing: Promise<void> = Promise.resolve();
+    while (!this.stopping) {
+      this.lastProgressAt = Date.now();
+      if (!this.d.leaseHeld() || this.d.table.heldCount() >= maxHeld) {
+        await processing;
+        await this.waker.sleep(this.d.leaseHeld() ? BACKPRESSURE_WAIT_MS : 200);
+        continue;
+      }
+      const [msgs] = await Promise.all([this.receive(), processing]);
+      if (msgs === null) {
+        processing = Promise.resolve();
+        await this.waker.sleep(this.backoff.next());
+        continue;
+      }
+      if (msgs.length === 0) {
+        processing = Promise.resolve();
+        await this.waker.sleep(this.backoff.next());
+        continue;
+      }
+      this.backoff.reset();
+      processing = this.processBatch(msgs).catch((err: unknown) => {
+        this.d.logger.error({ err }, 'coordinator: unexpected error in batch loop');
+      });
+    }
+    await processing;
+  }
+
+  /** One receive; null on error (logged, counted; the loop never dies of it). */
+  private async receive(): Promise<ReceivedMessage[] | null> {
+    try {
+      return await this.d.completions.receive(this.d.settings.batchSize, this.d.settings.visibilityTimeoutS);
+    } catch (err) {
+      this.d.stats.receive_errors++;
+      this.d.logger.error({ err }, 'coordinator: error receiving completions; will retry');
+      return null;
+    }
+  }
+
+  /** Decode, group by workflow (order preserved), apply each group under its workflow's mutex. */
+  private async processBatch(msgs: ReceivedMessage[]): Promise<void> {
+    const started = performance.now();
+    this.d.stats.batches++;
+    const groups = new Map<string, IncomingMessage[]>();
+    for (const msg of msgs) {
+      const incoming = this.decode(msg);
+      if (!incoming) continue;
+      const [workflowId, m] = incoming;
+      let g = groups.get(workflowId);
+      if (!g) groups.set(workflowId, (g = []));
+      g.push(m);
+    }
+    const outputs = new BatchOutputs(this.d.outputs);
+    await Promise.all(
+      [...groups].map(([workflowId, group]) =>
+        this.d.table.process(workflowId, group, outputs).catch((err: unknown) => {
+          this.d.logger.error({ err, workflowId }, 'failed to apply completions; they will be redelivered');
+        }),
+      ),
+    );
+    this.d.observeBatch?.((performance.now() - started) / 1000);
+  }
+
+  private decode(msg: ReceivedMessage): [string, IncomingMessage] | null {
+    const decoded = decodeCoordinatorMessage(msg.body);
+    if (decoded.kind === 'poison') {
+      this.d.stats.poison_messages++;
+      this.d.logger.warn({ id: msg.id, reason: decoded.reason }, `dropping un-parseable completion message id=${msg.id}`);
+      this.d.table.ack([msg], 0);
+      return null;
+    }
+    if (decoded.kind === 'completion') {
+      const { workflowId, ...completion } = decoded.completion;
+      return [workflowId, { msg, item: { kind: 'completion', completion } }];
+    }
+    this.d.stats.control_messages++;
+    const c = decoded.control;
+    if (c.type === 'activate') return [c.workflowId, { msg, item: { kind: 'activate' }, createdAt: c.createdAt }];
+    return [c.workflowId, { msg, item: { kind: c.type } }];
+  }
+}

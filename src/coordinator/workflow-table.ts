@@ -1,0 +1,354 @@
+/**
+ * The coordinator's workflows in memory (reference §5.4/§5.10, pipelined). Every mutation of a
+ * workflow — main-loop completions, control messages, sweeps, admission — runs under that workflow's
+ * mutex on the one in-memory runtime, so sweeps never race the main loop inside the process. Each
+ * workflow has at most one flush in flight; mutations made meanwhile ride the next flush, which uses
+ * the ETag the previous one returned. A message is acked only once a successful flush covers it.
+ */
+import type { Logger } from '../log.js';
+import type { Backend } from '../ports/backend.js';
+import type { CoordinatorSettings } from '../config/types.js';
+import type { ReceivedMessage } from '../ports/queue.js';
+import type { Runtime, StepResult } from '../engine/api.js';
+import type { CoordinatorStats } from './stats.js';
+import { isJobqError } from '../errors.js';
+import { KeyedMutex, Semaphore } from './concurrency.js';
+import { Dispatcher } from './dispatcher.js';
+import { WorkflowLoader } from './loader.js';
+import { BatchOutputs } from './outputs.js';
+import { applyItem, settleStep, type AppliedStep } from './apply.js';
+import { isClean, newSlot, type HeldMessage, type WorkItem, type WorkflowSlot } from './slot.js';
+import { IndexRefresher } from './index-refresh.js';
+import { LruMap } from './lru.js';
+
+/** Decisions the table asks of its owner. */
+export interface TableHooks {
+  /** An `activate` item for a not-yet-admitted workflow: admit now (true) or queue it (false). */
+  admit(workflowId: string, createdAt: string): boolean;
+  /** A workflow was seen in a given condition (load or durable flush). */
+  observed(workflowId: string, rt: Runtime): void;
+}
+
+export interface TableDeps {
+  backend: Backend;
+  settings: CoordinatorSettings;
+  logger: Logger;
+  stats: CoordinatorStats;
+  hooks: TableHooks;
+  /** Whether this process holds the lease right now (DECISIONS §4.6): no flush or ack otherwise. */
+  leaseHeld(): boolean;
+  now(): number;
+}
+
+export interface IncomingMessage {
+  msg: ReceivedMessage;
+  item: WorkItem;
+  /** created_at carried by an activate control message. */
+  createdAt?: string;
+}
+
+const MAX_TRANSIENT_FLUSH_ERRORS = 3;
+const KNOWN_ETAGS_MAX = 200_000;
+
+interface Snapshot {
+  doc: ReturnType<Runtime['toStateDoc']>;
+  gen: number;
+  etag: string;
+  epoch: number;
+  runtime: Runtime;
+}
+
+export class WorkflowTable {
+  private readonly slots = new Map<string, WorkflowSlot & { epoch: number; flushErrors: number }>();
+  readonly mutex = new KeyedMutex();
+  readonly loader: WorkflowLoader;
+  readonly dispatcher: Dispatcher;
+  private readonly index: IndexRefresher;
+  private readonly acks: Semaphore;
+  private readonly pendingAcks = new Set<Promise<void>>();
+  /** Last durable ETag per workflow, for the sweeps' skip cache. */
+  readonly knownEtags = new LruMap<string, string>(KNOWN_ETAGS_MAX);
+
+  constructor(private readonly d: TableDeps) {
+    this.loader = new WorkflowLoader(d.backend, d.settings.cacheMaxWorkflows);
+    this.dispatcher = new Dispatcher(d.backend.queues, d.stats, d.logger, d.settings.pushConcurrency);
+    this.index = new IndexRefresher(d.backend.index, d.settings, d.stats, d.logger);
+    this.acks = new Semaphore(d.settings.ackConcurrency);
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** Messages applied but not yet acked, across all workflows (the main loop's back-pressure). */
+  heldCount(): number {
+    let n = 0;
+    for (const s of this.slots.values()) n += s.held.length;
+    return n;
+  }
+
+  /** Apply one workflow's messages of a receive, in order; push what became ready; schedule the flush. */
+  process(workflowId: string, incoming: readonly IncomingMessage[], outputs: BatchOutputs): Promise<void> {
+    return this.mutex.run(workflowId, async () => {
+      const cached = this.slots.has(workflowId);
+      const slot = await this.acquire(workflowId);
+      if (!slot) return this.dropOrphans(workflowId, incoming.map((m) => m.msg));
+      const dispatch: AppliedStep['dispatch'] = [];
+      for (const m of incoming) {
+        if (m.item.kind === 'retry' && cached && !(await this.reload(slot, 'retry requested'))) return;
+        const item = this.admissionOf(slot, m);
+        const r = await applyItem(slot.runtime, item, outputs, this.d.stats, this.d.now);
+        if (r.changed) slot.gen++;
+        slot.held.push({ msg: m.msg, item, gen: slot.gen });
+        dispatch.push(...r.dispatch);
+      }
+      if (await this.push(slot, dispatch)) this.requestFlush(slot);
+    });
+  }
+
+  /**
+   * Run a mutation (sweep, admission, cancel) on a workflow under its mutex. `fn` returns null for
+   * "nothing to do". With `cachedOnly`, a workflow not in memory is left alone (returns null).
+   */
+  mutate(workflowId: string, fn: (rt: Runtime, now: number) => StepResult | null, opts: { cachedOnly?: boolean } = {}): Promise<{ step: StepResult; runtime: Runtime } | null> {
+    return this.mutex.run(workflowId, async () => {
+      const slot = opts.cachedOnly ? (this.slots.get(workflowId) ?? null) : await this.acquire(workflowId);
+      if (!slot) return null;
+      const step = fn(slot.runtime, this.d.now());
+      if (!step) return null;
+      const r = await settleStep(slot.runtime, step, new BatchOutputs(this.d.backend.outputs), this.d.stats, this.d.now);
+      if (r.changed) slot.gen++;
+      if (await this.push(slot, r.dispatch)) this.requestFlush(slot);
+      return { step, runtime: slot.runtime };
+    });
+  }
+
+  /** Read a workflow (loading it if needed) under its mutex without changing it. */
+  inspect<T>(workflowId: string, fn: (rt: Runtime, etag: string) => T): Promise<T | null> {
+    return this.mutex.run(workflowId, async () => {
+      const slot = await this.acquire(workflowId);
+      return slot ? fn(slot.runtime, slot.etag) : null;
+    });
+  }
+
+  /** The runtime if it is in memory (no load). */
+  cached(workflowId: string): Runtime | null {
+    return this.slots.get(workflowId)?.runtime ?? null;
+  }
+
+  /** Forget every in-memory workflow (lease regained: someone else may have written). Nothing is acked. */
+  dropAll(reason: string): void {
+    for (const slot of [...this.slots.values()]) this.abandon(slot, reason);
+  }
+
+  /** Wait until every flush, ack and index write in flight has settled. */
+  async drain(): Promise<void> {
+    for (;;) {
+      const flushing = [...this.slots.values()].map((s) => s.flushing).filter((p): p is Promise<void> => p !== null);
+      if (flushing.length === 0 && this.pendingAcks.size === 0) break;
+      await Promise.all([...flushing, ...this.pendingAcks]);
+    }
+    await this.index.drain();
+  }
+
+  // --- slots -------------------------------------------------------------------------------------
+
+  private async acquire(workflowId: string): Promise<(WorkflowSlot & { epoch: number; flushErrors: number }) | null> {
+    const hit = this.slots.get(workflowId);
+    if (hit) {
+      this.slots.delete(workflowId);
+      this.slots.set(workflowId, hit);
+      return hit;
+    }
+    const loaded = await this.loader.load(workflowId);
+    if (!loaded) return null;
+    const slot = { ...newSlot(workflowId, loaded.runtime, loaded.etag), epoch: 0, flushErrors: 0 };
+    this.slots.set(workflowId, slot);
+    this.d.stats.cached_workflows = this.slots.size;
+    this.knownEtags.set(workflowId, loaded.etag);
+    this.orCancel(slot, loaded.cancelRequested);
+    this.d.hooks.observed(workflowId, slot.runtime);
+    return slot;
+  }
+
+  private orCancel(slot: WorkflowSlot, cancelRequested: boolean): void {
+    if (!cancelRequested || slot.runtime.cancelRequested || slot.runtime.isTerminal()) return;
+    if (slot.runtime.requestCancel(this.d.now()).changed) slot.gen++;
+  }
+
+  /** An activate message admits the workflow only if admission says so; otherwise it is a no-op. */
+  private admissionOf(slot: WorkflowSlot, m: IncomingMessage): WorkItem {
+    if (m.item.kind !== 'activate') return m.item;
+    const rt = slot.runtime;
+    if (rt.activated || rt.isTerminal()) return { kind: 'noop' };
+    return this.d.hooks.admit(slot.id, m.createdAt ?? rt.createdAt) ? m.item : { kind: 'noop' };
+  }
+
+  private async push(slot: WorkflowSlot, dispatch: AppliedStep['dispatch']): Promise<boolean> {
+    try {
+      await this.dispatcher.push(slot.runtime, dispatch);
+      return true;
+    } catch (err) {
+      this.d.logger.error({ err, workflowId: slot.id }, 'push failed; dropping in-memory progress (messages will be redelivered)');
+      this.abandon(slot, 'push failed');
+      return false;
+    }
+  }
+
+  /** Reload from storage and re-apply every held message (idempotent). False if the slot is gone. */
+  private async reload(slot: WorkflowSlot & { epoch: number }, why: string): Promise<boolean> {
+    const fresh = await this.loader.load(slot.id).catch((err: unknown) => {
+      this.d.logger.warn({ err, workflowId: slot.id }, `reload after ${why} failed`);
+      return undefined;
+    });
+    if (fresh === undefined) {
+      this.abandon(slot, `reload after ${why} failed`);
+      return false;
+    }
+    if (fresh === null) {
+      this.d.logger.warn({ workflowId: slot.id }, `workflow ${slot.id} vanished mid-flush; dropping`);
+      this.loader.forget(slot.id);
+      this.dropOrphans(slot.id, slot.held.map((h) => h.msg));
+      slot.held = [];
+      this.retire(slot);
+      return false;
+    }
+    Object.assign(slot, { runtime: fresh.runtime, etag: fresh.etag, gen: 0, durableGen: 0, epoch: slot.epoch + 1 });
+    this.knownEtags.set(slot.id, fresh.etag);
+    this.orCancel(slot, fresh.cancelRequested);
+    const outputs = new BatchOutputs(this.d.backend.outputs);
+    const dispatch: AppliedStep['dispatch'] = [];
+    for (const h of slot.held) {
+      const r = await applyItem(slot.runtime, h.item, outputs, this.d.stats, this.d.now);
+      if (r.changed) slot.gen++;
+      h.gen = slot.gen;
+      dispatch.push(...r.dispatch);
+    }
+    return this.push(slot, dispatch);
+  }
+
+  private retire(slot: WorkflowSlot): void {
+    slot.retired = true;
+    if (this.slots.get(slot.id) === slot) this.slots.delete(slot.id);
+    this.d.stats.cached_workflows = this.slots.size;
+  }
+
+  /** Give up on in-memory progress: messages stay un-acked and reappear after the visibility timeout. */
+  private abandon(slot: WorkflowSlot, reason: string): void {
+    if (slot.retired) return;
+    if (slot.held.length) this.d.logger.warn({ workflowId: slot.id, messages: slot.held.length }, `leaving messages un-acked for redelivery: ${reason}`);
+    slot.held = [];
+    this.retire(slot);
+  }
+
+  /** Evict least-recently-used clean workflows beyond the cache bound (dirty ones are never evicted). */
+  private evict(): void {
+    if (this.slots.size <= this.d.settings.cacheMaxWorkflows) return;
+    for (const slot of this.slots.values()) {
+      if (this.slots.size <= this.d.settings.cacheMaxWorkflows) break;
+      if (isClean(slot) && !this.mutex.busy(slot.id)) this.retire(slot);
+    }
+  }
+
+  // --- flush and ack -----------------------------------------------------------------------------
+
+  private requestFlush(slot: WorkflowSlot & { epoch: number; flushErrors: number }): void {
+    if (slot.flushing || slot.retired) return;
+    slot.flushing = this.flushLoop(slot)
+      .catch((err: unknown) => {
+        this.d.logger.error({ err, workflowId: slot.id }, 'flush loop failed');
+        this.abandon(slot, 'flush loop failed');
+      })
+      .finally(() => {
+        slot.flushing = null;
+        if (slot.retired) return;
+        if (!isClean(slot)) return this.requestFlush(slot);
+        if (slot.runtime.isTerminal()) this.retire(slot);
+        else this.evict();
+      });
+  }
+
+  private async flushLoop(slot: WorkflowSlot & { epoch: number; flushErrors: number }): Promise<void> {
+    for (;;) {
+      this.ackCovered(slot);
+      if (slot.retired || slot.gen <= slot.durableGen) return;
+      if (!this.d.leaseHeld()) return this.abandon(slot, 'lease not held');
+      const snap = await this.mutex.run(slot.id, (): Snapshot | null =>
+        slot.retired ? null : { doc: slot.runtime.toStateDoc(), gen: slot.gen, etag: slot.etag, epoch: slot.epoch, runtime: slot.runtime },
+      );
+      if (!snap) return;
+      if (!this.d.leaseHeld()) return this.abandon(slot, 'lease not held');
+      const started = performance.now();
+      try {
+        const etag = await this.d.backend.state.saveState(snap.doc, snap.etag);
+        this.d.stats.last_workflow_latency_s = (performance.now() - started) / 1000;
+        this.d.stats.flushes++;
+        if (slot.epoch !== snap.epoch) continue;
+        Object.assign(slot, { etag, durableGen: snap.gen, conflicts: 0, flushErrors: 0 });
+        this.knownEtags.set(slot.id, etag);
+        this.index.afterFlush(slot, snap.runtime, this.d.now());
+        this.d.hooks.observed(slot.id, snap.runtime);
+      } catch (err) {
+        if (slot.epoch !== snap.epoch) continue;
+        if (!(await this.onFlushError(slot, err))) return;
+      }
+    }
+  }
+
+  /** False when the loop must stop (gave up, slot gone). */
+  private async onFlushError(slot: WorkflowSlot & { epoch: number; flushErrors: number }, err: unknown): Promise<boolean> {
+    if (isJobqError(err, 'StateConflictError')) {
+      this.d.stats.flush_conflicts++;
+      slot.conflicts++;
+      const limit = Math.max(1, this.d.settings.flushRetryLimit);
+      if (slot.conflicts >= limit) {
+        this.d.logger.warn({ workflowId: slot.id }, `flush conflict for ${slot.id} after ${slot.conflicts} attempts; deferring ack so messages are redelivered`);
+        this.abandon(slot, 'flush conflicts');
+        return false;
+      }
+      this.d.logger.info({ workflowId: slot.id, attempt: slot.conflicts }, 'flush conflict; reloading and re-applying');
+      return this.mutex.run(slot.id, () => (slot.retired ? false : this.reload(slot, 'conflict')));
+    }
+    this.d.stats.flush_errors++;
+    slot.flushErrors++;
+    this.d.logger.warn({ err, workflowId: slot.id, attempt: slot.flushErrors }, 'flush failed');
+    if (slot.flushErrors >= MAX_TRANSIENT_FLUSH_ERRORS) {
+      this.abandon(slot, 'flush failed repeatedly');
+      return false;
+    }
+    await new Promise((r) => setTimeout(r, 200 * 2 ** slot.flushErrors));
+    return !slot.retired;
+  }
+
+  private ackCovered(slot: WorkflowSlot): void {
+    if (slot.held.length === 0) return;
+    const covered: HeldMessage[] = [];
+    const rest: HeldMessage[] = [];
+    for (const h of slot.held) (h.gen <= slot.durableGen ? covered : rest).push(h);
+    if (covered.length === 0) return;
+    slot.held = rest;
+    if (covered.some((h) => h.item.kind === 'completion')) this.d.stats.workflows_advanced++;
+    this.ack(covered.map((h) => h.msg), covered.filter((h) => h.item.kind === 'completion').length);
+  }
+
+  /** Completions of unknown/deleted workflows: acked at once and counted (reference §5.4 d). */
+  private dropOrphans(workflowId: string, msgs: ReceivedMessage[]): void {
+    if (msgs.length === 0) return;
+    this.d.logger.warn({ workflowId }, `${msgs.length} completion(s) for unknown workflow ${workflowId}; dropping`);
+    this.d.stats.orphan_completions += msgs.length;
+    this.ack(msgs, msgs.length);
+  }
+
+  /** Delete messages concurrently with whatever the loop does next; never while the lease is in doubt. */
+  ack(msgs: readonly ReceivedMessage[], completions: number): void {
+    if (!this.d.leaseHeld()) return;
+    this.d.stats.completions_handled += completions;
+    for (const msg of msgs) {
+      const p: Promise<void> = this.acks
+        .run(() => this.d.backend.completions.delete(msg))
+        .catch((err: unknown) => this.d.logger.debug({ err, id: msg.id }, 'ack failed (message will be redelivered)'))
+        .finally(() => this.pendingAcks.delete(p));
+      this.pendingAcks.add(p);
+    }
+  }
+}

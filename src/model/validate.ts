@@ -1,0 +1,220 @@
+/**
+ * Structural validation of a parsed definition (reference §1.4, in its order), plus the name rules of
+ * DECISIONS §4.13 and the queue-message size limit (reference §4.7, DECISIONS §4.14). O(tasks + edges).
+ */
+import { DefinitionError } from '../errors.js';
+import { ConditionError, validateCondition } from '../condition/index.js';
+import { pyRepr } from '../condition/errors.js';
+import { isMergeName, validateTaskName } from './names.js';
+import {
+  DEFAULT_WORKFLOW_ID_LENGTH,
+  STORAGE_QUEUE_MAX_MESSAGE_BYTES,
+  taskMessageBytes,
+  taskMessageBytesUpperBound,
+} from './message-size.js';
+import { BATCH_MERGE_KWARG, type TaskDefinition, type WorkflowDefinition } from './types.js';
+
+export interface ValidateOptions {
+  /** Queue message limit in bytes (default 65536, Storage Queue). */
+  maxMessageBytes?: number;
+  /** Length of the workflow ID the messages will carry (default 32, a generated ID). */
+  workflowIdLength?: number;
+}
+
+/** Cycle and unreachable reports list at most this many names (a 100k-task cycle must stay one line). */
+const MAX_LISTED_NAMES = 50;
+// eslint-disable-next-line no-control-regex -- control characters are what we refuse
+const BAD_QUEUE_CHARS = /[\s\u0000-\u001f\u007f]/;
+
+const fail = (message: string): never => {
+  throw new DefinitionError(message);
+};
+
+/** Throws DefinitionError with the first problem found (reference §1.4 order, then jobq's own checks). */
+export function validateDefinition(def: WorkflowDefinition, opts: ValidateOptions = {}): void {
+  if (typeof def.name !== 'string' || def.name.trim() === '') fail('workflow name must be a non-empty string');
+  for (const t of def.tasks) {
+    if (typeof t.name !== 'string' || t.name.trim() === '') fail('task name must be a non-empty string');
+  }
+  checkNames(def);
+  checkMaxParallelism(def.max_parallelism);
+  const index = indexTasks(def.tasks);
+  const children = checkReferences(def.tasks, index);
+  checkAcyclic(def.tasks, children);
+  checkRootsReachable(def.tasks, children);
+  for (const t of def.tasks) checkDepPolicy(t);
+  for (const t of def.tasks) checkCondition(t);
+  checkQueues(def);
+  checkMessageSizes(def, opts);
+}
+
+/** DECISIONS §4.13: names that cannot escape a blob prefix; `__merge_` only for real merge nodes. */
+function checkNames(def: WorkflowDefinition): void {
+  for (const t of def.tasks) {
+    const problem = validateTaskName(t.name);
+    if (problem) fail(`Task ${pyRepr(t.name)}: ${problem}`);
+    const merge = Boolean(t.kwargs[BATCH_MERGE_KWARG]);
+    if (isMergeName(t.name) && !(merge && t.name === `__merge_${String(t.kwargs.__target)}_${String(t.kwargs.__batch)}`)) {
+      fail(`Task ${pyRepr(t.name)}: names starting with '__merge_' are reserved for merge nodes made by --max-fan-in`);
+    }
+    if (merge && !isMergeName(t.name)) {
+      fail(`Task ${pyRepr(t.name)}: the '${BATCH_MERGE_KWARG}' kwarg is reserved for merge nodes made by --max-fan-in`);
+    }
+  }
+}
+
+function checkMaxParallelism(v: unknown): void {
+  if (v === null || v === undefined) return;
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    fail(`max_parallelism must be a positive int or None, got ${String(v)} (${typeof v})`);
+  }
+  if ((v as number) < 1) fail(`max_parallelism must be >= 1 when set; got ${String(v)}. Use None for unlimited.`);
+}
+
+function indexTasks(tasks: TaskDefinition[]): Map<string, number> {
+  const index = new Map<string, number>();
+  for (let i = 0; i < tasks.length; i++) {
+    if (index.has(tasks[i].name)) fail(`Duplicate task name: ${pyRepr(tasks[i].name)}`);
+    index.set(tasks[i].name, i);
+  }
+  return index;
+}
+
+/** Steps 5–6 (and duplicate entries): returns the child adjacency as task indices. */
+function checkReferences(tasks: TaskDefinition[], index: Map<string, number>): number[][] {
+  const children: number[][] = tasks.map(() => []);
+  // lastChild[p] === i + 1 marks parent p as already listed by task i (duplicate check without a Set per task).
+  const lastChild = new Int32Array(tasks.length);
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i];
+    const parents: number[] = [];
+    for (const d of t.depends_on) {
+      const p = index.get(d);
+      if (p === undefined) return fail(`Task ${pyRepr(t.name)} depends on ${pyRepr(d)} which does not exist`);
+      parents.push(p);
+    }
+    if (parents.includes(i)) fail(`Task ${pyRepr(t.name)} depends on itself`);
+    for (const p of parents) {
+      if (lastChild[p] === i + 1) fail(`Task ${pyRepr(t.name)} lists dependency ${pyRepr(tasks[p].name)} more than once`);
+      lastChild[p] = i + 1;
+      children[p].push(i);
+    }
+  }
+  return children;
+}
+
+function listNames(names: string[], open = '[', close = ']'): string {
+  const shown = names.slice(0, MAX_LISTED_NAMES).map(pyRepr).join(', ');
+  const more = names.length > MAX_LISTED_NAMES ? `, ... (${names.length - MAX_LISTED_NAMES} more)` : '';
+  return `${open}${shown}${more}${close}`;
+}
+
+/** Step 7: Kahn's algorithm; a cycle names every task left with in-degree > 0. */
+function checkAcyclic(tasks: TaskDefinition[], children: number[][]): void {
+  const inDegree = tasks.map((t) => t.depends_on.length);
+  const queue: number[] = [];
+  inDegree.forEach((d, i) => d === 0 && queue.push(i));
+  for (let head = 0; head < queue.length; head++) {
+    for (const c of children[queue[head]]) if (--inDegree[c] === 0) queue.push(c);
+  }
+  if (queue.length === tasks.length) return;
+  const stuck = tasks.filter((_, i) => inDegree[i] > 0).map((t) => t.name);
+  fail(`Cycle detected involving tasks: ${listNames(stuck)}`);
+}
+
+/** Step 8: at least one root, every task reachable from a root. */
+function checkRootsReachable(tasks: TaskDefinition[], children: number[][]): void {
+  const seen = new Uint8Array(tasks.length);
+  const queue: number[] = [];
+  tasks.forEach((t, i) => {
+    if (t.depends_on.length === 0) {
+      seen[i] = 1;
+      queue.push(i);
+    }
+  });
+  if (queue.length === 0) fail('No root tasks (every task has dependencies)');
+  for (let head = 0; head < queue.length; head++) {
+    for (const c of children[queue[head]]) {
+      if (!seen[c]) {
+        seen[c] = 1;
+        queue.push(c);
+      }
+    }
+  }
+  if (queue.length === tasks.length) return;
+  const unreachable = tasks.filter((_, i) => !seen[i]).map((t) => t.name);
+  fail(`Unreachable tasks (no path from a root): ${listNames(unreachable, '{', '}')}`);
+}
+
+/** Step 9. */
+function checkDepPolicy(t: TaskDefinition): void {
+  const p: unknown = t.dep_policy;
+  if (typeof p === 'number' && Number.isInteger(p)) {
+    if (p < 1) fail(`Task ${pyRepr(t.name)}: dep_policy int must be >= 1, got ${p}`);
+    if (p > t.depends_on.length) fail(`Task ${pyRepr(t.name)}: dep_policy=${p} but only ${t.depends_on.length} dependencies`);
+    return;
+  }
+  if (p !== 'all' && p !== 'any' && p !== 'all_settled') {
+    fail(`Task ${pyRepr(t.name)}: dep_policy must be 'all', 'any', 'all_settled', or int, got ${String(p)}`);
+  }
+}
+
+/** Step 10 (reference §3.5). */
+function checkCondition(t: TaskDefinition): void {
+  if (!t.condition) return;
+  if (t.depends_on.length === 0) fail(`Task ${pyRepr(t.name)}: condition requires at least one dependency`);
+  const merge = t.depends_on.find(isMergeName);
+  if (merge !== undefined) {
+    fail(
+      `Task ${pyRepr(t.name)}: condition is incompatible with sequentialize_fan_in: dependency ${pyRepr(merge)} is a merge node ` +
+        `and conditions cannot see through merge nodes; remove the condition or keep its fan-in at or below --max-fan-in`,
+    );
+  }
+  try {
+    validateCondition(t.condition, t.depends_on);
+  } catch (err) {
+    if (err instanceof ConditionError) fail(`Task ${pyRepr(t.name)}: ${err.message}`);
+    throw err;
+  }
+}
+
+function checkQueues(def: WorkflowDefinition): void {
+  if (typeof def.default_queue !== 'string' || def.default_queue === '' || BAD_QUEUE_CHARS.test(def.default_queue)) {
+    fail(`default_queue must be a queue name without spaces or control characters, got ${pyRepr(String(def.default_queue))}`);
+  }
+  for (const t of def.tasks) {
+    if (t.queue !== null && (t.queue === '' || BAD_QUEUE_CHARS.test(t.queue))) {
+      fail(`Task ${pyRepr(t.name)}: queue must be a queue name without spaces or control characters, got ${pyRepr(t.queue)}`);
+    }
+  }
+}
+
+/** Reference §4.7 / DECISIONS §4.14: every task message must fit one queue message. */
+function checkMessageSizes(def: WorkflowDefinition, opts: ValidateOptions): void {
+  const limit = opts.maxMessageBytes ?? STORAGE_QUEUE_MAX_MESSAGE_BYTES;
+  const workflowId = 'x'.repeat(opts.workflowIdLength ?? DEFAULT_WORKFLOW_ID_LENGTH);
+  for (const t of def.tasks) {
+    const problem = messageSizeProblem(t, workflowId, limit);
+    if (problem) fail(problem);
+  }
+}
+
+/** Why `t`'s task message cannot be sent, or null if it fits. Shared with the fan-in fitting. */
+export function messageSizeProblem(t: TaskDefinition, workflowId: string, limit: number): string | null {
+  const attempt = t.num_retries + 1;
+  if (taskMessageBytesUpperBound(workflowId.length, t.name, t.kwargs, t.depends_on, attempt) <= limit) return null;
+  const bytes = taskMessageBytes(workflowId, t.name, t.kwargs, t.depends_on, attempt);
+  if (bytes <= limit) return null;
+  const alone = taskMessageBytes(workflowId, t.name, t.kwargs, [], attempt);
+  if (alone > limit || t.depends_on.length < 3) {
+    return (
+      `Task ${pyRepr(t.name)}: its kwargs are too large: the task message would be ${bytes} bytes, over the ` +
+      `${limit}-byte queue message limit; pass large data through a file or an upstream task's output instead`
+    );
+  }
+  return (
+    `Task ${pyRepr(t.name)}: its task message would be ${bytes} bytes with ${t.depends_on.length} dependencies, over the ` +
+    `${limit}-byte queue message limit; use --max-fan-in N to split the fan-in into merge nodes (submit does this ` +
+    `automatically unless --max-fan-in 0)`
+  );
+}

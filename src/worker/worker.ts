@@ -1,0 +1,200 @@
+/**
+ * The workflow-aware worker (`jobq worker QUEUE`, also embedded by `run-local`): receives task messages
+ * in batches up to its free concurrency slots, runs each one (handle-message.ts) and stops gracefully.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { QueueClient, ReceivedMessage } from '../ports/queue.js';
+import { IdleBackoff } from '../adapters/idle-backoff.js';
+import { deadLetterSpec, validateWorkerOptions, type WorkerOptions, type WorkerStats } from './options.js';
+import { handleMessage, type HandlerContext } from './handle-message.js';
+
+/** Storage Queue's per-call receive maximum. */
+const MAX_RECEIVE_BATCH = 32;
+const IDLE_BACKOFF_INITIAL_MS = 100;
+/** Default bound on waiting for running tasks when stopping. */
+export const DEFAULT_STOP_GRACE_MS = 30_000;
+
+export class Worker {
+  readonly workerId: string;
+  readonly stats: WorkerStats = { received: 0, succeeded: 0, failed: 0, published: 0, deadLettered: 0, mergeCompleted: 0 };
+  /** Resolves when the worker has stopped (stop(), idle timeout, or a fatal error after start). */
+  readonly done: Promise<void>;
+
+  private readonly queue: QueueClient;
+  private readonly logger: Logger;
+  private readonly running = new Set<Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private readonly backoff: IdleBackoff;
+  private stopping = false;
+  private started = false;
+  private graceMs = DEFAULT_STOP_GRACE_MS;
+  private lastActivity = Date.now();
+  private wake: (() => void) | null = null;
+  private resolveDone!: () => void;
+
+  constructor(private readonly opts: WorkerOptions) {
+    validateWorkerOptions(opts);
+    this.workerId = opts.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.queue = opts.backend.queues.get(opts.queue);
+    this.logger = opts.logger.child({ workerId: this.workerId, queue: opts.queue });
+    this.backoff = new IdleBackoff({
+      initialMs: Math.min(IDLE_BACKOFF_INITIAL_MS, opts.maxIdleBackoffS * 1000),
+      maxMs: opts.maxIdleBackoffS * 1000,
+    });
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** Ensure the task and completion queues exist, then start receiving. Returns once running. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const shell = this.opts.processor === 'shell';
+    await Promise.all([
+      this.queue.ensure(),
+      this.opts.backend.completions.ensure(),
+      shell ? this.opts.backend.outputs.ensureResources() : null,
+    ]);
+    this.logger.info(
+      { concurrency: this.opts.concurrency, processor: this.opts.processor, target: this.opts.backend.target },
+      'worker started',
+    );
+    this.lastActivity = Date.now();
+    void this.loop().then(
+      () => this.resolveDone(),
+      (err) => {
+        this.logger.error({ err: String(err) }, 'worker loop failed');
+        this.resolveDone();
+      },
+    );
+  }
+
+  /**
+   * Stop taking tasks; wait for running ones up to `graceMs` (default 30 s), then terminate them and
+   * return their messages to the queue. Resolves when stopped.
+   */
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
+    if (opts.graceMs !== undefined) this.graceMs = Math.min(this.graceMs, opts.graceMs);
+    if (!this.stopping) this.logger.info({ running: this.running.size, graceMs: this.graceMs }, 'worker stopping');
+    this.stopping = true;
+    if (this.graceMs === 0) this.shutdown.abort();
+    this.wake?.();
+    if (!this.started) {
+      this.resolveDone();
+      return;
+    }
+    await this.done;
+  }
+
+  /** Number of tasks running now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      if (this.running.size >= this.opts.concurrency) {
+        await this.pause(Infinity);
+        continue;
+      }
+      const messages = await this.receive();
+      if (messages === null) continue;
+      if (messages.length === 0) {
+        if (this.idleExpired()) {
+          this.logger.info({ idleTimeoutS: this.opts.idleTimeoutS }, 'idle timeout reached; worker exiting');
+          break;
+        }
+        await this.pause(this.idleSleepMs());
+        continue;
+      }
+      this.backoff.reset();
+      this.lastActivity = Date.now();
+      for (const msg of messages) this.dispatch(msg);
+    }
+    this.stopping = true;
+    await this.drain();
+    this.logger.info({ stats: this.stats }, 'worker stopped');
+  }
+
+  /** One batch receive sized to the free slots; null after an error (already backed off). */
+  private async receive(): Promise<ReceivedMessage[] | null> {
+    const free = Math.min(MAX_RECEIVE_BATCH, this.opts.concurrency - this.running.size);
+    try {
+      return await this.queue.receive(free, Math.ceil(this.opts.visibilityTimeoutS));
+    } catch (err) {
+      const delay = this.backoff.next();
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: delay }, 'receive failed');
+      await this.pause(delay);
+      return null;
+    }
+  }
+
+  private idleExpired(): boolean {
+    const limit = this.opts.idleTimeoutS;
+    return limit !== null && this.running.size === 0 && Date.now() - this.lastActivity >= limit * 1000;
+  }
+
+  /** Next back-off step, cut short so an idle timeout is honoured on time. */
+  private idleSleepMs(): number {
+    const next = this.backoff.next();
+    const limit = this.opts.idleTimeoutS;
+    if (limit === null || this.running.size > 0) return next;
+    const remaining = limit * 1000 - (Date.now() - this.lastActivity);
+    return Math.max(10, Math.min(next, remaining));
+  }
+
+  private dispatch(msg: ReceivedMessage): void {
+    this.stats.received++;
+    const task = handleMessage(msg, this.handlerContext()).finally(() => {
+      this.running.delete(task);
+      this.lastActivity = Date.now();
+      this.wake?.();
+    });
+    this.running.add(task);
+  }
+
+  private handlerContext(): HandlerContext {
+    const o = this.opts;
+    return {
+      backend: o.backend,
+      processor: o.processor,
+      workerEnv: o.env ?? process.env,
+      cancelPollIntervalS: o.cancelPollIntervalS,
+      killTimeoutS: o.killTimeoutS,
+      logger: this.logger,
+      shutdown: this.shutdown.signal,
+      queue: this.queue,
+      deadLetter: o.backend.queues.get(deadLetterSpec(o.queue)),
+      visibilityTimeoutS: Math.ceil(o.visibilityTimeoutS),
+      completionSendMaxAttempts: o.completionSendMaxAttempts,
+      completionRetryInitialMs: o.completionRetryInitialMs ?? 1000,
+      completionRetryMaxMs: o.completionRetryMaxMs ?? 60_000,
+      workerId: this.workerId,
+      stats: this.stats,
+    };
+  }
+
+  /** Wait for running tasks up to the grace period, then interrupt them (their messages are released). */
+  private async drain(): Promise<void> {
+    if (this.running.size === 0) return;
+    const all = Promise.allSettled([...this.running]);
+    const timer = Number.isFinite(this.graceMs) ? setTimeout(() => this.shutdown.abort(), this.graceMs) : null;
+    await all;
+    if (timer) clearTimeout(timer);
+  }
+
+  /** Sleep until `ms` passes, a task finishes, or stop() is called. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : null;
+      const self = this;
+      function done() {
+        if (timer) clearTimeout(timer);
+        if (self.wake === done) self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,16 @@
+/** Seeded PRNG (mulberry32) so a chaos run's kill schedule can be replayed with `--seed`. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform in [min, max). */
+export function between(rand: () => number, min: number, max: number): number {
+  return min + (max - min) * rand();
+}

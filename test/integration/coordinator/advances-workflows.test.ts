@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../../../src/ports/backend.js';
+import { Coordinator } from '../../../src/coordinator/index.js';
+import { WorkflowClient } from '../../../src/client/workflow-client.js';
+import { silentLogger } from '../../../src/log.js';
+import { uniquePrefix } from '../../support/azurite.js';
+import { FakeWorkers, def, openTestBackend, submit, taskStates, testSettings, waitForState } from './harness.js';
+
+describe('coordinator advances workflows on Azurite', () => {
+  let backend: Backend;
+  let client: WorkflowClient;
+  let coord: Coordinator;
+  let workers: FakeWorkers;
+
+  beforeAll(async () => {
+    backend = await openTestBackend(uniquePrefix('Adv'));
+    client = new WorkflowClient({ backend });
+    coord = new Coordinator({ backend, settings: testSettings(), logger: silentLogger() });
+    await coord.start();
+    workers = new FakeWorkers(backend, 'default', (t) => ({ success: true, output: { from: t.task, n: 2 } })).start();
+  });
+
+  afterAll(async () => {
+    await workers.stop();
+    await coord.stop();
+    await backend.close();
+  });
+
+  it('runs a diamond with a condition on a parent output to completion, each task once', async () => {
+    const id = await submit(
+      client,
+      def('diamond', [
+        ['a', []],
+        ['b', ['a']],
+        ['c', ['a'], { condition: "inputs.a.n > 5" }],
+        ['d', ['b', 'c'], { dep_policy: 'all' }],
+      ]),
+    );
+    expect(await waitForState(client, id, ['completed', 'failed'])).toBe('completed');
+    expect(await taskStates(client, id)).toEqual({ a: 'completed', b: 'completed', c: 'skipped', d: 'completed' });
+    expect(workers.count('a', id)).toBe(1);
+    expect(workers.count('b', id)).toBe(1);
+    expect(workers.count('c', id)).toBe(0);
+    expect(workers.count('d', id)).toBe(1);
+    // The child's message carries its parents' refs (compact refs), so the worker need not read state.
+    const d = workers.seen.find((s) => s.workflowId === id && s.task === 'd');
+    expect(d?.upstream?.b).toBe(JSON.stringify({ from: 'b', n: 2 }));
+    const s = coord.stats();
+    expect(s.completions_handled).toBeGreaterThanOrEqual(3);
+    expect(s.tasks_pushed).toBeGreaterThanOrEqual(3);
+    expect(s.lease_state).toBe('held');
+  });
+
+  it('refreshes the index row to the terminal state with final counters', async () => {
+    const id = await submit(client, def('pair', [['x', []], ['y', ['x']]]));
+    await waitForState(client, id, ['completed']);
+    const row = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const r = await backend.index.get(id);
+        if (r?.workflowState === 'completed') return r;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      return backend.index.get(id);
+    })();
+    expect(row?.workflowState).toBe('completed');
+    expect(row?.completedTasks).toBe(2);
+    expect(row?.runningTasks).toBe(0);
+  });
+});
