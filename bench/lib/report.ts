@@ -1,5 +1,5 @@
 /** Benchmark output contract (shared/spec/BENCH.md): one JSON object per metric per line. */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 export interface Metric {
   scenario: string;
@@ -28,5 +28,12 @@ export interface BenchScenario {
 }
 
 export function machineSettings(): Record<string, unknown> {
-  return { node: process.version, cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' };
+  // The 1-minute load average at emit time: these machines are shared, and a figure is only
+  // comparable with others taken under similar load.
+  return {
+    node: process.version,
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    loadavg_1m: Number(loadavg()[0].toFixed(2)),
+  };
 }

@@ -74,7 +74,9 @@ export class BlobOutputStore implements OutputStore {
     try {
       return JSON.parse(blob.bytes.toString('utf8'));
     } catch (err) {
-      throw new OutputFetchError(`output blob ${this.outputs.container}/${name} is not valid JSON: ${messageOf(err)}`);
+      throw new OutputFetchError(
+        `output blob ${this.outputs.container}/${name} is not valid JSON: ${messageOf(err)}`,
+      );
     }
   }
 
@@ -83,14 +85,22 @@ export class BlobOutputStore implements OutputStore {
     await Promise.all(names.map((n) => this.outputs.delete(n).catch(() => false)));
   }
 
-  async uploadFile(workflowId: string, task: string, localPath: string, filename: string): Promise<StashedFile> {
+  async uploadFile(
+    workflowId: string,
+    task: string,
+    localPath: string,
+    filename: string,
+  ): Promise<StashedFile> {
     const blobName = stashBlobName(workflowId, task, filename);
     try {
       await stat(localPath);
     } catch (err) {
-      throw new OutputUploadError(`file output '${localPath}' of ${workflowId}/${task} does not exist or is unreadable`, {
-        cause: err,
-      });
+      throw new OutputUploadError(
+        `file output '${localPath}' of ${workflowId}/${task} does not exist or is unreadable`,
+        {
+          cause: err,
+        },
+      );
     }
     try {
       this.filesReady ??= this.files.ensure();
@@ -102,9 +112,12 @@ export class BlobOutputStore implements OutputStore {
     } catch (err) {
       this.filesReady = null;
       if (isJobqError(err, 'OutputUploadError')) throw err;
-      throw new OutputUploadError(`could not upload '${localPath}' to ${this.files.container}/${blobName}: ${messageOf(err)}`, {
-        cause: err,
-      });
+      throw new OutputUploadError(
+        `could not upload '${localPath}' to ${this.files.container}/${blobName}: ${messageOf(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -117,7 +130,9 @@ export class BlobOutputStore implements OutputStore {
     } catch (err) {
       await unlink(destPath).catch(() => undefined);
       if (isJobqError(err)) throw err;
-      throw new OutputFetchError(`could not download ${file.blob_name} to '${destPath}': ${messageOf(err)}`, { cause: err });
+      throw new OutputFetchError(`could not download ${file.blob_name} to '${destPath}': ${messageOf(err)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -137,7 +152,8 @@ export class BlobOutputStore implements OutputStore {
 
   private async openStash(file: StashedFile): Promise<Readable> {
     const source = await this.files.readStream(file.blob_name);
-    if (!source) throw new OutputFetchError(`stashed file ${this.files.container}/${file.blob_name} does not exist`);
+    if (!source)
+      throw new OutputFetchError(`stashed file ${this.files.container}/${file.blob_name} does not exist`);
     return source;
   }
 

@@ -28,7 +28,8 @@ export class BlobStateStore implements StateStore {
 
   async createWorkflow(def: DefinitionDocV1, state: StateDocV1): Promise<string> {
     const id = def.workflow_id;
-    if (state.workflow_id !== id) throw new Error(`state workflow_id '${state.workflow_id}' != definition '${id}'`);
+    if (state.workflow_id !== id)
+      throw new Error(`state workflow_id '${state.workflow_id}' != definition '${id}'`);
     try {
       await this.bucket.write(definitionBlobName(id), encodeDoc(def), { ifNoneMatch: '*' });
     } catch (err) {
@@ -48,7 +49,8 @@ export class BlobStateStore implements StateStore {
     ]);
     if (defBlob) {
       const def = this.decodeDef(defBlob, workflowId);
-      if (stateBlob) return { def, state: this.decodeState(stateBlob, workflowId), etag: stateBlob.etag, legacy: false };
+      if (stateBlob)
+        return { def, state: this.decodeState(stateBlob, workflowId), etag: stateBlob.etag, legacy: false };
       // Crash between the two submit writes: the state is the definition's initial state (etag '' = create-only).
       return { def, state: null, etag: '', legacy: false };
     }
@@ -57,7 +59,12 @@ export class BlobStateStore implements StateStore {
     const split = splitLegacyDoc(decodeDoc(legacyBlob.bytes, `legacy blob of ${workflowId}`), workflowId);
     if (stateBlob) {
       // A legacy workflow already flushed once by jobq: its state lives in the state blob.
-      return { def: split.def, state: this.decodeState(stateBlob, workflowId), etag: stateBlob.etag, legacy: true };
+      return {
+        def: split.def,
+        state: this.decodeState(stateBlob, workflowId),
+        etag: stateBlob.etag,
+        legacy: true,
+      };
     }
     return { def: split.def, state: split.state, etag: '', legacy: true };
   }
@@ -66,7 +73,9 @@ export class BlobStateStore implements StateStore {
     const blob = await this.bucket.read(definitionBlobName(workflowId));
     if (blob) return this.decodeDef(blob, workflowId);
     const legacy = await this.bucket.read(legacyBlobName(workflowId));
-    return legacy ? splitLegacyDoc(decodeDoc(legacy.bytes, `legacy blob of ${workflowId}`), workflowId).def : null;
+    return legacy
+      ? splitLegacyDoc(decodeDoc(legacy.bytes, `legacy blob of ${workflowId}`), workflowId).def
+      : null;
   }
 
   async loadState(workflowId: string): Promise<{ state: StateDocV1; etag: string } | null> {
@@ -106,7 +115,9 @@ export class BlobStateStore implements StateStore {
       return await this.bucket.write(stateBlobName(id), encodeDoc(state), condition);
     } catch (err) {
       if (err instanceof BlobConditionError) {
-        throw new StateConflictError(`workflow ${id} state blob etag mismatch (another writer saved it first)`);
+        throw new StateConflictError(
+          `workflow ${id} state blob etag mismatch (another writer saved it first)`,
+        );
       }
       throw err;
     }

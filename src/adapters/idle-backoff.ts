@@ -21,7 +21,8 @@ export class IdleBackoff {
   private current = 0;
 
   constructor(opts: IdleBackoffOptions) {
-    if (!(opts.initialMs >= 0) || !(opts.maxMs >= 0)) throw new RangeError('IdleBackoff: initialMs and maxMs must be >= 0');
+    if (!(opts.initialMs >= 0) || !(opts.maxMs >= 0))
+      throw new RangeError('IdleBackoff: initialMs and maxMs must be >= 0');
     this.initialMs = opts.initialMs;
     this.maxMs = Math.max(opts.maxMs, opts.initialMs);
     this.factor = opts.factor ?? 2;

@@ -92,6 +92,7 @@ export function matchesQuery(row: IndexRow, q: IndexQuery = {}): boolean {
 
 /** The 16 partition keys `wf-00` … `wf-0f`. */
 export function shardPartitionKey(shard: number): string {
-  if (!Number.isInteger(shard) || shard < 0 || shard > 15) throw new RangeError(`index shard must be 0..15, got ${shard}`);
+  if (!Number.isInteger(shard) || shard < 0 || shard > 15)
+    throw new RangeError(`index shard must be 0..15, got ${shard}`);
   return `wf-${shard.toString(16).padStart(2, '0')}`;
 }

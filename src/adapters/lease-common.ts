@@ -8,20 +8,30 @@ export const MAX_LEASE_S = 60;
 
 export function checkLeaseDuration(durationS: number): void {
   if (!Number.isInteger(durationS) || durationS < MIN_LEASE_S || durationS > MAX_LEASE_S) {
-    throw new ConfigError(`Lease duration must be a whole number of seconds from 15 to 60, got ${durationS}.`);
+    throw new ConfigError(
+      `Lease duration must be a whole number of seconds from 15 to 60, got ${durationS}.`,
+    );
   }
 }
 
 function describeHolder(h: LeaseHolderInfo | null): string {
   if (!h || (!h.host && h.pid === null && !h.coordinatorId)) return '';
-  const who = [h.coordinatorId ? `coordinator ${h.coordinatorId}` : null, h.host ? `on ${h.host}` : null, h.pid !== null ? `pid ${h.pid}` : null]
+  const who = [
+    h.coordinatorId ? `coordinator ${h.coordinatorId}` : null,
+    h.host ? `on ${h.host}` : null,
+    h.pid !== null ? `pid ${h.pid}` : null,
+  ]
     .filter(Boolean)
     .join(' ');
   return ` It is held by ${who}${h.startedAt ? ` (started ${h.startedAt})` : ''}.`;
 }
 
 /** The reference §5.3 refusal, naming the prefix, the holder when known, and how to break the lease. */
-export function leaseHeldError(prefix: string, durationS: number, holder: LeaseHolderInfo | null): LeaseHeldError {
+export function leaseHeldError(
+  prefix: string,
+  durationS: number,
+  holder: LeaseHolderInfo | null,
+): LeaseHeldError {
   return new LeaseHeldError(
     `Another coordinator is already running for prefix '${prefix}'. Only one coordinator process per prefix is allowed.` +
       describeHolder(holder) +

@@ -9,7 +9,10 @@ export const SERVICE_BUS_MAX_MESSAGE_BYTES = 256 * 1024;
 export const STORAGE_QUEUE_MAX_RECEIVE = 32;
 
 /** One-line explanation with the fix (`--max-fan-in`) for MessageTooLargeError. */
-export function tooLargeMessage(q: Pick<QueueClient, 'spec' | 'backend' | 'maxMessageBytes'>, bytes: number): string {
+export function tooLargeMessage(
+  q: Pick<QueueClient, 'spec' | 'backend' | 'maxMessageBytes'>,
+  bytes: number,
+): string {
   return (
     `Message of ${bytes} bytes exceeds the ${q.maxMessageBytes}-byte limit of ${q.backend} queue '${q.spec}'. ` +
     'A wide fan-in carries one upstream ref per parent: submit with a smaller --max-fan-in (e.g. --max-fan-in 1000) ' +

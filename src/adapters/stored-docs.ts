@@ -2,7 +2,13 @@
  * Shape checks of decoded v1 documents (reference §4.2) and the legacy `<id>.json` split. Blobs come from
  * other processes and other implementations, so a wrong version or a missing key is a clear error.
  */
-import type { DefinitionDocV1, LegacyDocV1, StateDocV1, StateTaskDocV1, DefinitionTaskDocV1 } from '../wire/docs.js';
+import type {
+  DefinitionDocV1,
+  LegacyDocV1,
+  StateDocV1,
+  StateTaskDocV1,
+  DefinitionTaskDocV1,
+} from '../wire/docs.js';
 
 /** A stored document that cannot be used (unsupported version, missing mandatory keys). */
 export class StoredDocError extends Error {
@@ -15,14 +21,17 @@ export class StoredDocError extends Error {
 type Json = Record<string, unknown>;
 
 function asObject(raw: unknown, what: string): Json {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new StoredDocError(`${what} is not a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new StoredDocError(`${what} is not a JSON object`);
   return raw as Json;
 }
 
 function checkCommon(doc: Json, what: string, workflowId: string): void {
   if (doc.v !== 1) throw new StoredDocError(`${what}: unsupported schema version ${JSON.stringify(doc.v)}`);
   if (doc.workflow_id !== workflowId) {
-    throw new StoredDocError(`${what}: workflow_id ${JSON.stringify(doc.workflow_id)} does not match '${workflowId}'`);
+    throw new StoredDocError(
+      `${what}: workflow_id ${JSON.stringify(doc.workflow_id)} does not match '${workflowId}'`,
+    );
   }
   if (typeof doc.tasks !== 'object' || doc.tasks === null || Array.isArray(doc.tasks)) {
     throw new StoredDocError(`${what}: 'tasks' must be an object`);
@@ -43,16 +52,38 @@ export function checkStateDoc(raw: unknown, workflowId: string): StateDocV1 {
   const what = `state blob of ${workflowId}`;
   const doc = asObject(raw, what);
   checkCommon(doc, what, workflowId);
-  if (typeof doc.workflow_state !== 'string') throw new StoredDocError(`${what}: 'workflow_state' is mandatory`);
+  if (typeof doc.workflow_state !== 'string')
+    throw new StoredDocError(`${what}: 'workflow_state' is mandatory`);
   if (typeof doc.updated_at !== 'string') throw new StoredDocError(`${what}: 'updated_at' is mandatory`);
   return doc as unknown as StateDocV1;
 }
 
-const DEF_TASK_KEYS = ['parents', 'children', 'queue', 'num_retries', 'dep_policy', 'timeout_s', 'condition', 'kwargs'] as const;
-const STATE_TASK_KEYS = ['state', 'completed_parents', 'failed_parents', 'output_ref', 'error', 'started_at', 'completed_at', 'attempt_no'] as const;
+const DEF_TASK_KEYS = [
+  'parents',
+  'children',
+  'queue',
+  'num_retries',
+  'dep_policy',
+  'timeout_s',
+  'condition',
+  'kwargs',
+] as const;
+const STATE_TASK_KEYS = [
+  'state',
+  'completed_parents',
+  'failed_parents',
+  'output_ref',
+  'error',
+  'started_at',
+  'completed_at',
+  'attempt_no',
+] as const;
 
 /** Split a legacy full document into the definition and state documents (reference §4.2). */
-export function splitLegacyDoc(raw: unknown, workflowId: string): { def: DefinitionDocV1; state: StateDocV1 } {
+export function splitLegacyDoc(
+  raw: unknown,
+  workflowId: string,
+): { def: DefinitionDocV1; state: StateDocV1 } {
   const what = `legacy blob of ${workflowId}`;
   const doc = asObject(raw, what);
   checkCommon(doc, what, workflowId);

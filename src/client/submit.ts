@@ -41,7 +41,6 @@ export function prepareSubmission(
   checkMaxFanIn(opts.maxFanIn);
   if (opts.workflowId !== undefined) validateWorkflowId(opts.workflowId);
   const workflowId = opts.workflowId ?? generateWorkflowId();
-  validateDefinition(input);
   let def = opts.maxFanIn ? sequentializeFanIn(input, opts.maxFanIn) : input;
   const fit = fitFanIn(def, { maxMessageBytes, workflowIdLength: workflowId.length });
   let autoFanIn: number | null = null;
@@ -55,7 +54,8 @@ export function prepareSubmission(
     def = fit.def;
     autoFanIn = fit.maxFanIn;
   }
-  if (def !== input) validateDefinition(def);
+  // Structure, names, conditions and (after the fit) message sizes, against the real limit and ID length.
+  validateDefinition(def, { maxMessageBytes, workflowIdLength: workflowId.length });
   const roots = def.tasks.filter((t) => t.depends_on.length === 0).map((t) => t.name);
   return { def, workflowId, autoFanIn, roots };
 }

@@ -16,11 +16,28 @@ export type Node =
   | { type: 'disallowed'; pyType: string; children: Node[] };
 
 /** Names that may appear bare (reference §3.3). */
-export const ALLOWED_NAMES = new Set(['inputs', 'true', 'false', 'null', 'True', 'False', 'None', 'all', 'any', 'almost_all', 'count']);
+export const ALLOWED_NAMES = new Set([
+  'inputs',
+  'true',
+  'false',
+  'null',
+  'True',
+  'False',
+  'None',
+  'all',
+  'any',
+  'almost_all',
+  'count',
+]);
 export const AGGREGATES = ['all', 'almost_all', 'any', 'count'] as const;
 export type Aggregate = (typeof AGGREGATES)[number];
 export const NAME_CONSTANTS: Record<string, null | boolean> = {
-  true: true, True: true, false: false, False: false, null: null, None: null,
+  true: true,
+  True: true,
+  false: false,
+  False: false,
+  null: null,
+  None: null,
 };
 
 /** True when `key` is a glob pattern for `inputs[...]` (reference §3.4). */

@@ -9,15 +9,21 @@ function invalid(message: string): ConditionError {
   return new ConditionError('validation', message);
 }
 
-/** Reject every construct outside the language, in pre-order (outermost first). */
+/**
+ * Reject every construct outside the language, in pre-order (outermost first); then check the shape of
+ * aggregate calls (arguments, glob), so a disallowed argument is reported as such.
+ */
 export function checkAllowed(root: Node): void {
+  const calls: Extract<Node, { type: 'call' }>[] = [];
   const stack: Node[] = [root];
   while (stack.length > 0) {
     const node = stack.pop() as Node;
     checkNode(node);
+    if (node.type === 'call') calls.push(node);
     const kids = childrenOf(node);
     for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
   }
+  for (const call of calls) checkAggregateShape(call);
 }
 
 function checkNode(node: Node): void {
@@ -29,7 +35,8 @@ function checkNode(node: Node): void {
       return;
     case 'compare':
       for (const op of node.ops) {
-        if (op === 'is' || op === 'is not') throw invalid(`Disallowed expression element: ${op === 'is' ? 'Is' : 'IsNot'}`);
+        if (op === 'is' || op === 'is not')
+          throw invalid(`Disallowed expression element: ${op === 'is' ? 'Is' : 'IsNot'}`);
       }
       return;
     case 'call':
@@ -42,13 +49,18 @@ function checkNode(node: Node): void {
 
 function checkCall(node: Extract<Node, { type: 'call' }>): void {
   if (node.func.type !== 'name' || !AGGREGATE_SET.has(node.func.id)) throw invalid(ONLY_AGGREGATES);
-  const fn = node.func.id;
+}
+
+function checkAggregateShape(node: Extract<Node, { type: 'call' }>): void {
+  const fn = (node.func as Extract<Node, { type: 'name' }>).id;
   const expected = fn === 'almost_all' ? 2 : 1;
   if (fn === 'almost_all' && node.args.length === 1) {
     throw invalid('almost_all() requires a second argument: max_failures');
   }
   if (node.args.length !== expected) {
-    throw invalid(`${fn}() takes exactly ${expected === 1 ? 'one argument' : 'two arguments'} (${node.args.length} given)`);
+    throw invalid(
+      `${fn}() takes exactly ${expected === 1 ? 'one argument' : 'two arguments'} (${node.args.length} given)`,
+    );
   }
   if (firstGlob(node.args[0]) === null) throw invalid(`${fn}() requires a glob pattern like inputs["*"]`);
 }

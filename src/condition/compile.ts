@@ -3,7 +3,16 @@ import { AGGREGATES, NAME_CONSTANTS, globPatternOf, type CompareOp, type Node } 
 import { firstGlob } from './check.js';
 import { ConditionError } from './errors.js';
 import { globToRegExp } from './glob.js';
-import { getAttribute, getItem, pyCompare, pyContains, pyEquals, pyTypeName, truthy, type Value } from './values.js';
+import {
+  getAttribute,
+  getItem,
+  pyCompare,
+  pyContains,
+  pyEquals,
+  pyTypeName,
+  truthy,
+  type Value,
+} from './values.js';
 
 /** The concrete input key an enclosing aggregate substitutes for a glob pattern. */
 interface Binding {
@@ -63,7 +72,10 @@ function compileName(id: string): Evaluator {
     return () => value;
   }
   if (AGGREGATE_SET.has(id)) {
-    throw new ConditionError('validation', `'${id}' is an aggregate function; call it, e.g. ${id}(inputs["*"].ok)`);
+    throw new ConditionError(
+      'validation',
+      `'${id}' is an aggregate function; call it, e.g. ${id}(inputs["*"].ok)`,
+    );
   }
   throw new ConditionError('validation', `Unknown variable: '${id}'`);
 }
@@ -159,7 +171,10 @@ function compileAggregate(node: Extract<Node, { type: 'call' }>): Evaluator {
 function maxFailuresOf(expr: Evaluator, ctx: EvalContext): number {
   const n = expr(ctx);
   if (typeof n !== 'number' && typeof n !== 'boolean') {
-    throw new ConditionError('evaluation', `almost_all() max_failures must be a number, not ${pyTypeName(n)}`);
+    throw new ConditionError(
+      'evaluation',
+      `almost_all() max_failures must be a number, not ${pyTypeName(n)}`,
+    );
   }
   return Number(n);
 }

@@ -68,9 +68,15 @@ export function validateCondition(expr: string, dependsOn: readonly string[]): v
   const deps = new Set(dependsOn);
   const missing = references.filter((r) => !deps.has(r)).sort();
   if (missing.length > 0) {
-    throw new ConditionError('validation', `Condition references tasks not in depends_on: ${pyList(missing)}`);
+    throw new ConditionError(
+      'validation',
+      `Condition references tasks not in depends_on: ${pyList(missing)}`,
+    );
   }
   if (references.length === 0 && !hasGlob) {
-    throw new ConditionError('validation', 'Condition must reference at least one input (inputs.task_name.field)');
+    throw new ConditionError(
+      'validation',
+      'Condition must reference at least one input (inputs.task_name.field)',
+    );
   }
 }

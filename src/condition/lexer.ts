@@ -15,14 +15,56 @@ export interface Token {
 
 /** Longest operators first so `<=` wins over `<`. */
 const OPERATORS = [
-  '**', '//', '==', '!=', '<=', '>=', '<<', '>>', '->', ':=',
-  '<', '>', '(', ')', '[', ']', '{', '}', ',', '.', ':', '+', '-', '*', '/', '%', '~', '&', '|', '^', '@', '=', ';',
+  '**',
+  '//',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '<<',
+  '>>',
+  '->',
+  ':=',
+  '<',
+  '>',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '.',
+  ':',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '~',
+  '&',
+  '|',
+  '^',
+  '@',
+  '=',
+  ';',
 ];
 
 const IDENT_START = /[A-Za-z_\u00C0-\uFFFF]/u;
 const IDENT_PART = /[A-Za-z0-9_\u00C0-\uFFFF]/u;
 const SIMPLE_ESCAPES: Record<string, string> = {
-  n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '',
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '0': '\0',
+  '\n': '',
 };
 
 /** Split `src` into tokens; throws a `syntax` ConditionError on malformed input. */
@@ -83,7 +125,9 @@ function readNumber(src: string, start: number): { value: number; end: number } 
     const base = { x: 16, o: 8, b: 2 }[text[1].toLowerCase() as 'x' | 'o' | 'b'];
     value = parseInt(text.slice(2).replace(/_/g, ''), base);
   } else {
-    const m = /^(?:[0-9](?:_?[0-9])*)?(?:\.(?:[0-9](?:_?[0-9])*)?)?(?:[eE][+-]?[0-9](?:_?[0-9])*)?/.exec(rest);
+    const m = /^(?:[0-9](?:_?[0-9])*)?(?:\.(?:[0-9](?:_?[0-9])*)?)?(?:[eE][+-]?[0-9](?:_?[0-9])*)?/.exec(
+      rest,
+    );
     text = m ? m[0] : '';
     if (/^0[0-9]/.test(text) && !/[.eE]/.test(text) && /[1-9]/.test(text)) {
       throw syntaxError(`leading zeros in decimal integer literals are not permitted at column ${start + 1}`);

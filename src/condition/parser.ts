@@ -11,16 +11,46 @@ import { tokenize, type Token } from './lexer.js';
 const MAX_DEPTH = 100;
 const MAX_SOURCE_LENGTH = 65_536;
 const RESERVED = new Set([
-  'and', 'or', 'not', 'in', 'is', 'if', 'else', 'for', 'lambda', 'await', 'yield', 'import', 'from', 'def',
-  'class', 'return', 'pass', 'del', 'global', 'nonlocal', 'while', 'with', 'as', 'try', 'except', 'finally',
-  'raise', 'assert', 'break', 'continue', 'elif', 'async',
+  'and',
+  'or',
+  'not',
+  'in',
+  'is',
+  'if',
+  'else',
+  'for',
+  'lambda',
+  'await',
+  'yield',
+  'import',
+  'from',
+  'def',
+  'class',
+  'return',
+  'pass',
+  'del',
+  'global',
+  'nonlocal',
+  'while',
+  'with',
+  'as',
+  'try',
+  'except',
+  'finally',
+  'raise',
+  'assert',
+  'break',
+  'continue',
+  'elif',
+  'async',
 ]);
 const BINARY_LEVELS: string[][] = [['|'], ['^'], ['&'], ['<<', '>>'], ['+', '-'], ['*', '/', '//', '%', '@']];
 const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
 /** Parse a condition (after the `inputs.*` rewrite) into an AST. Throws ConditionError (`syntax`). */
 export function parseExpression(src: string): Node {
-  if (src.length > MAX_SOURCE_LENGTH) throw syntaxError(`expression longer than ${MAX_SOURCE_LENGTH} characters`);
+  if (src.length > MAX_SOURCE_LENGTH)
+    throw syntaxError(`expression longer than ${MAX_SOURCE_LENGTH} characters`);
   if (src.trim() === '') throw syntaxError('empty expression');
   const p = new Parser(tokenize(src));
   const node = p.expression();
@@ -53,7 +83,10 @@ class Parser {
   }
   private unexpected(hint?: string): ConditionError {
     const t = this.peek();
-    const what = t.kind === 'eof' ? 'unexpected end of expression' : `unexpected ${JSON.stringify(t.text)} at column ${t.col}`;
+    const what =
+      t.kind === 'eof'
+        ? 'unexpected end of expression'
+        : `unexpected ${JSON.stringify(t.text)} at column ${t.col}`;
     return syntaxError(hint ? `${what} (${hint})` : what);
   }
   private nest<T>(fn: () => T): T {
@@ -231,7 +264,9 @@ class Parser {
         this.pos++;
         args.push({ type: 'disallowed', pyType: 'Starred', children: [this.expression()] });
       } else {
-        args.push(this.expression());
+        const arg = this.expression();
+        if (this.isWord('for')) return [this.comprehension('GeneratorExp', arg, ')')];
+        args.push(arg);
       }
       if (!this.isOp(',')) break;
       this.pos++;

@@ -94,7 +94,8 @@ function compareCodePoints(a: string, b: string): number {
 /** Python `in`. */
 export function pyContains(container: Value, item: Value): boolean {
   if (typeof container === 'string') {
-    if (typeof item !== 'string') throw evalError(`'in <string>' requires string as left operand, not ${pyTypeName(item)}`);
+    if (typeof item !== 'string')
+      throw evalError(`'in <string>' requires string as left operand, not ${pyTypeName(item)}`);
     return container.includes(item);
   }
   if (Array.isArray(container)) return container.some((x) => pyEquals(x, item));

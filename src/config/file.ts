@@ -24,7 +24,12 @@ export function configCandidates(cwd: string, home: string): string[] {
  * Find the config file: `--config` → `JOBQ_WORKFLOW_CONFIG` → ./jobq.yaml → ./.jobq.yaml →
  * ~/.config/ai4s-jobq/jobq.yaml. An explicit path that does not exist is an error; implicit misses are silent.
  */
-export function discoverConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string, home: string): string | null {
+export function discoverConfigPath(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  home: string,
+): string | null {
   const explicit: [string | undefined, string][] = [
     [flag, '--config'],
     [env.JOBQ_WORKFLOW_CONFIG, 'JOBQ_WORKFLOW_CONFIG'],
@@ -42,7 +47,12 @@ function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], where: string, path: string): void {
+function checkKeys(
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+  where: string,
+  path: string,
+): void {
   const unknown = Object.keys(obj).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) {
     throw new ConfigError(
@@ -62,13 +72,17 @@ export function loadConfigFile(path: string): ConfigFile {
     throw new ConfigError(`Invalid config file ${path}: ${msg}`);
   }
   if (doc === null || doc === undefined) return { path, connection: {}, coordinator: {} };
-  if (!isMapping(doc)) throw new ConfigError(`Invalid config file ${path}: the top level must be a mapping with 'connection:' and/or 'coordinator:'.`);
+  if (!isMapping(doc))
+    throw new ConfigError(
+      `Invalid config file ${path}: the top level must be a mapping with 'connection:' and/or 'coordinator:'.`,
+    );
   checkKeys(doc, SECTIONS, 'the top level', path);
   const out: ConfigFile = { path, connection: {}, coordinator: {} };
   for (const section of SECTIONS) {
     const body = doc[section];
     if (body === null || body === undefined) continue;
-    if (!isMapping(body)) throw new ConfigError(`Invalid config file ${path}: '${section}' must be a mapping.`);
+    if (!isMapping(body))
+      throw new ConfigError(`Invalid config file ${path}: '${section}' must be a mapping.`);
     if (section === 'connection') {
       checkKeys(body, CONNECTION_KEYS, "'connection'", path);
       for (const k of CONNECTION_KEYS) {
@@ -76,7 +90,12 @@ export function loadConfigFile(path: string): ConfigFile {
         if (v !== null && v !== undefined && String(v).trim() !== '') out.connection[k] = String(v).trim();
       }
     } else {
-      checkKeys(body, COORDINATOR_KNOBS.map((k) => k.yaml), "'coordinator'", path);
+      checkKeys(
+        body,
+        COORDINATOR_KNOBS.map((k) => k.yaml),
+        "'coordinator'",
+        path,
+      );
       out.coordinator = body;
     }
   }

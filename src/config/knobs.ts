@@ -34,54 +34,152 @@ const posInt = z.number().int().min(1);
 const posNum = z.number().gt(0);
 const nonNegNum = z.number().min(0);
 
-type Spec = [key: keyof CoordinatorSettings, kind: KnobKind, schema: z.ZodType<number>, expect: string, help: string, aliases?: string[]];
+type Spec = [
+  key: keyof CoordinatorSettings,
+  kind: KnobKind,
+  schema: z.ZodType<number>,
+  expect: string,
+  help: string,
+  aliases?: string[],
+];
 
 const SPECS: Spec[] = [
-  ['batchSize', 'int', posInt, 'a positive integer', 'Completions applied per batch cycle', ['JOBQ_COMPLETION_BATCH_SIZE']],
-  ['visibilityTimeoutS', 'number', posNum.max(7 * 24 * 3600), 'seconds > 0', 'Completion-queue visibility timeout (s)', ['JOBQ_COMPLETION_VISIBILITY_TIMEOUT_S']],
+  [
+    'batchSize',
+    'int',
+    posInt,
+    'a positive integer',
+    'Completions applied per batch cycle',
+    ['JOBQ_COMPLETION_BATCH_SIZE'],
+  ],
+  [
+    'visibilityTimeoutS',
+    'number',
+    posNum.max(7 * 24 * 3600),
+    'seconds > 0',
+    'Completion-queue visibility timeout (s)',
+    ['JOBQ_COMPLETION_VISIBILITY_TIMEOUT_S'],
+  ],
   ['idleSleepS', 'number', nonNegNum, 'seconds >= 0', 'First sleep when the completion queue is empty (s)'],
-  ['maxIdleSleepS', 'number', posNum, 'seconds > 0', 'Cap of the idle back-off, doubling from idle-sleep-s (s)'],
-  ['cancelPollIntervalS', 'number', posNum, 'seconds > 0', 'How often cancel requests are polled from the index (s)'],
-  ['flushRetryLimit', 'int', posInt, 'a positive integer', 'Total attempts of a state flush after ETag conflicts'],
+  [
+    'maxIdleSleepS',
+    'number',
+    posNum,
+    'seconds > 0',
+    'Cap of the idle back-off, doubling from idle-sleep-s (s)',
+  ],
+  [
+    'cancelPollIntervalS',
+    'number',
+    posNum,
+    'seconds > 0',
+    'How often cancel requests are polled from the index (s)',
+  ],
+  [
+    'flushRetryLimit',
+    'int',
+    posInt,
+    'a positive integer',
+    'Total attempts of a state flush after ETag conflicts',
+  ],
   ['readySweepIntervalS', 'number', posNum, 'seconds > 0', 'Ready-repair sweep interval (s)'],
-  ['readyRepairThresholdS', 'number', posNum, 'seconds > 0', 'Age after which a ready task is re-dispatched by the sweep (s)'],
-  ['runningTimeoutS', 'number', posNum, 'seconds > 0, or none', 'Fail running tasks older than this (s); none disables'],
+  [
+    'readyRepairThresholdS',
+    'number',
+    posNum,
+    'seconds > 0',
+    'Age after which a ready task is re-dispatched by the sweep (s)',
+  ],
+  [
+    'runningTimeoutS',
+    'number',
+    posNum,
+    'seconds > 0, or none',
+    'Fail running tasks older than this (s); none disables',
+  ],
   ['runningSweepIntervalS', 'number', posNum, 'seconds > 0', 'Running-timeout sweep interval (s)'],
-  ['activationSweepIntervalS', 'number', posNum, 'seconds > 0', 'Sweep admitting pending workflows whose activation was lost (s)'],
+  [
+    'activationSweepIntervalS',
+    'number',
+    posNum,
+    'seconds > 0',
+    'Sweep admitting pending workflows whose activation was lost (s)',
+  ],
   ['orphanSweepIntervalS', 'number', posNum, 'seconds > 0', 'Sweep for blobs without index rows (s)'],
   ['statsLogIntervalS', 'number', posNum, 'seconds > 0', 'Interval of the stats log line (s)'],
-  ['cacheMaxWorkflows', 'int', posInt, 'a positive integer', 'Workflows kept decoded in the coordinator cache'],
-  ['maxRunningWorkflows', 'int', posInt, 'a positive integer, or none', 'Workflows running at once; none = unlimited', ['JOBQ_MAX_RUNNING_WORKFLOWS']],
-  ['leaseDurationS', 'int', z.number().int().min(15).max(60), 'whole seconds from 15 to 60 (Azure blob lease limits)', 'Coordinator lease duration (s)'],
-  ['leaseRenewIntervalS', 'number', posNum, 'seconds > 0 and below lease_duration_s', 'How often the lease is renewed (s)'],
-  ['indexRefreshIntervalS', 'number', nonNegNum, 'seconds >= 0', 'Minimum seconds between index-row refreshes of a running workflow'],
+  [
+    'cacheMaxWorkflows',
+    'int',
+    posInt,
+    'a positive integer',
+    'Workflows kept decoded in the coordinator cache',
+  ],
+  [
+    'maxRunningWorkflows',
+    'int',
+    posInt,
+    'a positive integer, or none',
+    'Workflows running at once; none = unlimited',
+    ['JOBQ_MAX_RUNNING_WORKFLOWS'],
+  ],
+  [
+    'leaseDurationS',
+    'int',
+    z.number().int().min(15).max(60),
+    'whole seconds from 15 to 60 (Azure blob lease limits)',
+    'Coordinator lease duration (s)',
+  ],
+  [
+    'leaseRenewIntervalS',
+    'number',
+    posNum,
+    'seconds > 0 and below lease_duration_s',
+    'How often the lease is renewed (s)',
+  ],
+  [
+    'indexRefreshIntervalS',
+    'number',
+    nonNegNum,
+    'seconds >= 0',
+    'Minimum seconds between index-row refreshes of a running workflow',
+  ],
   ['maxReceivesPerCycle', 'int', posInt, 'a positive integer', 'Completion-queue receives per batch cycle'],
   ['pushConcurrency', 'int', posInt, 'a positive integer', 'Concurrent task-message sends'],
   ['ackConcurrency', 'int', posInt, 'a positive integer', 'Concurrent completion deletes'],
-  ['metricsPort', 'int', z.number().int().min(0).max(65535), 'a port 0-65535, or none', 'Serve Prometheus metrics on this port; none disables'],
+  [
+    'metricsPort',
+    'int',
+    z.number().int().min(0).max(65535),
+    'a port 0-65535, or none',
+    'Serve Prometheus metrics on this port; none disables',
+  ],
 ];
 
 /** Every coordinator setting, in display order. */
-export const COORDINATOR_KNOBS: readonly CoordinatorKnob[] = SPECS.map(([key, kind, schema, expect, help, aliases]) => ({
-  key,
-  yaml: snake(key),
-  env: `JOBQ_COORDINATOR_${snake(key).toUpperCase()}`,
-  envAliases: aliases ?? [],
-  flag: snake(key).replace(/_/g, '-'),
-  kind,
-  nullable: DEFAULT_COORDINATOR_SETTINGS[key] === null,
-  default: DEFAULT_COORDINATOR_SETTINGS[key],
-  help,
-  expect,
-  schema,
-}));
+export const COORDINATOR_KNOBS: readonly CoordinatorKnob[] = SPECS.map(
+  ([key, kind, schema, expect, help, aliases]) => ({
+    key,
+    yaml: snake(key),
+    env: `JOBQ_COORDINATOR_${snake(key).toUpperCase()}`,
+    envAliases: aliases ?? [],
+    flag: snake(key).replace(/_/g, '-'),
+    kind,
+    nullable: DEFAULT_COORDINATOR_SETTINGS[key] === null,
+    default: DEFAULT_COORDINATOR_SETTINGS[key],
+    help,
+    expect,
+    schema,
+  }),
+);
 
 const NULL_WORDS = new Set(['', 'none', 'null', 'off', 'disabled', 'unlimited']);
 
 /** Parse and validate one knob value from any layer; throws a one-line ConfigError saying what to fix. */
 export function parseKnobValue(knob: CoordinatorKnob, raw: unknown, where: string): number | null {
   const bad = () =>
-    new ConfigError(`Invalid coordinator setting ${knob.yaml}=${JSON.stringify(raw)} (${where}): expected ${knob.expect}.`);
+    new ConfigError(
+      `Invalid coordinator setting ${knob.yaml}=${JSON.stringify(raw)} (${where}): expected ${knob.expect}.`,
+    );
   if (raw === null || (typeof raw === 'string' && NULL_WORDS.has(raw.trim().toLowerCase()))) {
     if (knob.nullable) return null;
     throw bad();
@@ -102,7 +200,10 @@ export interface KnobLayers {
 }
 
 /** Resolve every knob: flag → env (canonical, then aliases) → file → default; then cross-field checks. */
-export function resolveCoordinatorSettings(layers: KnobLayers): { settings: CoordinatorSettings; sources: Record<string, ValueSource> } {
+export function resolveCoordinatorSettings(layers: KnobLayers): {
+  settings: CoordinatorSettings;
+  sources: Record<string, ValueSource>;
+} {
   const settings = { ...DEFAULT_COORDINATOR_SETTINGS } as Record<keyof CoordinatorSettings, number | null>;
   const sources: Record<string, ValueSource> = {};
   for (const knob of COORDINATOR_KNOBS) {
@@ -116,7 +217,11 @@ export function resolveCoordinatorSettings(layers: KnobLayers): { settings: Coor
       settings[knob.key] = parseKnobValue(knob, layers.env[envName], `env ${envName}`);
       sources[knob.key] = 'env';
     } else if (knob.yaml in layers.file) {
-      settings[knob.key] = parseKnobValue(knob, layers.file[knob.yaml], `coordinator.${knob.yaml} in ${layers.filePath}`);
+      settings[knob.key] = parseKnobValue(
+        knob,
+        layers.file[knob.yaml],
+        `coordinator.${knob.yaml} in ${layers.filePath}`,
+      );
       sources[knob.key] = 'file';
     }
   }
@@ -128,7 +233,9 @@ export function resolveCoordinatorSettings(layers: KnobLayers): { settings: Coor
     );
   }
   if (s.maxIdleSleepS < s.idleSleepS) {
-    throw new ConfigError(`Invalid coordinator settings: max_idle_sleep_s (${s.maxIdleSleepS}) must be >= idle_sleep_s (${s.idleSleepS}).`);
+    throw new ConfigError(
+      `Invalid coordinator settings: max_idle_sleep_s (${s.maxIdleSleepS}) must be >= idle_sleep_s (${s.idleSleepS}).`,
+    );
   }
   return { settings: s, sources };
 }

@@ -72,12 +72,16 @@ function pickStoragePrefix(input: ResolveInput, env: NodeJS.ProcessEnv, file: Co
     const [account, prefix] = splitPair(value, origin, 'prefix');
     return { storage: { value: account, source }, prefix: { value: prefix, source } };
   }
-  const fromFile = (v: string | undefined): Picked => (v !== undefined ? { value: v, source: 'file' } : { value: undefined, source: 'default' });
+  const fromFile = (v: string | undefined): Picked =>
+    v !== undefined ? { value: v, source: 'file' } : { value: undefined, source: 'default' };
   const storage = fromFile(file?.connection.storage);
   const prefix = fromFile(file?.connection.prefix);
   if (storage.value === undefined && prefix.value === undefined) {
     // DECISIONS §2: nothing configured → the embedded Azurite default.
-    return { storage: { value: AZURITE_ACCOUNT, source: 'default' as const }, prefix: { value: EMBEDDED_DEFAULT_PREFIX, source: 'default' as const } };
+    return {
+      storage: { value: AZURITE_ACCOUNT, source: 'default' as const },
+      prefix: { value: EMBEDDED_DEFAULT_PREFIX, source: 'default' as const },
+    };
   }
   return { storage, prefix };
 }
@@ -89,13 +93,27 @@ function pick(flag: string | undefined, envValue: string | undefined, fileValue:
   return { value: undefined, source: 'default' };
 }
 
-function buildTarget(storageRaw: string, prefix: string, queues: Picked, blobs: Picked, env: NodeJS.ProcessEnv): Target {
+function buildTarget(
+  storageRaw: string,
+  prefix: string,
+  queues: Picked,
+  blobs: Picked,
+  env: NodeJS.ProcessEnv,
+): Target {
   checkPrefix(prefix);
   const storage: AccountSpec = parseAccount(storageRaw, env);
-  const queuesSpec: QueuesSpec = queues.value !== undefined ? parseQueuesBackend(queues.value, env) : { kind: 'storage', account: storage };
+  const queuesSpec: QueuesSpec =
+    queues.value !== undefined
+      ? parseQueuesBackend(queues.value, env)
+      : { kind: 'storage', account: storage };
   let blobsSpec: Target['blobs'] = { account: storage, container: DEFAULT_BLOBS_CONTAINER };
   if (blobs.value !== undefined) {
-    const origin = blobs.source === 'flag' ? '--blobs' : blobs.source === 'env' ? 'JOBQ_WORKFLOW_BLOBS' : 'connection.blobs';
+    const origin =
+      blobs.source === 'flag'
+        ? '--blobs'
+        : blobs.source === 'env'
+          ? 'JOBQ_WORKFLOW_BLOBS'
+          : 'connection.blobs';
     const [account, container] = splitPair(blobs.value, origin, 'container');
     checkContainerName(container, origin);
     blobsSpec = { account: account === storageRaw ? storage : parseAccount(account, env), container };
@@ -128,7 +146,10 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   let prefix: Picked = { value: undefined, source: 'default' };
   try {
     ({ storage, prefix } = pickStoragePrefix(input, env, file));
-    const missing = [storage.value === undefined ? 'storage account' : null, prefix.value === undefined ? 'prefix' : null].filter(Boolean);
+    const missing = [
+      storage.value === undefined ? 'storage account' : null,
+      prefix.value === undefined ? 'prefix' : null,
+    ].filter(Boolean);
     if (missing.length > 0) throw missingTargetError(missing.join(' and '));
     target = buildTarget(storage.value!, prefix.value!, queues, blobs, env);
   } catch (err) {

@@ -19,12 +19,16 @@ export function splitPair(value: string, origin: string, second: 'prefix' | 'con
   }
   const slash = v.lastIndexOf('/');
   if (slash < 0) {
-    throw new ConfigError(`Missing ${second} in '${shown}' (${origin}). Expected <account>/<${second}>, for example ${EXAMPLE[second]}.`);
+    throw new ConfigError(
+      `Missing ${second} in '${shown}' (${origin}). Expected <account>/<${second}>, for example ${EXAMPLE[second]}.`,
+    );
   }
   const account = v.slice(0, slash).trim();
   const rest = v.slice(slash + 1).trim();
   if (!account || !rest) {
-    throw new ConfigError(`Invalid <account>/<${second}>: '${shown}' (${origin}). Both segments must be non-empty.`);
+    throw new ConfigError(
+      `Invalid <account>/<${second}>: '${shown}' (${origin}). Both segments must be non-empty.`,
+    );
   }
   return [account, rest];
 }

@@ -24,6 +24,7 @@ import {
 } from './codes.js';
 import { ConditionCache, evaluateCondition } from './conditions.js';
 import type { TaskTable } from './layout.js';
+import { ReadyHeap } from './ready-heap.js';
 
 export const UPSTREAM_FAILED_ERROR = 'upstream task(s) failed';
 export const DEFAULT_FAILURE_ERROR = 'task failed';
@@ -62,10 +63,9 @@ export class TaskMachine {
   failedSinks = 0;
   cancelRequested = false;
   activated = false;
-  /** FIFO of tasks waiting for a dispatch slot (lazy deletion: entries re-checked on pop). */
-  private queue: number[] = [];
-  private head = 0;
-  private parkCursor = 0;
+  /** READY/parked tasks waiting for a slot, and those queued since the last drain (to park). */
+  private readonly heap = new ReadyHeap();
+  private fresh: number[] = [];
   /** Pending tasks to (re-)examine: conditions waiting for blob outputs, or loaded from a doc. */
   readonly recheck = new Set<number>();
   private readonly conditions = new ConditionCache();
@@ -210,7 +210,7 @@ export class TaskMachine {
       return;
     }
     this.setState(c, READY);
-    this.queue.push(c);
+    this.enqueue(c);
   }
 
   private completeMerge(c: number): void {
@@ -222,13 +222,15 @@ export class TaskMachine {
 
   /** Queue a READY/parked task for dispatch (used when loading and by ready-repair). */
   enqueue(i: number): void {
-    this.queue.push(i);
+    this.heap.push(i);
+    this.fresh.push(i);
   }
 
   /** Re-examine pending tasks noted in `recheck` (conditions waiting on outputs, loaded strays). */
   recheckPending(): void {
     if (this.recheck.size === 0 || this.cancelRequested) return;
-    for (const c of [...this.recheck]) {
+    // Definition order, so a reloaded runtime (which finds them in that order) behaves the same.
+    for (const c of [...this.recheck].sort((a, b) => a - b)) {
       if (this.state[c] !== PENDING) this.recheck.delete(c);
       else this.examine(c);
       this.settleStack();
@@ -246,41 +248,37 @@ export class TaskMachine {
    */
   drain(): void {
     if (!this.activated || this.cancelRequested) return;
-    const q = this.queue;
-    while (this.head < q.length) {
-      const i = q[this.head];
+    const h = this.heap;
+    while (h.size > 0) {
+      const i = h.peek();
       const s = this.state[i];
-      if (s !== READY && s !== READY_PENDING_BUDGET) this.head++;
+      if (s !== READY && s !== READY_PENDING_BUDGET) h.pop();
       else if (this.table.mergeNodes.has(i)) {
-        this.head++;
+        h.pop();
         this.completeMerge(i);
         this.settleStack();
       } else if (!this.hasSlot()) break;
       else {
-        this.head++;
+        h.pop();
         this.dispatch(i);
       }
     }
-    this.parkRest();
-    if (this.head > 1024 && this.head * 2 > q.length) {
-      this.queue = q.slice(this.head);
-      this.parkCursor = Math.max(0, this.parkCursor - this.head);
-      this.head = 0;
-    }
+    this.parkFresh();
   }
 
-  /** Mark queued READY tasks behind a full budget as parked; each entry is visited once. */
-  private parkRest(): void {
-    const q = this.queue;
-    for (let k = Math.max(this.parkCursor, this.head); k < q.length; k++) {
-      const i = q[k];
-      if (this.state[i] !== READY) continue;
-      if (this.table.mergeNodes.has(i)) {
-        this.completeMerge(i);
-        this.settleStack();
-      } else this.setState(i, READY_PENDING_BUDGET);
+  /** Tasks queued in this step that are still READY wait for a slot: park them (merge nodes complete). */
+  private parkFresh(): void {
+    while (this.fresh.length > 0) {
+      const batch = this.fresh;
+      this.fresh = [];
+      for (const i of batch) {
+        if (this.state[i] !== READY) continue;
+        if (this.table.mergeNodes.has(i)) {
+          this.completeMerge(i);
+          this.settleStack();
+        } else this.setState(i, READY_PENDING_BUDGET);
+      }
     }
-    this.parkCursor = q.length;
   }
 
   private dispatch(i: number): void {
@@ -299,7 +297,7 @@ export class TaskMachine {
       this.step.changed = true;
       this.step.retried = true;
       this.setState(i, READY);
-      this.queue.push(i);
+      this.enqueue(i);
       return;
     }
     if (outputRef === null) this.outputRefs.delete(i);

@@ -27,9 +27,16 @@ function mergeNode(target: string, i: number, dependsOn: string[]): TaskDefiniti
 /**
  * Rewrite every task with more than `maxFanIn` parents into a chain of merge nodes `__merge_<T>_<i>`
  * over consecutive batches of its parents (reference §1.8). Returns `def` itself when nothing changes;
- * never mutates it. Unchanged tasks are the same objects in the result.
+ * never mutates it. Unchanged tasks are the same objects in the result. `chainBatches: false` leaves out
+ * the edges that make batch i's parents wait for merge i-1 (the reference always adds them; they create
+ * a cycle when a later-batch parent is an ancestor of an earlier-batch parent).
  */
-export function sequentializeFanIn(def: WorkflowDefinition, maxFanIn: number): WorkflowDefinition {
+export function sequentializeFanIn(
+  def: WorkflowDefinition,
+  maxFanIn: number,
+  opts: { chainBatches?: boolean } = {},
+): WorkflowDefinition {
+  const chainBatches = opts.chainBatches ?? true;
   if (!Number.isInteger(maxFanIn) || maxFanIn < 2) throw new UsageError('max_fan_in must be >= 2');
   if (!def.tasks.some((t) => t.depends_on.length > maxFanIn)) return def;
   const tasks = def.tasks.slice();
@@ -42,7 +49,7 @@ export function sequentializeFanIn(def: WorkflowDefinition, maxFanIn: number): W
     let previous: string | null = null;
     for (let i = 0, start = 0; start < target.depends_on.length; i++, start += maxFanIn) {
       const batch = target.depends_on.slice(start, start + maxFanIn);
-      if (previous !== null) {
+      if (previous !== null && chainBatches) {
         // Batch i waits for merge i-1, so batches run one after another.
         for (const parent of batch) addExtra(extraDeps, position.get(parent), previous);
       }
@@ -52,7 +59,8 @@ export function sequentializeFanIn(def: WorkflowDefinition, maxFanIn: number): W
     }
     tasks[ti] = { ...target, depends_on: [previous as string] };
   }
-  for (const [i, extra] of extraDeps) tasks[i] = { ...tasks[i], depends_on: [...tasks[i].depends_on, ...extra] };
+  for (const [i, extra] of extraDeps)
+    tasks[i] = { ...tasks[i], depends_on: [...tasks[i].depends_on, ...extra] };
   return { ...def, tasks: [...tasks, ...merges] };
 }
 
@@ -75,14 +83,18 @@ export interface FitOptions {
  * when nothing needs to change. Throws DefinitionError when no fan-in can help (kwargs too large) or
  * when merge nodes would change the task's meaning (a condition or a dep_policy other than 'all').
  */
-export function fitFanIn(def: WorkflowDefinition, opts: FitOptions): { def: WorkflowDefinition; maxFanIn: number | null } {
+export function fitFanIn(
+  def: WorkflowDefinition,
+  opts: FitOptions,
+): { def: WorkflowDefinition; maxFanIn: number | null } {
   const workflowId = 'x'.repeat(opts.workflowIdLength);
   const limit = opts.maxMessageBytes;
   let widest = 0;
   for (const t of def.tasks) {
     const problem = messageSizeProblem(t, workflowId, limit);
     if (problem === null) continue;
-    if (t.depends_on.length < 3 || problem.includes('kwargs are too large')) throw new DefinitionError(problem);
+    if (t.depends_on.length < 3 || problem.includes('kwargs are too large'))
+      throw new DefinitionError(problem);
     refuseSemanticChange(t);
     widest = Math.max(widest, t.depends_on.length);
   }
@@ -98,7 +110,17 @@ export function fitFanIn(def: WorkflowDefinition, opts: FitOptions): { def: Work
   };
   const smallestProblem = firstProblem(2);
   if (smallestProblem) throw new DefinitionError(smallestProblem);
-  // Largest m in [2, widest - 1] that fits; fitting shrinks as m grows, so binary search.
+  const m = largestFitting(widest, firstProblem);
+  const chained = sequentializeFanIn(def, m);
+  // Sequencing edges can close a cycle (a parent that is also an ancestor of another parent): keep the merge nodes, drop the edges.
+  return {
+    def: hasCycle(chained) ? sequentializeFanIn(def, m, { chainBatches: false }) : chained,
+    maxFanIn: m,
+  };
+}
+
+/** Largest m in [2, widest - 1] with no problem; fitting only gets harder as m grows, so binary search. */
+function largestFitting(widest: number, firstProblem: (m: number) => string | null): number {
   let lo = 2;
   let hi = widest - 1;
   while (lo < hi) {
@@ -106,11 +128,30 @@ export function fitFanIn(def: WorkflowDefinition, opts: FitOptions): { def: Work
     if (firstProblem(mid) === null) lo = mid;
     else hi = mid - 1;
   }
-  return { def: sequentializeFanIn(def, lo), maxFanIn: lo };
+  return lo;
+}
+
+function hasCycle(def: WorkflowDefinition): boolean {
+  const index = new Map(def.tasks.map((t, i) => [t.name, i]));
+  const children: number[][] = def.tasks.map(() => []);
+  const inDegree = def.tasks.map((t, i) => {
+    for (const d of t.depends_on) children[index.get(d) ?? i].push(i);
+    return t.depends_on.length;
+  });
+  const queue: number[] = [];
+  inDegree.forEach((d, i) => d === 0 && queue.push(i));
+  for (let head = 0; head < queue.length; head++) {
+    for (const c of children[queue[head]]) if (--inDegree[c] === 0) queue.push(c);
+  }
+  return queue.length < def.tasks.length;
 }
 
 function refuseSemanticChange(t: TaskDefinition): void {
-  const why = t.condition ? 'it has a condition' : t.dep_policy !== 'all' ? `its dep_policy is ${pyRepr(String(t.dep_policy))}` : null;
+  const why = t.condition
+    ? 'it has a condition'
+    : t.dep_policy !== 'all'
+      ? `its dep_policy is ${pyRepr(String(t.dep_policy))}`
+      : null;
   if (why === null) return;
   throw new DefinitionError(
     `Task ${pyRepr(t.name)}: its task message would not fit a queue message with ${t.depends_on.length} dependencies, ` +

@@ -14,5 +14,9 @@ export {
   RESERVED_TASK_PREFIX,
 } from './names.js';
 export { sequentializeFanIn, fitFanIn, mergeNodeName, type FitOptions } from './fan-in.js';
-export { taskMessageBytes, STORAGE_QUEUE_MAX_MESSAGE_BYTES, DEFAULT_WORKFLOW_ID_LENGTH } from './message-size.js';
+export {
+  taskMessageBytes,
+  STORAGE_QUEUE_MAX_MESSAGE_BYTES,
+  DEFAULT_WORKFLOW_ID_LENGTH,
+} from './message-size.js';
 export { WorkflowDefinitionSchema, TaskSchema, workflowDefinitionJsonSchema } from './schema.js';

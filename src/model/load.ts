@@ -7,10 +7,34 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { DefinitionError } from '../errors.js';
 import { pyList, pyRepr } from '../condition/errors.js';
-import { DEFAULT_QUEUE, DEFAULT_RESULT_POLICY, type DepPolicy, type ResultPolicy, type TaskDefinition, type WorkflowDefinition } from './types.js';
+import {
+  DEFAULT_QUEUE,
+  DEFAULT_RESULT_POLICY,
+  type DepPolicy,
+  type ResultPolicy,
+  type TaskDefinition,
+  type WorkflowDefinition,
+} from './types.js';
 
-const WORKFLOW_FIELDS = new Set(['$schema', 'name', 'tasks', 'default_queue', 'default_task_timeout_s', 'max_parallelism', 'result_policy']);
-const TASK_FIELDS = new Set(['name', 'kwargs', 'depends_on', 'queue', 'dep_policy', 'timeout_s', 'num_retries', 'condition']);
+const WORKFLOW_FIELDS = new Set([
+  '$schema',
+  'name',
+  'tasks',
+  'default_queue',
+  'default_task_timeout_s',
+  'max_parallelism',
+  'result_policy',
+]);
+const TASK_FIELDS = new Set([
+  'name',
+  'kwargs',
+  'depends_on',
+  'queue',
+  'dep_policy',
+  'timeout_s',
+  'num_retries',
+  'condition',
+]);
 const DEP_POLICY_STRINGS = new Set(['all', 'any', 'all_settled']);
 
 type Doc = Record<string, unknown>;
@@ -136,7 +160,8 @@ function parseTask(raw: unknown, at: string): TaskDefinition {
   if (!isInt(retries)) taskFail(where, "'num_retries' must be an integer");
   if ((retries as number) < 0) taskFail(where, `'num_retries' must be >= 0, got ${docRepr(retries)}`);
   const condition = raw.condition ?? null;
-  if (condition !== null && typeof condition !== 'string') taskFail(where, "'condition' must be a string expression");
+  if (condition !== null && typeof condition !== 'string')
+    taskFail(where, "'condition' must be a string expression");
   const task: TaskDefinition = {
     name,
     kwargs: kwargs as Record<string, unknown>,
@@ -154,7 +179,8 @@ function parseTask(raw: unknown, at: string): TaskDefinition {
 function parseDepPolicy(v: unknown, where: string): DepPolicy {
   if (v === undefined || v === null) return 'all';
   if (typeof v === 'string') {
-    if (!DEP_POLICY_STRINGS.has(v)) taskFail(where, "'dep_policy' string must be 'all', 'any', or 'all_settled'");
+    if (!DEP_POLICY_STRINGS.has(v))
+      taskFail(where, "'dep_policy' string must be 'all', 'any', or 'all_settled'");
     return v as DepPolicy;
   }
   // Booleans are refused (Python would take `true` as 1, which is never what was meant).
@@ -183,7 +209,13 @@ export async function loadDefinitionFile(path: string): Promise<WorkflowDefiniti
   } catch (err) {
     const code = (err as { code?: string }).code;
     const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a definition file' : code === 'EACCES' ? 'permission denied' : String((err as Error).message);
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory, not a definition file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : String((err as Error).message);
     throw new DefinitionError(`${path}: ${reason}`);
   }
   return parseDefinitionText(text, path);

@@ -52,5 +52,11 @@ export function taskMessageBytesUpperBound(
   for (const p of parentNames) parentChars += p.length;
   const kwargsChars = (JSON.stringify(kwargs) ?? '').length;
   const attemptDigits = 2 * String(attemptNo).length;
-  return 3 * kwargsChars + 7 * (2 * workflowIdLength + 2 * taskName.length + parentChars) + 12 * parentNames.length + attemptDigits + 256;
+  return (
+    3 * kwargsChars +
+    7 * (2 * workflowIdLength + 2 * taskName.length + parentChars) +
+    12 * parentNames.length +
+    attemptDigits +
+    256
+  );
 }

@@ -21,7 +21,9 @@ export const MAX_PREFIX_LENGTH = 63 - '-workflow-completions'.length;
 export function validateWorkflowId(id: string): void {
   if (typeof id !== 'string' || id.length === 0) throw new UsageError('workflow ID must not be empty');
   if (id.length > MAX_WORKFLOW_ID_LENGTH) {
-    throw new UsageError(`workflow ID is ${id.length} characters long; the limit is ${MAX_WORKFLOW_ID_LENGTH}`);
+    throw new UsageError(
+      `workflow ID is ${id.length} characters long; the limit is ${MAX_WORKFLOW_ID_LENGTH}`,
+    );
   }
   if (!WORKFLOW_ID.test(id)) {
     throw new UsageError(
@@ -40,9 +42,15 @@ export function generateWorkflowId(): string {
  * `train/rf` become blob paths) but never empty, `.` or `..` segments, which could escape the prefix.
  */
 export function validateTaskName(name: string): string | null {
-  if (PLAIN_TASK_NAME.test(name) && name.length <= MAX_TASK_NAME_LENGTH && !name.startsWith(RESERVED_TASK_PREFIX)) return null;
+  if (
+    PLAIN_TASK_NAME.test(name) &&
+    name.length <= MAX_TASK_NAME_LENGTH &&
+    !name.startsWith(RESERVED_TASK_PREFIX)
+  )
+    return null;
   if (typeof name !== 'string' || name.trim() === '') return 'task name must be a non-empty string';
-  if (name.length > MAX_TASK_NAME_LENGTH) return `task name is ${name.length} characters long; the limit is ${MAX_TASK_NAME_LENGTH}`;
+  if (name.length > MAX_TASK_NAME_LENGTH)
+    return `task name is ${name.length} characters long; the limit is ${MAX_TASK_NAME_LENGTH}`;
   if (CONTROL_CHARS.test(name)) return 'task name must not contain control characters';
   const bad = ['\\', '#', '?'].find((c) => name.includes(c));
   if (bad) return `task name must not contain '${bad}'`;
@@ -51,7 +59,8 @@ export function validateTaskName(name: string): string | null {
     if (segment === '') return "task name must not contain '//' (empty path segment)";
     if (segment === '.' || segment === '..') return `task name must not contain a '${segment}' path segment`;
   }
-  if (name.startsWith(RESERVED_TASK_PREFIX)) return `task names starting with '${RESERVED_TASK_PREFIX}' are reserved for jobq`;
+  if (name.startsWith(RESERVED_TASK_PREFIX))
+    return `task names starting with '${RESERVED_TASK_PREFIX}' are reserved for jobq`;
   return null;
 }
 

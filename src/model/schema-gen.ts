@@ -6,7 +6,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { workflowDefinitionJsonSchema } from './schema.js';
 
-export const SCHEMA_PATH = fileURLToPath(new URL('../../schemas/workflow-definition.schema.json', import.meta.url));
+export const SCHEMA_PATH = fileURLToPath(
+  new URL('../../schemas/workflow-definition.schema.json', import.meta.url),
+);
 
 /** The exact text of the schema file (2-space JSON, trailing newline). */
 export function renderSchemaFile(): string {

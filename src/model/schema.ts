@@ -10,7 +10,10 @@ export const SCHEMA_ID = 'https://github.com/jobq/jobq/schemas/workflow-definiti
 export const DepPolicySchema = z
   .union([
     z.enum(['all', 'any', 'all_settled']),
-    z.int().min(1).describe('N: ready once N dependencies succeeded (must not exceed the number of dependencies)'),
+    z
+      .int()
+      .min(1)
+      .describe('N: ready once N dependencies succeeded (must not exceed the number of dependencies)'),
   ])
   .describe(
     "Readiness rule: 'all' (every dependency succeeded), 'any' (one succeeded), 'all_settled' (every dependency finished, success or not), or an integer N",
@@ -22,7 +25,9 @@ export const TaskSchema = z
       .string()
       .min(1)
       .max(256)
-      .describe("Unique task name. '/' groups tasks (e.g. 'train/rf'); no empty, '.' or '..' segments, no '\\', '#', '?'"),
+      .describe(
+        "Unique task name. '/' groups tasks (e.g. 'train/rf'); no empty, '.' or '..' segments, no '\\', '#', '?'",
+      ),
     kwargs: z
       .record(z.string(), z.unknown())
       .default({})
@@ -32,7 +37,9 @@ export const TaskSchema = z
       .string()
       .nullable()
       .default(null)
-      .describe("Queue for this task ('name', 'account/name' or 'sb://namespace/name'); null means default_queue"),
+      .describe(
+        "Queue for this task ('name', 'account/name' or 'sb://namespace/name'); null means default_queue",
+      ),
     dep_policy: DepPolicySchema.default('all'),
     timeout_s: z
       .int()
@@ -74,13 +81,18 @@ export const WorkflowDefinitionSchema = z
     result_policy: z
       .enum(['all_sinks_succeed', 'all_tasks_succeed'])
       .default(DEFAULT_RESULT_POLICY)
-      .describe("'all_sinks_succeed': completed when every sink task succeeded; 'all_tasks_succeed': every task must succeed"),
+      .describe(
+        "'all_sinks_succeed': completed when every sink task succeeded; 'all_tasks_succeed': every task must succeed",
+      ),
   })
   .meta({ title: 'Workflow Definition' });
 
 /** The JSON Schema document (draft 2020-12) generated from the zod model. */
 export function workflowDefinitionJsonSchema(): Record<string, unknown> {
-  const generated = z.toJSONSchema(WorkflowDefinitionSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
+  const generated = z.toJSONSchema(WorkflowDefinitionSchema, {
+    target: 'draft-2020-12',
+    io: 'input',
+  }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;
   return { $schema, $id: SCHEMA_ID, ...rest };
 }

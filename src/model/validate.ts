@@ -32,7 +32,8 @@ const fail = (message: string): never => {
 
 /** Throws DefinitionError with the first problem found (reference §1.4 order, then jobq's own checks). */
 export function validateDefinition(def: WorkflowDefinition, opts: ValidateOptions = {}): void {
-  if (typeof def.name !== 'string' || def.name.trim() === '') fail('workflow name must be a non-empty string');
+  if (typeof def.name !== 'string' || def.name.trim() === '')
+    fail('workflow name must be a non-empty string');
   for (const t of def.tasks) {
     if (typeof t.name !== 'string' || t.name.trim() === '') fail('task name must be a non-empty string');
   }
@@ -54,11 +55,18 @@ function checkNames(def: WorkflowDefinition): void {
     const problem = validateTaskName(t.name);
     if (problem) fail(`Task ${pyRepr(t.name)}: ${problem}`);
     const merge = Boolean(t.kwargs[BATCH_MERGE_KWARG]);
-    if (isMergeName(t.name) && !(merge && t.name === `__merge_${String(t.kwargs.__target)}_${String(t.kwargs.__batch)}`)) {
-      fail(`Task ${pyRepr(t.name)}: names starting with '__merge_' are reserved for merge nodes made by --max-fan-in`);
+    if (
+      isMergeName(t.name) &&
+      !(merge && t.name === `__merge_${String(t.kwargs.__target)}_${String(t.kwargs.__batch)}`)
+    ) {
+      fail(
+        `Task ${pyRepr(t.name)}: names starting with '__merge_' are reserved for merge nodes made by --max-fan-in`,
+      );
     }
     if (merge && !isMergeName(t.name)) {
-      fail(`Task ${pyRepr(t.name)}: the '${BATCH_MERGE_KWARG}' kwarg is reserved for merge nodes made by --max-fan-in`);
+      fail(
+        `Task ${pyRepr(t.name)}: the '${BATCH_MERGE_KWARG}' kwarg is reserved for merge nodes made by --max-fan-in`,
+      );
     }
   }
 }
@@ -68,7 +76,8 @@ function checkMaxParallelism(v: unknown): void {
   if (typeof v !== 'number' || !Number.isInteger(v)) {
     fail(`max_parallelism must be a positive int or None, got ${String(v)} (${typeof v})`);
   }
-  if ((v as number) < 1) fail(`max_parallelism must be >= 1 when set; got ${String(v)}. Use None for unlimited.`);
+  if ((v as number) < 1)
+    fail(`max_parallelism must be >= 1 when set; got ${String(v)}. Use None for unlimited.`);
 }
 
 function indexTasks(tasks: TaskDefinition[]): Map<string, number> {
@@ -95,7 +104,8 @@ function checkReferences(tasks: TaskDefinition[], index: Map<string, number>): n
     }
     if (parents.includes(i)) fail(`Task ${pyRepr(t.name)} depends on itself`);
     for (const p of parents) {
-      if (lastChild[p] === i + 1) fail(`Task ${pyRepr(t.name)} lists dependency ${pyRepr(tasks[p].name)} more than once`);
+      if (lastChild[p] === i + 1)
+        fail(`Task ${pyRepr(t.name)} lists dependency ${pyRepr(tasks[p].name)} more than once`);
       lastChild[p] = i + 1;
       children[p].push(i);
     }
@@ -151,7 +161,8 @@ function checkDepPolicy(t: TaskDefinition): void {
   const p: unknown = t.dep_policy;
   if (typeof p === 'number' && Number.isInteger(p)) {
     if (p < 1) fail(`Task ${pyRepr(t.name)}: dep_policy int must be >= 1, got ${p}`);
-    if (p > t.depends_on.length) fail(`Task ${pyRepr(t.name)}: dep_policy=${p} but only ${t.depends_on.length} dependencies`);
+    if (p > t.depends_on.length)
+      fail(`Task ${pyRepr(t.name)}: dep_policy=${p} but only ${t.depends_on.length} dependencies`);
     return;
   }
   if (p !== 'all' && p !== 'any' && p !== 'all_settled') {
@@ -179,12 +190,20 @@ function checkCondition(t: TaskDefinition): void {
 }
 
 function checkQueues(def: WorkflowDefinition): void {
-  if (typeof def.default_queue !== 'string' || def.default_queue === '' || BAD_QUEUE_CHARS.test(def.default_queue)) {
-    fail(`default_queue must be a queue name without spaces or control characters, got ${pyRepr(String(def.default_queue))}`);
+  if (
+    typeof def.default_queue !== 'string' ||
+    def.default_queue === '' ||
+    BAD_QUEUE_CHARS.test(def.default_queue)
+  ) {
+    fail(
+      `default_queue must be a queue name without spaces or control characters, got ${pyRepr(String(def.default_queue))}`,
+    );
   }
   for (const t of def.tasks) {
     if (t.queue !== null && (t.queue === '' || BAD_QUEUE_CHARS.test(t.queue))) {
-      fail(`Task ${pyRepr(t.name)}: queue must be a queue name without spaces or control characters, got ${pyRepr(t.queue)}`);
+      fail(
+        `Task ${pyRepr(t.name)}: queue must be a queue name without spaces or control characters, got ${pyRepr(t.queue)}`,
+      );
     }
   }
 }
@@ -202,7 +221,8 @@ function checkMessageSizes(def: WorkflowDefinition, opts: ValidateOptions): void
 /** Why `t`'s task message cannot be sent, or null if it fits. Shared with the fan-in fitting. */
 export function messageSizeProblem(t: TaskDefinition, workflowId: string, limit: number): string | null {
   const attempt = t.num_retries + 1;
-  if (taskMessageBytesUpperBound(workflowId.length, t.name, t.kwargs, t.depends_on, attempt) <= limit) return null;
+  if (taskMessageBytesUpperBound(workflowId.length, t.name, t.kwargs, t.depends_on, attempt) <= limit)
+    return null;
   const bytes = taskMessageBytes(workflowId, t.name, t.kwargs, t.depends_on, attempt);
   if (bytes <= limit) return null;
   const alone = taskMessageBytes(workflowId, t.name, t.kwargs, [], attempt);

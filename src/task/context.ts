@@ -46,7 +46,9 @@ export function taskEnvironment(env: NodeJS.ProcessEnv = process.env): TaskEnvir
 export function outputFilePath(env: NodeJS.ProcessEnv = process.env): string {
   const path = env[TASK_ENV.outputFile];
   if (!path) {
-    throw new TaskContextError(`${TASK_ENV.outputFile} ${OUTSIDE_TASK} (Are you running inside a workflow worker?).`);
+    throw new TaskContextError(
+      `${TASK_ENV.outputFile} ${OUTSIDE_TASK} (Are you running inside a workflow worker?).`,
+    );
   }
   return path;
 }
@@ -141,7 +143,9 @@ export class TaskContext {
 
   /** Decode an output ref: inline JSON locally, blob refs downloaded; ready stash markers → BlobStash. */
   async decodeRef(ref: string): Promise<unknown> {
-    const raw = ref.startsWith('blob:') ? await (await this.backend()).outputs.fetchOutput(ref) : JSON.parse(ref);
+    const raw = ref.startsWith('blob:')
+      ? await (await this.backend()).outputs.fetchOutput(ref)
+      : JSON.parse(ref);
     return decodeStashMarkers(raw);
   }
 

@@ -11,7 +11,10 @@ import { TaskContext, outputFilePath, type TaskContextOptions } from './context.
 
 const FETCH_CONCURRENCY = 8;
 
-async function withContext<T>(opts: TaskContextOptions | undefined, fn: (ctx: TaskContext) => Promise<T>): Promise<T> {
+async function withContext<T>(
+  opts: TaskContextOptions | undefined,
+  fn: (ctx: TaskContext) => Promise<T>,
+): Promise<T> {
   const ctx = new TaskContext(opts);
   try {
     return await fn(ctx);
@@ -51,7 +54,8 @@ export function setOutput(data: unknown, env: NodeJS.ProcessEnv = process.env): 
  */
 export function stashFile(path: string): StashMarker {
   const abs = resolvePath(path);
-  if (!existsSync(abs) || !statSync(abs).isFile()) throw new TaskContextError(`stashFile: '${path}' is not a file.`);
+  if (!existsSync(abs) || !statSync(abs).isFile())
+    throw new TaskContextError(`stashFile: '${path}' is not a file.`);
   return pendingMarker(abs, basename(abs));
 }
 

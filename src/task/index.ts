@@ -10,5 +10,11 @@ export {
   downloadStash,
   readStash,
 } from './helpers.js';
-export { TaskContext, taskEnvironment, readUpstreamSidecar, type TaskEnvironment, type TaskContextOptions } from './context.js';
+export {
+  TaskContext,
+  taskEnvironment,
+  readUpstreamSidecar,
+  type TaskEnvironment,
+  type TaskContextOptions,
+} from './context.js';
 export { BlobStash } from '../wire/stash.js';

@@ -41,8 +41,11 @@ export function decodeDoc(bytes: Buffer, what = 'blob'): unknown {
     return JSON.parse(text);
   } catch (err) {
     const head = text.slice(0, 40).replace(/[^\x20-\x7e]/g, '?');
-    throw new BlobDecodeError(`${what} is neither gzip nor JSON (starts with '${head}'): ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new BlobDecodeError(
+      `${what} is neither gzip nor JSON (starts with '${head}'): ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }

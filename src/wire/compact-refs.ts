@@ -50,7 +50,8 @@ export function decodeCompactRefs(workflowId: string, compact: unknown): Record<
     for (const p of c.s) if (typeof p === 'string') out[p] = canonicalOutputRef(workflowId, p);
   }
   if (typeof c.i === 'object' && c.i !== null && !Array.isArray(c.i)) {
-    for (const [p, ref] of Object.entries(c.i as Record<string, unknown>)) if (typeof ref === 'string') out[p] = ref;
+    for (const [p, ref] of Object.entries(c.i as Record<string, unknown>))
+      if (typeof ref === 'string') out[p] = ref;
   }
   if (Array.isArray(c.n)) {
     for (const p of c.n) if (typeof p === 'string') out[p] = null;

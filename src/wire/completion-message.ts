@@ -20,7 +20,10 @@ export interface Completion {
 }
 
 /** The completion JSON keys in the reference's order; `attempt_no` only when not null. */
-export function completionBodyObject(c: Completion, extra?: Record<string, unknown>): Record<string, unknown> {
+export function completionBodyObject(
+  c: Completion,
+  extra?: Record<string, unknown>,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {
     workflow_id: c.workflowId,
     task_name: c.task,

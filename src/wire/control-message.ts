@@ -8,7 +8,12 @@
  * duplicate (or as an orphan when the workflow is unknown); jobq recognises it before treating it as
  * a completion.
  */
-import { COMPLETION_BODY_KWARG, completionBodyObject, encodeCompletionEnvelope, type Completion } from './completion-message.js';
+import {
+  COMPLETION_BODY_KWARG,
+  completionBodyObject,
+  encodeCompletionEnvelope,
+  type Completion,
+} from './completion-message.js';
 import { parseEnvelope } from './envelope.js';
 
 export const CONTROL_TASK_NAME = '__jobq_control__';
@@ -33,7 +38,14 @@ export function encodeControlMessage(c: ControlMessage, opts: { requestedAt?: st
   const control: Record<string, unknown> = { type: c.type };
   if (c.type === 'activate' && c.createdAt !== undefined) control.created_at = c.createdAt;
   control.requested_at = opts.requestedAt ?? new Date().toISOString();
-  const shell: Completion = { workflowId: c.workflowId, task: CONTROL_TASK_NAME, success: true, outputRef: null, error: null, attemptNo: null };
+  const shell: Completion = {
+    workflowId: c.workflowId,
+    task: CONTROL_TASK_NAME,
+    success: true,
+    outputRef: null,
+    error: null,
+    attemptNo: null,
+  };
   return encodeCompletionEnvelope(completionBodyObject(shell, { control })).body;
 }
 
@@ -79,27 +91,36 @@ function optionalText(v: unknown): string | null | undefined {
 
 function decodeCompletion(d: Record<string, unknown>): CoordinatorMessage {
   const { workflow_id: workflowId, task_name: task } = d;
-  if (typeof workflowId !== 'string' || workflowId === '') return { kind: 'poison', reason: 'completion has no workflow_id' };
-  if (typeof task !== 'string' || task === '') return { kind: 'poison', reason: 'completion has no task_name' };
+  if (typeof workflowId !== 'string' || workflowId === '')
+    return { kind: 'poison', reason: 'completion has no workflow_id' };
+  if (typeof task !== 'string' || task === '')
+    return { kind: 'poison', reason: 'completion has no task_name' };
   const success = successOf(d.success);
   if (success === null) return { kind: 'poison', reason: 'completion success is not a boolean' };
   const outputRef = optionalText(d.output_ref);
   if (outputRef === undefined) return { kind: 'poison', reason: 'completion output_ref is not a string' };
-  const error = typeof d.error === 'string' || d.error === null || d.error === undefined ? (d.error ?? null) : JSON.stringify(d.error);
+  const error =
+    typeof d.error === 'string' || d.error === null || d.error === undefined
+      ? (d.error ?? null)
+      : JSON.stringify(d.error);
   const attemptNo = attemptOf(d.attempt_no);
   if (attemptNo === undefined) return { kind: 'poison', reason: 'completion attempt_no is not an integer' };
   return { kind: 'completion', completion: { workflowId, task, success, outputRef, error, attemptNo } };
 }
 
 function decodeControl(workflowId: unknown, control: unknown): CoordinatorMessage {
-  if (typeof workflowId !== 'string' || workflowId === '') return { kind: 'poison', reason: 'control message has no workflow_id' };
+  if (typeof workflowId !== 'string' || workflowId === '')
+    return { kind: 'poison', reason: 'control message has no workflow_id' };
   if (!isRecord(control)) return { kind: 'poison', reason: 'control message has no control object' };
   switch (control.type) {
     case 'activate': {
       const createdAt = control.created_at;
       return {
         kind: 'control',
-        control: typeof createdAt === 'string' ? { type: 'activate', workflowId, createdAt } : { type: 'activate', workflowId },
+        control:
+          typeof createdAt === 'string'
+            ? { type: 'activate', workflowId, createdAt }
+            : { type: 'activate', workflowId },
       };
     }
     case 'retry':

@@ -9,8 +9,7 @@ export const ENVELOPE_VERSION = 1;
 
 /** A parsed envelope: the id (null when absent) and the decoded kwargs object. */
 export type ParsedEnvelope =
-  | { ok: true; id: string | null; kwargs: Record<string, unknown> }
-  | { ok: false; reason: string };
+  { ok: true; id: string | null; kwargs: Record<string, unknown> } | { ok: false; reason: string };
 
 const NON_ASCII = /[\u007f-\uffff]/g;
 
@@ -22,7 +21,10 @@ const NON_ASCII = /[\u007f-\uffff]/g;
 export function pythonJsonDumps(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') {
-    return JSON.stringify(value).replace(NON_ASCII, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return JSON.stringify(value).replace(
+      NON_ASCII,
+      (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   }
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';

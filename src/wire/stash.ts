@@ -72,7 +72,8 @@ export interface PendingStashSlot {
 
 function checkBody(body: unknown): PendingStashBody | ReadyStashBody {
   if (!isPlainObject(body)) throw new StashMarkerError(`${STASH_KEY} marker body must be an object`);
-  if (body.v !== STASH_VERSION) throw new StashMarkerError(`unsupported ${STASH_KEY} version: ${JSON.stringify(body.v)}`);
+  if (body.v !== STASH_VERSION)
+    throw new StashMarkerError(`unsupported ${STASH_KEY} version: ${JSON.stringify(body.v)}`);
   if (body.state === 'pending') {
     if (typeof body.local_path !== 'string' || typeof body.filename !== 'string') {
       throw new StashMarkerError(`pending ${STASH_KEY} marker needs string local_path and filename`);
@@ -117,7 +118,9 @@ export function decodeStashMarkers(value: unknown): unknown {
   if (isStashMarker(value)) {
     const body = checkBody(value[STASH_KEY]);
     if (body.state === 'pending') {
-      throw new StashMarkerError(`pending ${STASH_KEY} marker leaked downstream (file '${body.filename}' was never uploaded)`);
+      throw new StashMarkerError(
+        `pending ${STASH_KEY} marker leaked downstream (file '${body.filename}' was never uploaded)`,
+      );
     }
     return new BlobStash(body.blob_name, body.md5, body.size);
   }

@@ -3,7 +3,13 @@
  * task's kwargs plus `__workflow_id`, `__workflow_task`, `__attempt_no` and, for tasks with parents,
  * `__upstream_outputs_compact`. Message id `<wf>/<task>/<attempt>`.
  */
-import { COMPACT_REFS_KWARG, LEGACY_REFS_KWARG, decodeCompactRefs, decodeLegacyRefs, encodeCompactRefs } from './compact-refs.js';
+import {
+  COMPACT_REFS_KWARG,
+  LEGACY_REFS_KWARG,
+  decodeCompactRefs,
+  decodeLegacyRefs,
+  encodeCompactRefs,
+} from './compact-refs.js';
 import { encodeCompactEnvelope, parseEnvelope } from './envelope.js';
 
 export const WORKFLOW_ID_KWARG = '__workflow_id';
@@ -86,7 +92,10 @@ function attemptOf(v: unknown): number | null {
   return null;
 }
 
-function upstreamOf(workflowId: string, kwargs: Record<string, unknown>): Record<string, string | null> | null {
+function upstreamOf(
+  workflowId: string,
+  kwargs: Record<string, unknown>,
+): Record<string, string | null> | null {
   const compact = kwargs[COMPACT_REFS_KWARG];
   if (typeof compact === 'object' && compact !== null && Object.keys(compact).length > 0) {
     return decodeCompactRefs(workflowId, compact);

@@ -77,7 +77,10 @@ export class CancelPoller {
       }
     } catch (err) {
       this.intervalS = backedOffIntervalS(this.intervalS, this.opts.baseIntervalS);
-      this.opts.logger.warn({ err: String(err), nextPollS: this.intervalS }, 'cancel poll failed; backing off');
+      this.opts.logger.warn(
+        { err: String(err), nextPollS: this.intervalS },
+        'cancel poll failed; backing off',
+      );
     }
     this.schedule();
   }

@@ -34,7 +34,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Send `body` to the completion queue; true once sent, false when the cap is reached or aborted. */
-export async function publishCompletion(queue: QueueClient, body: string, opts: PublishOptions): Promise<boolean> {
+export async function publishCompletion(
+  queue: QueueClient,
+  body: string,
+  opts: PublishOptions,
+): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
       await queue.send(body);
@@ -49,7 +53,10 @@ export async function publishCompletion(queue: QueueClient, body: string, opts: 
         return false;
       }
       const delayMs = completionRetryDelayMs(attempt, opts.initialDelayMs, opts.maxDelayMs);
-      opts.logger.warn({ err: String(err), attempt, retryInMs: delayMs }, 'completion publish failed; retrying');
+      opts.logger.warn(
+        { err: String(err), attempt, retryInMs: delayMs },
+        'completion publish failed; retrying',
+      );
       await sleep(delayMs, opts.signal);
       if (opts.signal?.aborted) return false;
     }

@@ -71,9 +71,13 @@ function secondsEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, min: 
 export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnvSettings {
   const attemptsRaw = Number(env.JOBQ_COMPLETION_SEND_MAX_ATTEMPTS ?? '');
   return {
-    cancelPollIntervalS: Math.floor(secondsEnv(env, 'JOBQ_CANCEL_POLL_INTERVAL', WORKER_DEFAULTS.cancelPollIntervalS, 1)),
+    cancelPollIntervalS: Math.floor(
+      secondsEnv(env, 'JOBQ_CANCEL_POLL_INTERVAL', WORKER_DEFAULTS.cancelPollIntervalS, 1),
+    ),
     completionSendMaxAttempts:
-      Number.isInteger(attemptsRaw) && attemptsRaw > 0 ? attemptsRaw : WORKER_DEFAULTS.completionSendMaxAttempts,
+      Number.isInteger(attemptsRaw) && attemptsRaw > 0
+        ? attemptsRaw
+        : WORKER_DEFAULTS.completionSendMaxAttempts,
     killTimeoutS: secondsEnv(env, 'JOBQ_KILL_TIMEOUT', WORKER_DEFAULTS.killTimeoutS, 0),
     maxIdleBackoffS: secondsEnv(env, 'JOBQ_MAX_IDLE_BACKOFF', WORKER_DEFAULTS.maxIdleBackoffS, 0.05),
   };
@@ -93,7 +97,8 @@ export function validateWorkerOptions(opts: WorkerOptions): void {
   if (opts.idleTimeoutS !== null && !(opts.idleTimeoutS >= 0)) {
     throw new UsageError(`--idle-timeout must be >= 0 seconds, got ${opts.idleTimeoutS}.`);
   }
-  if (!(opts.killTimeoutS >= 0)) throw new UsageError(`JOBQ_KILL_TIMEOUT must be >= 0, got ${opts.killTimeoutS}.`);
+  if (!(opts.killTimeoutS >= 0))
+    throw new UsageError(`JOBQ_KILL_TIMEOUT must be >= 0, got ${opts.killTimeoutS}.`);
   if (!['shell', 'noop', 'sleep'].includes(opts.processor)) {
     throw new UsageError(`--processor must be shell, noop or sleep, got '${opts.processor}'.`);
   }

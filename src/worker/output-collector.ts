@@ -70,7 +70,10 @@ export async function collectOutput(opts: CollectOptions): Promise<CollectedOutp
     value = JSON.parse(text);
   } catch (err) {
     const preview = text.length > 80 ? `${text.slice(0, 80)}…` : text;
-    return { ok: false, error: `task output is not valid JSON (${message(err)}): ${JSON.stringify(preview)}` };
+    return {
+      ok: false,
+      error: `task output is not valid JSON (${message(err)}): ${JSON.stringify(preview)}`,
+    };
   }
   let stashed: number;
   try {

@@ -79,7 +79,12 @@ export async function runTask(spec: TaskSpec, ctx: RunContext): Promise<TaskOutc
   if (ctx.processor !== 'shell') return runLoadProcessor(spec, ctx);
   const cmd = spec.kwargs.cmd;
   if (typeof cmd !== 'string' || cmd.trim() === '') {
-    return { kind: 'done', success: false, outputRef: null, error: 'task has no `cmd` kwarg (a shell command string)' };
+    return {
+      kind: 'done',
+      success: false,
+      outputRef: null,
+      error: 'task has no `cmd` kwarg (a shell command string)',
+    };
   }
   const cwd = typeof spec.kwargs.cwd === 'string' && spec.kwargs.cwd !== '' ? spec.kwargs.cwd : undefined;
   const cwdError = await checkCwd(cwd);
@@ -87,7 +92,12 @@ export async function runTask(spec: TaskSpec, ctx: RunContext): Promise<TaskOutc
   return spec.id ? runWorkflowShell(spec, spec.id, cmd, cwd, ctx) : runPlainShell(spec, cmd, cwd, ctx);
 }
 
-async function runPlainShell(spec: TaskSpec, cmd: string, cwd: string | undefined, ctx: RunContext): Promise<TaskOutcome> {
+async function runPlainShell(
+  spec: TaskSpec,
+  cmd: string,
+  cwd: string | undefined,
+  ctx: RunContext,
+): Promise<TaskOutcome> {
   const env = buildTaskEnv(ctx.workerEnv, taskEnvKwarg(spec.kwargs.env), null, null);
   const proc = ShellProcess.start({ cmd, cwd, env, logger: ctx.logger });
   const onShutdown = () => proc.terminate(Math.min(ctx.killTimeoutS, 5));
@@ -136,7 +146,8 @@ async function runWorkflowShell(
       outputs: ctx.backend.outputs,
       cwd,
     });
-    if (failure !== null) return { kind: 'done', success: false, outputRef: output.ok ? output.outputRef : null, error: failure };
+    if (failure !== null)
+      return { kind: 'done', success: false, outputRef: output.ok ? output.outputRef : null, error: failure };
     if (!output.ok) return { kind: 'done', success: false, outputRef: null, error: output.error };
     return { kind: 'done', success: true, outputRef: output.outputRef, error: null };
   } finally {

@@ -22,7 +22,15 @@ export const TASK_ENV = Object.freeze({
 });
 
 /** Variables copied from the worker's environment unless the task's own `env` kwarg sets them. */
-const PROPAGATED = [TASK_ENV.prefix, TASK_ENV.queues, TASK_ENV.blobs, TASK_ENV.config, 'BLOB_PORT', 'QUEUE_PORT', 'TABLE_PORT'];
+const PROPAGATED = [
+  TASK_ENV.prefix,
+  TASK_ENV.queues,
+  TASK_ENV.blobs,
+  TASK_ENV.config,
+  'BLOB_PORT',
+  'QUEUE_PORT',
+  'TABLE_PORT',
+];
 
 export interface TaskIdentity {
   workflowId: string;
@@ -79,7 +87,13 @@ export function buildTaskEnv(
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...workerEnv };
   // Identity from an enclosing task (a worker started inside a task) must not leak into this one.
-  for (const k of [TASK_ENV.workflowId, TASK_ENV.task, TASK_ENV.attempt, TASK_ENV.upstreamRefs, TASK_ENV.outputFile]) {
+  for (const k of [
+    TASK_ENV.workflowId,
+    TASK_ENV.task,
+    TASK_ENV.attempt,
+    TASK_ENV.upstreamRefs,
+    TASK_ENV.outputFile,
+  ]) {
     delete env[k];
   }
   Object.assign(env, taskEnv);

@@ -18,7 +18,14 @@ export const DEFAULT_STOP_GRACE_MS = 30_000;
 
 export class Worker {
   readonly workerId: string;
-  readonly stats: WorkerStats = { received: 0, succeeded: 0, failed: 0, published: 0, deadLettered: 0, mergeCompleted: 0 };
+  readonly stats: WorkerStats = {
+    received: 0,
+    succeeded: 0,
+    failed: 0,
+    published: 0,
+    deadLettered: 0,
+    mergeCompleted: 0,
+  };
   /** Resolves when the worker has stopped (stop(), idle timeout, or a fatal error after start). */
   readonly done: Promise<void>;
 
@@ -57,7 +64,11 @@ export class Worker {
       shell ? this.opts.backend.outputs.ensureResources() : null,
     ]);
     this.logger.info(
-      { concurrency: this.opts.concurrency, processor: this.opts.processor, target: this.opts.backend.target },
+      {
+        concurrency: this.opts.concurrency,
+        processor: this.opts.processor,
+        target: this.opts.backend.target,
+      },
       'worker started',
     );
     this.lastActivity = Date.now();
@@ -76,7 +87,8 @@ export class Worker {
    */
   async stop(opts: { graceMs?: number } = {}): Promise<void> {
     if (opts.graceMs !== undefined) this.graceMs = Math.min(this.graceMs, opts.graceMs);
-    if (!this.stopping) this.logger.info({ running: this.running.size, graceMs: this.graceMs }, 'worker stopping');
+    if (!this.stopping)
+      this.logger.info({ running: this.running.size, graceMs: this.graceMs }, 'worker stopping');
     this.stopping = true;
     if (this.graceMs === 0) this.shutdown.abort();
     this.wake?.();
@@ -124,7 +136,10 @@ export class Worker {
       return await this.queue.receive(free, Math.ceil(this.opts.visibilityTimeoutS));
     } catch (err) {
       const delay = this.backoff.next();
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: delay }, 'receive failed');
+      this.logger.warn(
+        { err: err instanceof Error ? err.message : String(err), retryInMs: delay },
+        'receive failed',
+      );
       await this.pause(delay);
       return null;
     }
@@ -179,7 +194,9 @@ export class Worker {
   private async drain(): Promise<void> {
     if (this.running.size === 0) return;
     const all = Promise.allSettled([...this.running]);
-    const timer = Number.isFinite(this.graceMs) ? setTimeout(() => this.shutdown.abort(), this.graceMs) : null;
+    const timer = Number.isFinite(this.graceMs)
+      ? setTimeout(() => this.shutdown.abort(), this.graceMs)
+      : null;
     await all;
     if (timer) clearTimeout(timer);
   }
@@ -187,13 +204,12 @@ export class Worker {
   /** Sleep until `ms` passes, a task finishes, or stop() is called. */
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : null;
-      const self = this;
-      function done() {
+      const done = (): void => {
         if (timer) clearTimeout(timer);
-        if (self.wake === done) self.wake = null;
+        if (this.wake === done) this.wake = null;
         resolve();
-      }
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : null;
       this.wake = done;
     });
   }

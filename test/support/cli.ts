@@ -3,7 +3,7 @@
  * tsx (no build needed); otherwise the built `bin/jobq.js`, exactly as a user would.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,7 +23,11 @@ export interface RunCliOptions {
 
 /** The argv prefix (node + entry) that runs the CLI. */
 export function cliCommand(): string[] {
-  if (process.env.JOBQ_TEST_USE_SOURCE === '1') return [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'dev-entry.ts')];
+  if (process.env.JOBQ_TEST_USE_SOURCE === '1') {
+    // An absolute loader URL, so the CLI can run from any working directory.
+    const tsx = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    return [process.execPath, '--import', tsx, join(REPO_ROOT, 'src', 'cli', 'dev-entry.ts')];
+  }
   return [process.execPath, join(REPO_ROOT, 'bin', 'jobq.js')];
 }
 
@@ -46,4 +50,9 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
     });
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** Environment pointing the CLI at the test run's Azurite (ports from global setup). */
+export function azuriteEnv(): Record<string, string> {
+  return { BLOB_PORT: process.env.BLOB_PORT ?? '', QUEUE_PORT: process.env.QUEUE_PORT ?? '', TABLE_PORT: process.env.TABLE_PORT ?? '' };
 }

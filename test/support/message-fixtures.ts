@@ -20,7 +20,10 @@ export function messageFixtures(prefix = ''): MessageFixture[] {
   return readdirSync(DIR)
     .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
     .sort()
-    .map((file) => ({ file, ...(JSON.parse(readFileSync(join(DIR, file), 'utf8')) as Omit<MessageFixture, 'file'>) }));
+    .map((file) => ({
+      file,
+      ...(JSON.parse(readFileSync(join(DIR, file), 'utf8')) as Omit<MessageFixture, 'file'>),
+    }));
 }
 
 export function messageFixture(file: string): MessageFixture {

@@ -74,6 +74,8 @@ async function main(): Promise<void> {
         });
     }
   });
+  // The benchmark died (timeout, Ctrl-C): do not outlive it.
+  process.on('disconnect', () => process.exit(1));
   process.send?.({ type: 'ready' });
 }
 

@@ -29,7 +29,9 @@ export class AzureBlobBucket implements BlobBucket {
     // Azure refuses to recreate a container while a delete is in progress (409 ContainerBeingDeleted).
     for (let attempt = 0; ; attempt++) {
       try {
-        await guarded(this.endpoint, `create container ${this.container}`, () => this.client.createIfNotExists());
+        await guarded(this.endpoint, `create container ${this.container}`, () =>
+          this.client.createIfNotExists(),
+        );
         return;
       } catch (err) {
         if (errorCodeOf(err) !== 'ContainerBeingDeleted' || attempt >= 30) throw err;
@@ -58,12 +60,17 @@ export class AzureBlobBucket implements BlobBucket {
     const res = await guarded(
       this.endpoint,
       `write ${this.container}/${name}`,
-      () => this.client.getBlockBlobClient(name).upload(bytes, bytes.length, { conditions: condition, blobHTTPHeaders: OCTET }),
+      () =>
+        this.client
+          .getBlockBlobClient(name)
+          .upload(bytes, bytes.length, { conditions: condition, blobHTTPHeaders: OCTET }),
       (err) => {
         // Create-only on an existing blob answers 409 BlobAlreadyExists (some paths 412); If-Match → 412.
-        if (condition && 'ifNoneMatch' in condition && (is409(err) || is412(err))) return new BlobConditionError('exists', name);
+        if (condition && 'ifNoneMatch' in condition && (is409(err) || is412(err)))
+          return new BlobConditionError('exists', name);
         // If-Match on a blob that is gone answers 412 (Azurite) or 404.
-        if (condition && 'ifMatch' in condition && (is412(err) || is404(err))) return new BlobConditionError('mismatch', name);
+        if (condition && 'ifMatch' in condition && (is412(err) || is404(err)))
+          return new BlobConditionError('mismatch', name);
         return undefined;
       },
     );
@@ -97,7 +104,9 @@ export class AzureBlobBucket implements BlobBucket {
 
   async writeStream(name: string, body: Readable): Promise<void> {
     await guarded(this.endpoint, `upload ${this.container}/${name}`, () =>
-      this.client.getBlockBlobClient(name).uploadStream(body, STREAM_BUFFER, STREAM_CONCURRENCY, { blobHTTPHeaders: OCTET }),
+      this.client
+        .getBlockBlobClient(name)
+        .uploadStream(body, STREAM_BUFFER, STREAM_CONCURRENCY, { blobHTTPHeaders: OCTET }),
     );
   }
 

@@ -2,7 +2,11 @@
  * SDK clients for an AccountSpec (reference §7.1): Azurite (well-known key on the given host/ports),
  * connection strings (AccountKey or SAS), and Entra ID (DefaultAzureCredential) for plain account names.
  */
-import { BlobServiceClient, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  StorageSharedKeyCredential,
+  type StoragePipelineOptions,
+} from '@azure/storage-blob';
 import { AzureNamedKeyCredential, TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { AccountSpec } from '../../config/types.js';
@@ -20,7 +24,10 @@ export const STORAGE_RETRY = Object.freeze({
   maxRetryDelayInMs: 5_000,
 });
 
-const BLOB_OPTIONS: StoragePipelineOptions = { retryOptions: { ...STORAGE_RETRY }, keepAliveOptions: { enable: true } };
+const BLOB_OPTIONS: StoragePipelineOptions = {
+  retryOptions: { ...STORAGE_RETRY },
+  keepAliveOptions: { enable: true },
+};
 const TABLE_OPTIONS: TableServiceClientOptions = {
   retryOptions: {
     maxRetries: STORAGE_RETRY.maxTries - 1,
@@ -71,7 +78,8 @@ export function createBlobServiceClient(a: AccountSpec): BlobServiceClient {
     const cred = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY);
     return new BlobServiceClient(blobEndpoint(a), cred, BLOB_OPTIONS);
   }
-  if (a.kind === 'connection-string') return BlobServiceClient.fromConnectionString(a.connectionString, BLOB_OPTIONS);
+  if (a.kind === 'connection-string')
+    return BlobServiceClient.fromConnectionString(a.connectionString, BLOB_OPTIONS);
   return new BlobServiceClient(blobEndpoint(a), aadCredential(), BLOB_OPTIONS);
 }
 
@@ -79,11 +87,17 @@ export function createBlobServiceClient(a: AccountSpec): BlobServiceClient {
 export function createTableClient(a: AccountSpec, table: string): TableClient {
   if (a.kind === 'azurite') {
     const cred = new AzureNamedKeyCredential(AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY);
-    return new TableClient(tableEndpoint(a), table, cred, { ...TABLE_OPTIONS, allowInsecureConnection: true });
+    return new TableClient(tableEndpoint(a), table, cred, {
+      ...TABLE_OPTIONS,
+      allowInsecureConnection: true,
+    });
   }
   if (a.kind === 'connection-string') {
     const insecure = /^http:/i.test(tableEndpoint(a));
-    return TableClient.fromConnectionString(a.connectionString, table, { ...TABLE_OPTIONS, allowInsecureConnection: insecure });
+    return TableClient.fromConnectionString(a.connectionString, table, {
+      ...TABLE_OPTIONS,
+      allowInsecureConnection: insecure,
+    });
   }
   return new TableClient(tableEndpoint(a), table, aadCredential(), TABLE_OPTIONS);
 }

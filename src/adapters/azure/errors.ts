@@ -1,12 +1,14 @@
 /** Translation of Azure SDK errors (RestError statusCode/code, socket errors) into the jobq taxonomy. */
-import {
-  StorageUnreachableError,
-  TransientStorageError,
-  isJobqError,
-} from '../../errors.js';
+import { StorageUnreachableError, TransientStorageError, isJobqError } from '../../errors.js';
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ESOCKETTIMEDOUT', 'REQUEST_SEND_ERROR']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ESOCKETTIMEDOUT',
+  'REQUEST_SEND_ERROR',
+]);
 
 /** The fields of an SDK error we look at (RestError and Node system errors). */
 interface SdkErrorShape {
@@ -38,7 +40,9 @@ function systemCode(err: unknown): string | undefined {
   for (let depth = 0; cur && depth < 4; depth++) {
     const e = shape(cur);
     if (typeof e.code === 'string' && /^E[A-Z]+$|REQUEST_SEND_ERROR/.test(e.code)) return e.code;
-    const m = /\b(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ECONNRESET|ETIMEDOUT|EPIPE)\b/.exec(e.message ?? '');
+    const m = /\b(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ECONNRESET|ETIMEDOUT|EPIPE)\b/.exec(
+      e.message ?? '',
+    );
     if (m) return m[1];
     cur = e.cause;
   }
@@ -71,7 +75,8 @@ export function is412(err: unknown): boolean {
 export function translateError(err: unknown, endpoint: string, op: string): unknown {
   if (isJobqError(err)) return err;
   const code = systemCode(err);
-  if (code && UNREACHABLE_CODES.has(code)) return new StorageUnreachableError(unreachableMessage(endpoint), { cause: err });
+  if (code && UNREACHABLE_CODES.has(code))
+    return new StorageUnreachableError(unreachableMessage(endpoint), { cause: err });
   const status = statusOf(err);
   const transient =
     (code && TRANSIENT_CODES.has(code)) ||
@@ -81,7 +86,9 @@ export function translateError(err: unknown, endpoint: string, op: string): unkn
     shape(err).name === 'AbortError';
   if (transient) {
     const msg = shape(err).message ?? String(err);
-    return new TransientStorageError(`${op} failed transiently at ${endpoint}: ${msg.split('\n')[0]}`, { cause: err });
+    return new TransientStorageError(`${op} failed transiently at ${endpoint}: ${msg.split('\n')[0]}`, {
+      cause: err,
+    });
   }
   return err;
 }

@@ -4,7 +4,14 @@
  */
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import type { AccountSpec } from '../../config/types.js';
-import { INDEX_SHARDS, partitionKeyOf, type IndexColumns, type IndexQuery, type IndexRow, type IndexStore } from '../../ports/index-store.js';
+import {
+  INDEX_SHARDS,
+  partitionKeyOf,
+  type IndexColumns,
+  type IndexQuery,
+  type IndexRow,
+  type IndexStore,
+} from '../../ports/index-store.js';
 import { WorkflowNotFoundError } from '../../errors.js';
 import { resourceNames } from '../names.js';
 import { fromEntity, matchesQuery, shardPartitionKey, toEntityColumns } from '../index-row.js';
@@ -19,7 +26,8 @@ export function shardFilter(shard: number, q: IndexQuery = {}): string {
   if (q.states && q.states.length > 0) {
     parts.push(`(${q.states.map((s) => odata`workflow_state eq ${s}`).join(' or ')})`);
   }
-  if (q.cancelRequested !== undefined) parts.push(`cancel_requested eq ${q.cancelRequested ? 'true' : 'false'}`);
+  if (q.cancelRequested !== undefined)
+    parts.push(`cancel_requested eq ${q.cancelRequested ? 'true' : 'false'}`);
   return parts.join(' and ');
 }
 
@@ -51,7 +59,9 @@ export class AzureIndexStore implements IndexStore {
 
   async upsert(workflowId: string, cols: IndexColumns): Promise<void> {
     const entity: TableEntity = { ...this.key(workflowId), ...toEntityColumns(cols) };
-    await guarded(this.endpoint, `upsert index row ${workflowId}`, () => this.table.upsertEntity(entity, 'Merge'));
+    await guarded(this.endpoint, `upsert index row ${workflowId}`, () =>
+      this.table.upsertEntity(entity, 'Merge'),
+    );
   }
 
   async update(workflowId: string, cols: Partial<IndexColumns>): Promise<void> {
@@ -82,7 +92,9 @@ export class AzureIndexStore implements IndexStore {
     const { partitionKey, rowKey } = this.key(workflowId);
     return guarded(this.endpoint, `read cancel flag ${workflowId}`, async () => {
       try {
-        const e = await this.table.getEntity(partitionKey, rowKey, { queryOptions: { select: ['cancel_requested'] } });
+        const e = await this.table.getEntity(partitionKey, rowKey, {
+          queryOptions: { select: ['cancel_requested'] },
+        });
         return fromEntity(e).cancelRequested;
       } catch (err) {
         if (is404(err)) return false;
@@ -110,7 +122,9 @@ export class AzureIndexStore implements IndexStore {
   }
 
   async list(query?: IndexQuery): Promise<IndexRow[]> {
-    const shards = await Promise.all(Array.from({ length: INDEX_SHARDS }, (_, s) => this.listShard(s, query)));
+    const shards = await Promise.all(
+      Array.from({ length: INDEX_SHARDS }, (_, s) => this.listShard(s, query)),
+    );
     return shards.flat();
   }
 
@@ -152,5 +166,8 @@ export class AzureIndexStore implements IndexStore {
 
 /** Open the index of `prefix` on `account`. */
 export function createAzureIndexStore(account: AccountSpec, prefix: string): IndexStore {
-  return new AzureIndexStore(createTableClient(account, resourceNames(prefix).indexTable), tableEndpoint(account));
+  return new AzureIndexStore(
+    createTableClient(account, resourceNames(prefix).indexTable),
+    tableEndpoint(account),
+  );
 }

@@ -31,7 +31,8 @@ export async function assertAzuriteReachable(target: Target): Promise<void> {
       [a.queuePort, `http://${a.host}:${a.queuePort}/${a.account}`],
     ];
     for (const [port, endpoint] of checks) {
-      if (!(await isListening(port, a.host, 1_000))) throw new StorageUnreachableError(unreachableMessage(endpoint));
+      if (!(await isListening(port, a.host, 1_000)))
+        throw new StorageUnreachableError(unreachableMessage(endpoint));
     }
   }
 }
@@ -58,7 +59,12 @@ export async function openAzureBackend(target: Target, opts: OpenAzureOptions = 
     completions,
     async ensureResources() {
       // The lease and stores need the containers, so create them before anything else runs.
-      await Promise.all([state.ensureResources(), index.ensureResources(), outputs.ensureResources(), completions.ensure()]);
+      await Promise.all([
+        state.ensureResources(),
+        index.ensureResources(),
+        outputs.ensureResources(),
+        completions.ensure(),
+      ]);
     },
     close: () => queues.close(),
   };

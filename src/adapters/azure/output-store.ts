@@ -13,7 +13,11 @@ export function createAzureOutputStore(target: Target): OutputStore {
     state.getContainerClient(resourceNames(target.prefix).outputsContainer),
     blobEndpoint(target.storage),
   );
-  const filesService = target.blobs.account === target.storage ? state : createBlobServiceClient(target.blobs.account);
-  const files = new AzureBlobBucket(filesService.getContainerClient(target.blobs.container), blobEndpoint(target.blobs.account));
+  const filesService =
+    target.blobs.account === target.storage ? state : createBlobServiceClient(target.blobs.account);
+  const files = new AzureBlobBucket(
+    filesService.getContainerClient(target.blobs.container),
+    blobEndpoint(target.blobs.account),
+  );
   return new BlobOutputStore(outputs, files);
 }

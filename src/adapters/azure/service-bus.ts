@@ -23,9 +23,22 @@ import {
 } from '@azure/service-bus';
 import { DefaultAzureCredential } from '@azure/identity';
 import Long from 'long';
-import { ConfigError, MessageLostError, MessageTooLargeError, StorageUnreachableError, TransientStorageError, isJobqError } from '../../errors.js';
+import {
+  ConfigError,
+  MessageLostError,
+  MessageTooLargeError,
+  StorageUnreachableError,
+  TransientStorageError,
+  isJobqError,
+} from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { emptyTransactionCounts, type QueueClient, type ReceivedMessage, type SendOptions, type TransactionCounts } from '../../ports/queue.js';
+import {
+  emptyTransactionCounts,
+  type QueueClient,
+  type ReceivedMessage,
+  type SendOptions,
+  type TransactionCounts,
+} from '../../ports/queue.js';
 import { envelopeIdOf, md5Hex } from '../../wire/envelope.js';
 import { SERVICE_BUS_MAX_MESSAGE_BYTES, tooLargeMessage } from '../queue-limits.js';
 
@@ -44,11 +57,20 @@ export interface ServiceBusQueueParts {
   sender: Pick<ServiceBusSender, 'sendMessages' | 'close'>;
   receiver: Pick<
     ServiceBusReceiver,
-    'receiveMessages' | 'completeMessage' | 'abandonMessage' | 'renewMessageLock' | 'deadLetterMessage' | 'peekMessages' | 'close'
+    | 'receiveMessages'
+    | 'completeMessage'
+    | 'abandonMessage'
+    | 'renewMessageLock'
+    | 'deadLetterMessage'
+    | 'peekMessages'
+    | 'close'
   >;
   /** Receiver in receiveAndDelete mode, for `clear()`. */
   drainer?: Pick<ServiceBusReceiver, 'receiveMessages' | 'close'>;
-  admin?: Pick<ServiceBusAdministrationClient, 'queueExists' | 'createQueue' | 'getQueueRuntimeProperties'> | null;
+  admin?: Pick<
+    ServiceBusAdministrationClient,
+    'queueExists' | 'createQueue' | 'getQueueRuntimeProperties'
+  > | null;
   maxMessageBytes?: number;
   logger?: Logger;
   /** Clock, for tests. */
@@ -64,7 +86,8 @@ export function serviceBusMessageId(body: string, given?: string): string {
 /** Text of a received body: raw bytes (data section) as UTF-8; strings as-is; anything else as JSON. */
 export function serviceBusBodyText(body: unknown): string {
   if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  if (body instanceof Uint8Array)
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   return JSON.stringify(body ?? null);
 }
 
@@ -77,27 +100,49 @@ interface Held {
 /** Translate a Service Bus SDK error into the jobq taxonomy (connection, throttling, missing queue, size). */
 export function translateServiceBusError(err: unknown, where: string, op: string): unknown {
   if (isJobqError(err)) return err;
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: string; message?: string; name?: string };
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: string;
+    message?: string;
+    name?: string;
+  };
   const text = `${e.code ?? ''} ${e.message ?? ''}`;
   if (/ENOTFOUND|ECONNREFUSED|EAI_AGAIN|getaddrinfo/i.test(text)) {
-    return new StorageUnreachableError(`Cannot reach Service Bus namespace ${where}: check the namespace name and network.`, { cause: err });
+    return new StorageUnreachableError(
+      `Cannot reach Service Bus namespace ${where}: check the namespace name and network.`,
+      { cause: err },
+    );
   }
   switch (e.code) {
     case 'MessagingEntityNotFound':
-      return new ConfigError(`Service Bus queue ${where} does not exist; create it or grant Manage rights so jobq can.`, { cause: err });
+      return new ConfigError(
+        `Service Bus queue ${where} does not exist; create it or grant Manage rights so jobq can.`,
+        { cause: err },
+      );
     case 'UnauthorizedAccess':
-      return new ConfigError(`Not authorised for Service Bus ${where} (${op}): check the connection string or role assignment.`, { cause: err });
+      return new ConfigError(
+        `Not authorised for Service Bus ${where} (${op}): check the connection string or role assignment.`,
+        { cause: err },
+      );
     case 'MessageSizeExceeded':
-      return new MessageTooLargeError(`Message too large for Service Bus ${where}: submit with a smaller --max-fan-in.`, { cause: err });
+      return new MessageTooLargeError(
+        `Message too large for Service Bus ${where}: submit with a smaller --max-fan-in.`,
+        { cause: err },
+      );
     case 'MessageLockLost':
     case 'SessionLockLost':
-      return new MessageLostError(`${op} on ${where}: the message lock was lost; another consumer may process it.`, { cause: err });
+      return new MessageLostError(
+        `${op} on ${where}: the message lock was lost; another consumer may process it.`,
+        { cause: err },
+      );
     case 'ServiceBusy':
     case 'ServiceTimeout':
     case 'ServiceCommunicationProblem':
     case 'QuotaExceeded':
     case 'GeneralError':
-      return new TransientStorageError(`${op} failed transiently at Service Bus ${where}: ${(e.message ?? '').split('\n')[0]}`, { cause: err });
+      return new TransientStorageError(
+        `${op} failed transiently at Service Bus ${where}: ${(e.message ?? '').split('\n')[0]}`,
+        { cause: err },
+      );
     default:
       return err;
   }
@@ -148,7 +193,10 @@ export class ServiceBusQueueClient implements QueueClient {
       if (e.code === 'MessageEntityAlreadyExistsError' || e.statusCode === 409) return;
       if (e.code === 'UnauthorizedAccess' || e.statusCode === 401 || e.statusCode === 403) {
         // Send/Listen-only credentials cannot manage entities: assume the queue was created by an admin.
-        this.parts.logger?.warn({ queue: this.where }, 'no Manage rights on Service Bus; assuming the queue exists');
+        this.parts.logger?.warn(
+          { queue: this.where },
+          'no Manage rights on Service Bus; assuming the queue exists',
+        );
         return;
       }
       throw translateServiceBusError(err, this.where, 'create queue');
@@ -217,7 +265,10 @@ export class ServiceBusQueueClient implements QueueClient {
       if (this.held.get(token) === h) this.scheduleRenewal(token, h);
     } catch (err) {
       this.held.delete(token);
-      this.parts.logger?.warn({ queue: this.where, err: String(err) }, 'Service Bus lock renewal failed; the message may be redelivered');
+      this.parts.logger?.warn(
+        { queue: this.where, err: String(err) },
+        'Service Bus lock renewal failed; the message may be redelivered',
+      );
     }
   }
 
@@ -230,7 +281,8 @@ export class ServiceBusQueueClient implements QueueClient {
 
   private heldOrLost(msg: ReceivedMessage, op: string): Held {
     const h = this.held.get(String(msg.handle));
-    if (!h) throw new MessageLostError(`${op} on ${this.where}: message ${msg.id} is not held by this client`);
+    if (!h)
+      throw new MessageLostError(`${op} on ${this.where}: message ${msg.id} is not held by this client`);
     return h;
   }
 
@@ -254,7 +306,10 @@ export class ServiceBusQueueClient implements QueueClient {
     const h = this.release_(String(msg.handle));
     if (!h) return;
     await this.settle('dead-letter message', () =>
-      this.parts.receiver.deadLetterMessage(h.msg, { deadLetterReason: reason.slice(0, 1024), deadLetterErrorDescription: description.slice(0, 1024) }),
+      this.parts.receiver.deadLetterMessage(h.msg, {
+        deadLetterReason: reason.slice(0, 1024),
+        deadLetterErrorDescription: description.slice(0, 1024),
+      }),
     );
   }
 
@@ -282,10 +337,14 @@ export class ServiceBusQueueClient implements QueueClient {
   async approximateDepth(): Promise<number> {
     this.transactions.other++;
     if (this.parts.admin) {
-      const props = await this.call('get queue properties', () => this.parts.admin!.getQueueRuntimeProperties(this.name));
+      const props = await this.call('get queue properties', () =>
+        this.parts.admin!.getQueueRuntimeProperties(this.name),
+      );
       return props.activeMessageCount;
     }
-    const peeked = await this.call('peek messages', () => this.parts.receiver.peekMessages(250, { fromSequenceNumber: Long.ZERO }));
+    const peeked = await this.call('peek messages', () =>
+      this.parts.receiver.peekMessages(250, { fromSequenceNumber: Long.ZERO }),
+    );
     return peeked.length;
   }
 
@@ -293,13 +352,17 @@ export class ServiceBusQueueClient implements QueueClient {
   async deadLetterCount(): Promise<number | null> {
     if (!this.parts.admin) return null;
     this.transactions.other++;
-    const props = await this.call('get queue properties', () => this.parts.admin!.getQueueRuntimeProperties(this.name));
+    const props = await this.call('get queue properties', () =>
+      this.parts.admin!.getQueueRuntimeProperties(this.name),
+    );
     return props.deadLetterMessageCount;
   }
 
   async oldestMessageAt(): Promise<number | null> {
     this.transactions.other++;
-    const [first] = await this.call('peek messages', () => this.parts.receiver.peekMessages(1, { fromSequenceNumber: Long.ZERO }));
+    const [first] = await this.call('peek messages', () =>
+      this.parts.receiver.peekMessages(1, { fromSequenceNumber: Long.ZERO }),
+    );
     return first?.enqueuedTimeUtc ? first.enqueuedTimeUtc.getTime() : null;
   }
 
@@ -308,14 +371,20 @@ export class ServiceBusQueueClient implements QueueClient {
     if (!drainer) throw new ConfigError(`clear() needs a receive-and-delete receiver for ${this.where}`);
     for (;;) {
       this.transactions.other++;
-      const got = await this.call('drain queue', () => drainer.receiveMessages(256, { maxWaitTimeInMs: 500 }));
+      const got = await this.call('drain queue', () =>
+        drainer.receiveMessages(256, { maxWaitTimeInMs: 500 }),
+      );
       if (got.length === 0) return;
     }
   }
 
   async close(): Promise<void> {
     for (const token of [...this.held.keys()]) this.release_(token);
-    await Promise.allSettled([this.parts.sender.close(), this.parts.receiver.close(), this.parts.drainer?.close()]);
+    await Promise.allSettled([
+      this.parts.sender.close(),
+      this.parts.receiver.close(),
+      this.parts.drainer?.close(),
+    ]);
   }
 }
 
@@ -341,7 +410,8 @@ export function openServiceBusNamespace(
     ? new ServiceBusAdministrationClient(backend.connectionString)
     : new ServiceBusAdministrationClient(fqns, new DefaultAzureCredential());
   const envMax = Number(process.env.JOBQ_SERVICEBUS_MAX_MESSAGE_BYTES);
-  const maxMessageBytes = opts.maxMessageBytes ?? (Number.isInteger(envMax) && envMax > 0 ? envMax : undefined);
+  const maxMessageBytes =
+    opts.maxMessageBytes ?? (Number.isInteger(envMax) && envMax > 0 ? envMax : undefined);
   return {
     queue(name, spec) {
       return new ServiceBusQueueClient({
@@ -350,8 +420,15 @@ export function openServiceBusNamespace(
         spec,
         sender: client.createSender(name),
         // Auto-renewal off: this adapter renews to honour the caller's visibility timeout, no longer.
-        receiver: client.createReceiver(name, { receiveMode: 'peekLock', skipParsingBodyAsJson: true, maxAutoLockRenewalDurationInMs: 0 }),
-        drainer: client.createReceiver(name, { receiveMode: 'receiveAndDelete', skipParsingBodyAsJson: true }),
+        receiver: client.createReceiver(name, {
+          receiveMode: 'peekLock',
+          skipParsingBodyAsJson: true,
+          maxAutoLockRenewalDurationInMs: 0,
+        }),
+        drainer: client.createReceiver(name, {
+          receiveMode: 'receiveAndDelete',
+          skipParsingBodyAsJson: true,
+        }),
         admin,
         maxMessageBytes,
         logger: opts.logger,

@@ -3,7 +3,11 @@
  * time-to-live "never expire", receive ≤ 32 per call with whole-second visibility, delete by id + pop
  * receipt, `extend`/`release` through updateMessage. Every call is counted in `transactions`.
  */
-import { QueueServiceClient, StorageSharedKeyCredential, type QueueClient as SdkQueueClient } from '@azure/storage-queue';
+import {
+  QueueServiceClient,
+  StorageSharedKeyCredential,
+  type QueueClient as SdkQueueClient,
+} from '@azure/storage-queue';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { AccountSpec } from '../../config/types.js';
 import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY } from '../../config/defaults.js';
@@ -15,7 +19,11 @@ import {
   type SendOptions,
   type TransactionCounts,
 } from '../../ports/queue.js';
-import { STORAGE_QUEUE_MAX_MESSAGE_BYTES, STORAGE_QUEUE_MAX_RECEIVE, tooLargeMessage } from '../queue-limits.js';
+import {
+  STORAGE_QUEUE_MAX_MESSAGE_BYTES,
+  STORAGE_QUEUE_MAX_RECEIVE,
+  tooLargeMessage,
+} from '../queue-limits.js';
 import { STORAGE_RETRY } from './clients.js';
 import { errorCodeOf, guarded, statusOf } from './errors.js';
 
@@ -48,9 +56,14 @@ export function queueEndpoint(a: AccountSpec): string {
 export function createQueueServiceClient(a: AccountSpec): QueueServiceClient {
   const options = { retryOptions: { ...STORAGE_RETRY }, keepAliveOptions: { enable: true } };
   if (a.kind === 'azurite') {
-    return new QueueServiceClient(queueEndpoint(a), new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY), options);
+    return new QueueServiceClient(
+      queueEndpoint(a),
+      new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY),
+      options,
+    );
   }
-  if (a.kind === 'connection-string') return QueueServiceClient.fromConnectionString(a.connectionString, options);
+  if (a.kind === 'connection-string')
+    return QueueServiceClient.fromConnectionString(a.connectionString, options);
   return new QueueServiceClient(queueEndpoint(a), aadCredential(), options);
 }
 
@@ -67,25 +80,36 @@ export class StorageQueueClient implements QueueClient {
   private readonly sdk: SdkQueueClient;
   private readonly endpoint: string;
 
-  constructor(service: QueueServiceClient, readonly name: string, readonly spec: string) {
+  constructor(
+    service: QueueServiceClient,
+    readonly name: string,
+    readonly spec: string,
+  ) {
     this.sdk = service.getQueueClient(name);
     this.endpoint = `${service.url.replace(/\/+$/, '')}/${name}`;
   }
 
-  private call<T>(op: string, fn: () => Promise<T>, rules?: (err: unknown) => JobqError | undefined): Promise<T> {
+  private call<T>(
+    op: string,
+    fn: () => Promise<T>,
+    rules?: (err: unknown) => JobqError | undefined,
+  ): Promise<T> {
     return guarded(this.endpoint, op, fn, rules);
   }
 
   async ensure(): Promise<void> {
     this.transactions.other++;
-    await this.call('create queue', () => this.sdk.createIfNotExists(), (err) =>
-      statusOf(err) === 400
-        ? new ConfigError(
-            `Invalid queue name '${this.name}': use 3-63 lowercase letters, digits and single hyphens ` +
-              `(starting and ending with a letter or digit).`,
-            { cause: err },
-          )
-        : undefined,
+    await this.call(
+      'create queue',
+      () => this.sdk.createIfNotExists(),
+      (err) =>
+        statusOf(err) === 400
+          ? new ConfigError(
+              `Invalid queue name '${this.name}': use 3-63 lowercase letters, digits and single hyphens ` +
+                `(starting and ending with a letter or digit).`,
+              { cause: err },
+            )
+          : undefined,
     );
   }
 
@@ -94,14 +118,18 @@ export class StorageQueueClient implements QueueClient {
     if (bytes > this.maxMessageBytes) throw new MessageTooLargeError(tooLargeMessage(this, bytes));
     this.transactions.send++;
     const delay = opts.delayS ? Math.min(Math.ceil(opts.delayS), MAX_VISIBILITY_S) : undefined;
-    await this.call('send message', () => this.sdk.sendMessage(body, { messageTimeToLive: -1, visibilityTimeout: delay }));
+    await this.call('send message', () =>
+      this.sdk.sendMessage(body, { messageTimeToLive: -1, visibilityTimeout: delay }),
+    );
   }
 
   async receive(max: number, visibilityTimeoutS: number): Promise<ReceivedMessage[]> {
     this.transactions.receive++;
     const numberOfMessages = Math.max(1, Math.min(STORAGE_QUEUE_MAX_RECEIVE, Math.floor(max)));
     const visibilityTimeout = Math.max(1, Math.min(MAX_VISIBILITY_S, Math.ceil(visibilityTimeoutS)));
-    const res = await this.call('receive messages', () => this.sdk.receiveMessages({ numberOfMessages, visibilityTimeout }));
+    const res = await this.call('receive messages', () =>
+      this.sdk.receiveMessages({ numberOfMessages, visibilityTimeout }),
+    );
     if (res.receivedMessageItems.length === 0) this.transactions.emptyReceive++;
     return res.receivedMessageItems.map((m) => ({
       id: m.messageId,
@@ -127,7 +155,10 @@ export class StorageQueueClient implements QueueClient {
     const res = await this.call(
       'extend message visibility',
       () => this.sdk.updateMessage(msg.id, String(msg.handle), undefined, visibility),
-      (err) => (isGone(err) ? new MessageLostError(`message ${msg.id} on ${this.spec} is no longer held`, { cause: err }) : undefined),
+      (err) =>
+        isGone(err)
+          ? new MessageLostError(`message ${msg.id} on ${this.spec} is no longer held`, { cause: err })
+          : undefined,
     );
     return { ...msg, handle: res.popReceipt };
   }
@@ -135,7 +166,9 @@ export class StorageQueueClient implements QueueClient {
   async release(msg: ReceivedMessage): Promise<void> {
     this.transactions.release++;
     try {
-      await this.call('release message', () => this.sdk.updateMessage(msg.id, String(msg.handle), undefined, 0));
+      await this.call('release message', () =>
+        this.sdk.updateMessage(msg.id, String(msg.handle), undefined, 0),
+      );
     } catch (err) {
       if (!isGone(err) && !isGone((err as { cause?: unknown }).cause)) throw err;
     }

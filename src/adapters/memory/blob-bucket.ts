@@ -37,7 +37,8 @@ export class MemoryBlobBucket implements BlobBucket {
     const c = this.requireBlobs();
     const cur = c.get(name);
     if (condition && 'ifNoneMatch' in condition && cur) throw new BlobConditionError('exists', name);
-    if (condition && 'ifMatch' in condition && cur?.etag !== condition.ifMatch) throw new BlobConditionError('mismatch', name);
+    if (condition && 'ifMatch' in condition && cur?.etag !== condition.ifMatch)
+      throw new BlobConditionError('mismatch', name);
     const etag = this.service.nextEtag();
     c.set(name, { bytes: Buffer.from(bytes), etag, metadata: cur?.metadata ?? {} });
     return etag;

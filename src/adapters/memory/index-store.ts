@@ -1,5 +1,12 @@
 /** Memory IndexStore: rows kept in entity form (same column codec as Azure), merge semantics simulated. */
-import { INDEX_SHARDS, partitionKeyOf, type IndexColumns, type IndexQuery, type IndexRow, type IndexStore } from '../../ports/index-store.js';
+import {
+  INDEX_SHARDS,
+  partitionKeyOf,
+  type IndexColumns,
+  type IndexQuery,
+  type IndexRow,
+  type IndexStore,
+} from '../../ports/index-store.js';
 import { WorkflowNotFoundError } from '../../errors.js';
 import { resourceNames } from '../names.js';
 import { fromEntity, matchesQuery, shardPartitionKey, toEntityColumns } from '../index-row.js';
@@ -56,7 +63,9 @@ export class MemoryIndexStore implements IndexStore {
 
   async listShard(shard: number, query?: IndexQuery): Promise<IndexRow[]> {
     const pk = shardPartitionKey(shard);
-    const rows = [...(this.world.tables.get(this.tableName)?.values() ?? [])].filter((e) => e.partitionKey === pk);
+    const rows = [...(this.world.tables.get(this.tableName)?.values() ?? [])].filter(
+      (e) => e.partitionKey === pk,
+    );
     return rows.map(fromEntity).filter((r) => matchesQuery(r, query));
   }
 

@@ -20,7 +20,8 @@ export class MemoryCoordinatorLease implements CoordinatorLease {
     let c = this.world.blobs.containers.get(this.container);
     if (!c && create) this.world.blobs.containers.set(this.container, (c = new Map()));
     let b = c?.get(LOCK_BLOB);
-    if (!b && create && c) c.set(LOCK_BLOB, (b = { bytes: Buffer.alloc(0), etag: this.world.blobs.nextEtag(), metadata: {} }));
+    if (!b && create && c)
+      c.set(LOCK_BLOB, (b = { bytes: Buffer.alloc(0), etag: this.world.blobs.nextEtag(), metadata: {} }));
     return b;
   }
 
@@ -43,7 +44,9 @@ export class MemoryCoordinatorLease implements CoordinatorLease {
     const b = this.lockBlob(false);
     // Like Azure: an expired lease can be renewed by its own id as long as nobody else took it.
     if (!b?.lease || b.lease.broken || b.lease.id !== this.leaseId) {
-      throw new LeaseLostError(`Lost the coordinator lease on prefix '${this.prefix}': another coordinator may have taken over.`);
+      throw new LeaseLostError(
+        `Lost the coordinator lease on prefix '${this.prefix}': another coordinator may have taken over.`,
+      );
     }
     b.lease.expiresAt = this.world.now() + this.durationS * 1000;
   }

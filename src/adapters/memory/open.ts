@@ -31,7 +31,12 @@ export function openMemoryBackend(world: MemoryWorld, prefix: string): Backend {
     queues,
     completions,
     async ensureResources() {
-      await Promise.all([state.ensureResources(), index.ensureResources(), outputs.ensureResources(), completions.ensure()]);
+      await Promise.all([
+        state.ensureResources(),
+        index.ensureResources(),
+        outputs.ensureResources(),
+        completions.ensure(),
+      ]);
     },
     close: () => queues.close(),
   };

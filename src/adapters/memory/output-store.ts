@@ -7,7 +7,11 @@ import { MemoryBlobBucket } from './blob-bucket.js';
 import type { MemoryWorld } from './world.js';
 
 /** Output store of `prefix` in `world`; stashes go to `filesContainer` (default jobq-workflow-data). */
-export function createMemoryOutputStore(world: MemoryWorld, prefix: string, filesContainer = DEFAULT_BLOBS_CONTAINER): OutputStore {
+export function createMemoryOutputStore(
+  world: MemoryWorld,
+  prefix: string,
+  filesContainer = DEFAULT_BLOBS_CONTAINER,
+): OutputStore {
   return new BlobOutputStore(
     new MemoryBlobBucket(world.blobs, resourceNames(prefix).outputsContainer),
     new MemoryBlobBucket(world.blobs, filesContainer),

@@ -89,7 +89,15 @@ class MemoryQueueClient implements QueueClient {
     const q = this.q;
     const id = randomUUID();
     const visibleAt = now + Math.max(0, opts.delayS ?? 0) * 1000;
-    q.messages.set(id, { id, body, enqueuedAt: now, visibleAt, dequeueCount: 0, popReceipt: '', seq: q.seq++ });
+    q.messages.set(id, {
+      id,
+      body,
+      enqueuedAt: now,
+      visibleAt,
+      dequeueCount: 0,
+      popReceipt: '',
+      seq: q.seq++,
+    });
   }
 
   async receive(max: number, visibilityTimeoutS: number): Promise<ReceivedMessage[]> {
@@ -135,7 +143,9 @@ class MemoryQueueClient implements QueueClient {
   private liveMessage(msg: ReceivedMessage): StoredMessage {
     const m = this.q.messages.get(msg.id);
     if (!m || m.popReceipt !== msg.handle) {
-      throw new MessageLostError(`message ${msg.id} on ${this.spec} is no longer held (deleted or redelivered)`);
+      throw new MessageLostError(
+        `message ${msg.id} on ${this.spec} is no longer held (deleted or redelivered)`,
+      );
     }
     return m;
   }
@@ -164,7 +174,13 @@ class MemoryQueueClient implements QueueClient {
 }
 
 function toReceived(m: StoredMessage): ReceivedMessage {
-  return { id: m.id, body: m.body, dequeueCount: m.dequeueCount, enqueuedAt: m.enqueuedAt, handle: m.popReceipt };
+  return {
+    id: m.id,
+    body: m.body,
+    dequeueCount: m.dequeueCount,
+    enqueuedAt: m.enqueuedAt,
+    handle: m.popReceipt,
+  };
 }
 
 /** A QueuePool over a MemoryBroker: every spec (`name`, `account/name`, `sb://ns/name`) maps to its queue name. */

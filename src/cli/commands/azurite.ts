@@ -2,7 +2,12 @@
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { isListening, startAzurite, type AzuritePorts, type EmbeddedAzurite } from '../../azurite/embedded.js';
+import {
+  isListening,
+  startAzurite,
+  type AzuritePorts,
+  type EmbeddedAzurite,
+} from '../../azurite/embedded.js';
 import { azuriteAccount } from '../../config/accounts.js';
 import type { AccountSpec } from '../../config/types.js';
 import { AZURITE_ACCOUNT, AZURITE_DEFAULT_PORTS, EMBEDDED_DEFAULT_PREFIX } from '../../config/defaults.js';
@@ -37,10 +42,14 @@ async function assertPortsFree(ports: AzuritePorts): Promise<void> {
 
 /** What to print once Azurite listens: endpoints and the environment other shells need. */
 export function azuriteBanner(az: Pick<EmbeddedAzurite, 'host' | 'ports'>, where: string): string {
-  const nonDefault = (['blob', 'queue', 'table'] as const).filter((s) => az.ports[s] !== AZURITE_DEFAULT_PORTS[s]);
+  const nonDefault = (['blob', 'queue', 'table'] as const).filter(
+    (s) => az.ports[s] !== AZURITE_DEFAULT_PORTS[s],
+  );
   const lines = [
     `Azurite is running (${where}).`,
-    ...(['blob', 'queue', 'table'] as const).map((s) => `  ${s.padEnd(6)}http://${az.host}:${az.ports[s]}/${AZURITE_ACCOUNT}`),
+    ...(['blob', 'queue', 'table'] as const).map(
+      (s) => `  ${s.padEnd(6)}http://${az.host}:${az.ports[s]}/${AZURITE_ACCOUNT}`,
+    ),
     '',
     `jobq uses it by default (target ${AZURITE_ACCOUNT}/${EMBEDDED_DEFAULT_PREFIX}); to pick another prefix:`,
     `  export JOBQ_WORKFLOW_PREFIX=${AZURITE_ACCOUNT}/MyProject`,
@@ -92,10 +101,21 @@ export const azuriteCommand: CommandModule<object, AzuriteArgs> = {
   describe: 'Run the embedded Azure Storage emulator (Azurite) on 10000/10001/10002 in the foreground',
   builder: (y: Argv) =>
     y
-      .option('location', { type: 'string', default: './.jobq/azurite', describe: 'Data directory (disk persistence)' })
-      .option('in-memory', { type: 'boolean', default: false, describe: 'Keep data in memory only (lost on exit)' })
+      .option('location', {
+        type: 'string',
+        default: './.jobq/azurite',
+        describe: 'Data directory (disk persistence)',
+      })
+      .option('in-memory', {
+        type: 'boolean',
+        default: false,
+        describe: 'Keep data in memory only (lost on exit)',
+      })
       .option('blob-port', { type: 'number', describe: 'Blob port (default BLOB_PORT or 10000)' })
       .option('queue-port', { type: 'number', describe: 'Queue port (default QUEUE_PORT or 10001)' })
-      .option('table-port', { type: 'number', describe: 'Table port (default TABLE_PORT or 10002)' }) as unknown as Argv<AzuriteArgs>,
+      .option('table-port', {
+        type: 'number',
+        describe: 'Table port (default TABLE_PORT or 10002)',
+      }) as unknown as Argv<AzuriteArgs>,
   handler: azuriteHandler,
 };

@@ -7,7 +7,14 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { BlobStash } from '../../wire/stash.js';
 import { TaskContext, outputFilePath } from '../../task/context.js';
-import { setOutput, stashFile, getUpstreamOutput, getUpstreamOutputs, getRealUpstreamTasks, downloadStash } from '../../task/helpers.js';
+import {
+  setOutput,
+  stashFile,
+  getUpstreamOutput,
+  getUpstreamOutputs,
+  getRealUpstreamTasks,
+  downloadStash,
+} from '../../task/helpers.js';
 
 function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -33,13 +40,14 @@ const outputSet: CommandModule<object, SetArgs> = {
     y
       .positional('json', { type: 'string', describe: 'The output as JSON text' })
       .option('file', { type: 'string', describe: 'Read the output JSON from this file ("-" = stdin)' })
-      .example("$0 task output set '{\"rows\": 42}'", '') as Argv<SetArgs>,
+      .example('$0 task output set \'{"rows": 42}\'', '') as Argv<SetArgs>,
   handler: (argv) => {
     outputFilePath(); // outside a task: fail before reading stdin
     if ((argv.json === undefined) === (argv.file === undefined)) {
       throw new UsageError('give the output either as a JSON argument or with --file PATH (not both).');
     }
-    const text = argv.file !== undefined ? readFileSync(argv.file === '-' ? 0 : argv.file, 'utf8') : argv.json!;
+    const text =
+      argv.file !== undefined ? readFileSync(argv.file === '-' ? 0 : argv.file, 'utf8') : argv.json!;
     setOutput(parseJsonArg(text, argv.file !== undefined ? `--file ${argv.file}` : 'the output argument'));
   },
 };
@@ -54,7 +62,8 @@ const outputGet: CommandModule<object, { parent: string }> = {
 const outputCommand: CommandModule = {
   command: 'output',
   describe: "Set this task's output or read an upstream task's output",
-  builder: (y) => y.command(outputSet).command(outputGet).demandCommand(1, 'Name an output command: set or get.'),
+  builder: (y) =>
+    y.command(outputSet).command(outputGet).demandCommand(1, 'Name an output command: set or get.'),
   handler: () => undefined,
 };
 
@@ -89,7 +98,9 @@ const stashCommand: CommandModule<object, { path: string }> = {
   builder: (y) =>
     y
       .positional('path', { type: 'string', demandOption: true })
-      .example('$0 task output set "{\\"model\\": $($0 task stash model.bin)}"', '') as Argv<{ path: string }>,
+      .example('$0 task output set "{\\"model\\": $($0 task stash model.bin)}"', '') as Argv<{
+      path: string;
+    }>,
   handler: (argv) => {
     outputFilePath();
     printJson(stashFile(argv.path));
@@ -120,11 +131,16 @@ const downloadCommand: CommandModule<object, DownloadArgs> = {
     y
       .positional('parent', { type: 'string', demandOption: true })
       .positional('dest', { type: 'string', demandOption: true })
-      .option('key', { type: 'string', describe: 'Dotted path of the stash inside the output (e.g. files.0)' }) as Argv<DownloadArgs>,
+      .option('key', {
+        type: 'string',
+        describe: 'Dotted path of the stash inside the output (e.g. files.0)',
+      }) as Argv<DownloadArgs>,
   handler: async (argv) => {
     const stash = atKey(await getUpstreamOutput(argv.parent), argv.key);
     if (!(stash instanceof BlobStash)) {
-      throw new UsageError(`the output of '${argv.parent}'${argv.key ? ` at '${argv.key}'` : ''} is not a stashed file.`);
+      throw new UsageError(
+        `the output of '${argv.parent}'${argv.key ? ` at '${argv.key}'` : ''} is not a stashed file.`,
+      );
     }
     await downloadStash(stash, argv.dest);
   },

@@ -6,7 +6,13 @@ import { createLogger } from '../../log.js';
 import { resolveConfig, requireTarget } from '../../config/resolve.js';
 import { openAzureBackend } from '../../adapters/azure/open.js';
 import { WORKER_DEFAULTS } from '../../config/defaults.js';
-import { Worker, DEFAULT_STOP_GRACE_MS, workerSettingsFromEnv, targetEnv, type ProcessorKind } from '../../worker/index.js';
+import {
+  Worker,
+  DEFAULT_STOP_GRACE_MS,
+  workerSettingsFromEnv,
+  targetEnv,
+  type ProcessorKind,
+} from '../../worker/index.js';
 
 interface WorkerArgs {
   queue: string;
@@ -30,13 +36,20 @@ function builder(y: Argv): Argv<WorkerArgs> {
       describe: 'Task queue: NAME, ACCOUNT/NAME or sb://NAMESPACE/NAME',
       demandOption: true,
     })
-    .option('concurrency', { type: 'number', default: WORKER_DEFAULTS.concurrency, describe: 'Tasks run at once' })
+    .option('concurrency', {
+      type: 'number',
+      default: WORKER_DEFAULTS.concurrency,
+      describe: 'Tasks run at once',
+    })
     .option('visibility-timeout', {
       type: 'number',
       default: WORKER_DEFAULTS.visibilityTimeoutS,
       describe: 'Seconds a received message stays invisible; extended every half of it while the task runs',
     })
-    .option('idle-timeout', { type: 'number', describe: 'Exit after this many seconds without work (default: never)' })
+    .option('idle-timeout', {
+      type: 'number',
+      describe: 'Exit after this many seconds without work (default: never)',
+    })
     .option('max-idle-backoff', {
       type: 'number',
       describe: 'Cap in seconds of the empty-queue polling back-off (env JOBQ_MAX_IDLE_BACKOFF, default 30)',
@@ -52,17 +65,27 @@ function builder(y: Argv): Argv<WorkerArgs> {
       default: DEFAULT_STOP_GRACE_MS / 1000,
       describe: 'On SIGTERM/SIGINT, seconds to let running tasks finish before returning them to the queue',
     })
-    .option('target', { type: 'string', describe: 'ACCOUNT/PREFIX of the workflows (env JOBQ_WORKFLOW_PREFIX)' })
-    .option('queues', { type: 'string', describe: 'Queue backend: account, connection string or sb://namespace' })
+    .option('target', {
+      type: 'string',
+      describe: 'ACCOUNT/PREFIX of the workflows (env JOBQ_WORKFLOW_PREFIX)',
+    })
+    .option('queues', {
+      type: 'string',
+      describe: 'Queue backend: account, connection string or sb://namespace',
+    })
     .option('blobs', { type: 'string', describe: 'File-output location ACCOUNT/CONTAINER' })
     .option('config', { type: 'string', describe: 'Path of a jobq.yaml config file' })
     .example('$0 worker default --concurrency 4', 'run up to 4 tasks of queue "default" at once')
-    .example('JOBQ_WORKFLOW_PREFIX=myacct/Proj $0 worker gpu --idle-timeout 600', 'exit after 10 idle minutes') as Argv<WorkerArgs>;
+    .example(
+      'JOBQ_WORKFLOW_PREFIX=myacct/Proj $0 worker gpu --idle-timeout 600',
+      'exit after 10 idle minutes',
+    ) as Argv<WorkerArgs>;
 }
 
 function positiveOrNull(v: number | undefined, flag: string): number | null {
   if (v === undefined) return null;
-  if (!Number.isFinite(v) || v < 0) throw new UsageError(`--${flag} must be a number of seconds >= 0, got ${v}.`);
+  if (!Number.isFinite(v) || v < 0)
+    throw new UsageError(`--${flag} must be a number of seconds >= 0, got ${v}.`);
   return v;
 }
 
@@ -94,7 +117,10 @@ async function runWorker(argv: WorkerArgs): Promise<void> {
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
-    logger.info({ signal: sig }, signals === 1 ? 'stopping: no new tasks, waiting for running ones' : 'stopping now');
+    logger.info(
+      { signal: sig },
+      signals === 1 ? 'stopping: no new tasks, waiting for running ones' : 'stopping now',
+    );
     void worker.stop({ graceMs: signals === 1 ? argv['shutdown-grace'] * 1000 : 0 });
   };
   process.on('SIGINT', onSignal);

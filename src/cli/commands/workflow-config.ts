@@ -34,7 +34,9 @@ function templateValues(a: ConfigArgs): TemplateValues {
   const secret = (s: string) => s.includes('***');
   const configured = (src: string) => src !== 'default';
   return {
-    storage: secret(cfg.display.storage) ? 'myaccount  # was a connection string: paste it here' : cfg.display.storage,
+    storage: secret(cfg.display.storage)
+      ? 'myaccount  # was a connection string: paste it here'
+      : cfg.display.storage,
     prefix: cfg.display.prefix === '<not set>' ? 'MyProject' : cfg.display.prefix,
     queues: configured(cfg.sources.queues) && !secret(cfg.display.queues) ? cfg.display.queues : undefined,
     blobs: configured(cfg.sources.blobs) ? cfg.display.blobs : undefined,
@@ -43,7 +45,8 @@ function templateValues(a: ConfigArgs): TemplateValues {
 
 function initHandler(a: ConfigArgs): void {
   const path = resolve(a.path ?? 'jobq.yaml');
-  if (existsSync(path) && !a.force) throw new UsageError(`${path} already exists; pass --force to overwrite it.`);
+  if (existsSync(path) && !a.force)
+    throw new UsageError(`${path} already exists; pass --force to overwrite it.`);
   writeFileSync(path, renderConfigTemplate(templateValues(a)), { mode: 0o600 });
   process.stdout.write(`Wrote ${path}\n`);
 }
@@ -111,8 +114,10 @@ export const configCommand: CommandModule = {
       })
       .command<ConfigArgs>({
         command: 'show',
-        describe: 'Show storage, prefix, queues, blobs, config path and coordinator settings with their sources',
-        builder: (yy) => yy.option('json', { type: 'boolean', default: false, describe: 'Print JSON (secrets redacted)' }),
+        describe:
+          'Show storage, prefix, queues, blobs, config path and coordinator settings with their sources',
+        builder: (yy) =>
+          yy.option('json', { type: 'boolean', default: false, describe: 'Print JSON (secrets redacted)' }),
         handler: showHandler,
       })
       .demandCommand(1, 'Name a config command: init or show.'),

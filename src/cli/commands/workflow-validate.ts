@@ -36,11 +36,17 @@ export async function validateFile(path: string, maxFanIn?: number): Promise<Val
 
 function builder(y: Argv): Argv {
   return y
-    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Definition files (.yaml/.yml or JSON)' })
+    .positional('files', {
+      type: 'string',
+      array: true,
+      demandOption: true,
+      describe: 'Definition files (.yaml/.yml or JSON)',
+    })
     .option('json', { type: 'boolean', default: false, describe: 'Print [{path, ok, tasks, error}] as JSON' })
     .option('max-fan-in', {
       type: 'number',
-      describe: 'Rewrite tasks with more than N parents into merge nodes before validating (as submit --max-fan-in N)',
+      describe:
+        'Rewrite tasks with more than N parents into merge nodes before validating (as submit --max-fan-in N)',
     })
     .example('$0 workflow validate examples/*.yaml', 'Check every example definition');
 }

@@ -13,7 +13,7 @@ export interface TableSpec {
 export function renderTable(spec: TableSpec, c: Colors, enabled: boolean): string {
   const table = new Table({
     head: spec.head.map((h) => c.bold(h)),
-    style: { head: [], border: [], compact: false, 'padding-left': 1, 'padding-right': 1 },
+    style: { head: [], border: [], compact: true, 'padding-left': 1, 'padding-right': 1 },
     colAligns: spec.head.map((_, i) => (spec.alignRight?.includes(i) ? 'right' : 'left')),
     wordWrap: false,
   });

@@ -25,7 +25,7 @@ export const CHAOS_COORDINATOR_ARGS = [
   '1',
 ];
 
-export const CHAOS_WORKER_ARGS = ['--visibility-timeout-s', '10'];
+export const CHAOS_WORKER_ARGS = ['--visibility-timeout', '10', '--max-idle-backoff', '1'];
 
 export class Fleet {
   readonly coordinator: JobqProcess;

@@ -8,9 +8,13 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
-/** The argv prefix that runs the jobq CLI from this checkout. */
+/**
+ * The argv prefix that runs the jobq CLI from this checkout: the build when it exists (as in `npm test`,
+ * `npm run chaos`), else the sources. `JOBQ_CLI=source|built` overrides (a stale dist/ while developing).
+ */
 export function jobqArgv(): string[] {
-  if (existsSync(join(ROOT, 'dist/cli/main.js'))) return [join(ROOT, 'bin/jobq.js')];
+  const choice = process.env.JOBQ_CLI;
+  if (choice !== 'source' && (choice === 'built' || existsSync(join(ROOT, 'dist/cli/main.js')))) return [join(ROOT, 'bin/jobq.js')];
   return ['--import', 'tsx', join(ROOT, 'src/cli/dev-entry.ts')];
 }
 

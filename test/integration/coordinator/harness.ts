@@ -14,13 +14,14 @@ import { WorkflowClient } from '../../../src/client/workflow-client.js';
 import { decodeTaskMessage } from '../../../src/wire/task-message.js';
 import { encodeCompletionMessage } from '../../../src/wire/completion-message.js';
 import { azuriteAccount, waitFor } from '../../support/azurite.js';
-import { silentLogger } from '../../../src/log.js';
+import { createLogger, silentLogger } from '../../../src/log.js';
+import { Coordinator } from '../../../src/coordinator/index.js';
 
 /** Settings with every interval short enough for tests (sweeps still sharded: 16 ticks per pass). */
 export function testSettings(over: Partial<CoordinatorSettings> = {}): CoordinatorSettings {
   return {
     ...DEFAULT_COORDINATOR_SETTINGS,
-    visibilityTimeoutS: 5,
+    visibilityTimeoutS: 30,
     idleSleepS: 0.02,
     maxIdleSleepS: 0.1,
     cancelPollIntervalS: 0.05,
@@ -139,4 +140,31 @@ export async function taskStates(client: WorkflowClient, workflowId: string): Pr
   const loaded = await client.loadRuntime(workflowId);
   if (!loaded) throw new Error(`no workflow ${workflowId}`);
   return Object.fromEntries(loaded.rt.taskNames().map((n) => [n, loaded.rt.taskState(n)]));
+}
+
+/** A coordinator on `backend` with test settings, started. */
+export async function startCoordinator(backend: Backend, over: Partial<CoordinatorSettings> = {}): Promise<Coordinator> {
+  const logger = process.env.JOBQ_TEST_LOG ? createLogger({ level: process.env.JOBQ_TEST_LOG }) : silentLogger();
+  const c = new Coordinator({ backend, settings: testSettings(over), logger });
+  await c.start();
+  return c;
+}
+
+/**
+ * A view of `obj` whose listed methods are replaced (fault injection at a port boundary); every other
+ * member is the original, bound to it.
+ */
+export function override<T extends object>(obj: T, methods: Partial<{ [K in keyof T]: T[K] }>): T {
+  return new Proxy(obj, {
+    get(target, prop, receiver) {
+      if (Object.hasOwn(methods, prop)) return (methods as Record<PropertyKey, unknown>)[prop];
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/** Messages currently on the completion queue (visible or not), via the adapter's depth estimate. */
+export async function completionDepth(backend: Backend): Promise<number> {
+  return backend.completions.approximateDepth();
 }

@@ -50,7 +50,9 @@ describe('Storage Queue adapter on Azurite', () => {
   });
 
   it('nothing listening gives StorageUnreachableError naming `jobq azurite`', async () => {
-    const dead = createQueueServiceClient({ ...azuriteAccount(), queuePort: 1 });
+    const account = azuriteAccount();
+    if (account.kind !== 'azurite') throw new Error('expected the Azurite account');
+    const dead = createQueueServiceClient({ ...account, queuePort: 1 });
     const q = new StorageQueueClient(dead, 'nowhere', 'nowhere');
     const err = await q.approximateDepth().catch((e: unknown) => e);
     expect(isJobqError(err, 'StorageUnreachableError')).toBe(true);

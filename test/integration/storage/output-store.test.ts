@@ -33,5 +33,10 @@ outputStoreConformance('azurite', async () => {
     blobs: { account, container: files },
   });
   const broken = new BlobOutputStore(bucket(`never-created-${prefix.toLowerCase()}`), bucket(files));
-  return { outputs, rawOutputs: bucket(resourceNames(prefix).outputsContainer), rawFiles: bucket(files), broken };
+  return {
+    outputs,
+    rawOutputs: bucket(resourceNames(prefix).outputsContainer),
+    rawFiles: bucket(files),
+    broken,
+  };
 });

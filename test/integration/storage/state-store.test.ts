@@ -21,5 +21,8 @@ stateStoreConformance('azurite', async () => {
   const account = azuriteAccount();
   const prefix = uniquePrefix('St');
   const container = createBlobServiceClient(account).getContainerClient(resourceNames(prefix).stateContainer);
-  return { store: createAzureStateStore(account, prefix), raw: new AzureBlobBucket(container, blobEndpoint(account)) };
+  return {
+    store: createAzureStateStore(account, prefix),
+    raw: new AzureBlobBucket(container, blobEndpoint(account)),
+  };
 });

@@ -29,7 +29,10 @@ async function receiveAll(q: QueueClient, n: number, visibilityS = 30): Promise<
 }
 
 /** Run the QueueClient conformance tests against queues made by `makeQueue` (each call: a new, empty queue). */
-export function queueConformance(makeQueue: () => Promise<QueueClient>, opts: QueueConformanceOptions = {}): void {
+export function queueConformance(
+  makeQueue: () => Promise<QueueClient>,
+  opts: QueueConformanceOptions = {},
+): void {
   const minVis = opts.minVisibilityS ?? 1;
   const opened: QueueClient[] = [];
   const fresh = async () => {
@@ -39,7 +42,9 @@ export function queueConformance(makeQueue: () => Promise<QueueClient>, opts: Qu
     return q;
   };
   afterEach(async () => {
-    await Promise.allSettled(opened.splice(0).map(async (q) => (await q.clear().catch(() => undefined), q.close())));
+    await Promise.allSettled(
+      opened.splice(0).map(async (q) => (await q.clear().catch(() => undefined), q.close())),
+    );
   });
 
   describe('QueueClient conformance', () => {
@@ -61,7 +66,11 @@ export function queueConformance(makeQueue: () => Promise<QueueClient>, opts: Qu
       await q.send('again');
       const [first] = await receiveAll(q, 1, minVis);
       expect(first.dequeueCount).toBe(1);
-      const again = await waitFor(async () => (await q.receive(1, 30))[0], { what: 'redelivery', timeoutMs: (minVis + 20) * 1000, intervalMs: 200 });
+      const again = await waitFor(async () => (await q.receive(1, 30))[0], {
+        what: 'redelivery',
+        timeoutMs: (minVis + 20) * 1000,
+        intervalMs: 200,
+      });
       expect(again.body).toBe('again');
       expect(again.dequeueCount).toBe(2);
       await q.delete(again);

@@ -1,6 +1,11 @@
 /** IndexStore conformance: memory and Azurite run the same cases. */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { partitionKeyOf, shardOf, type IndexColumns, type IndexStore } from '../../../src/ports/index-store.js';
+import {
+  partitionKeyOf,
+  shardOf,
+  type IndexColumns,
+  type IndexStore,
+} from '../../../src/ports/index-store.js';
 import { isJobqError } from '../../../src/errors.js';
 
 export function sampleColumns(over: Partial<IndexColumns> = {}): IndexColumns {
@@ -47,7 +52,12 @@ export function indexStoreConformance(adapter: string, open: () => Promise<Index
         ...sampleColumns({ queuesUsed: ['cpu', 'gpu'] }),
       });
       await index.update('wf-rt', { workflowState: 'failed', error: 'boom', completedTasks: 9 });
-      expect(await index.get('wf-rt')).toMatchObject({ workflowState: 'failed', error: 'boom', completedTasks: 9, name: 'sample' });
+      expect(await index.get('wf-rt')).toMatchObject({
+        workflowState: 'failed',
+        error: 'boom',
+        completedTasks: 9,
+        name: 'sample',
+      });
       expect(await index.get('wf-missing')).toBeNull();
     });
 

@@ -11,7 +11,12 @@ export interface LeaseHarness {
   expire(durationS: number): Promise<void>;
 }
 
-const holder = (name: string): LeaseHolderInfo => ({ coordinatorId: name, host: `host-${name}`, pid: 4242, startedAt: '2026-11-25T10:00:00.000Z' });
+const holder = (name: string): LeaseHolderInfo => ({
+  coordinatorId: name,
+  host: `host-${name}`,
+  pid: 4242,
+  startedAt: '2026-11-25T10:00:00.000Z',
+});
 
 export function leaseConformance(adapter: string, open: () => Promise<LeaseHarness>): void {
   describe(`CoordinatorLease conformance (${adapter})`, () => {
@@ -64,7 +69,10 @@ export function leaseConformance(adapter: string, open: () => Promise<LeaseHarne
     it('rejects durations outside 15-60 s', async () => {
       const h = await open();
       for (const d of [10, 61, 20.5]) {
-        const err = await h.lease().acquire(d, holder('A')).catch((e: unknown) => e);
+        const err = await h
+          .lease()
+          .acquire(d, holder('A'))
+          .catch((e: unknown) => e);
         expect(isJobqError(err, 'ConfigError')).toBe(true);
       }
     });

@@ -56,7 +56,9 @@ export function outputStoreConformance(adapter: string, open: () => Promise<Outp
     });
 
     it('a failed upload is an OutputUploadError, never a silent drop', async () => {
-      const err = await h.broken.putOutput('wf-o', 'lost', jsonOfBytes(OUTPUT_INLINE_THRESHOLD + 10)).catch((e: unknown) => e);
+      const err = await h.broken
+        .putOutput('wf-o', 'lost', jsonOfBytes(OUTPUT_INLINE_THRESHOLD + 10))
+        .catch((e: unknown) => e);
       expect(isJobqError(err, 'OutputUploadError')).toBe(true);
       expect((err as Error).message).toContain('wf-o/lost');
     });
@@ -106,7 +108,9 @@ export function outputStoreConformance(adapter: string, open: () => Promise<Outp
     });
 
     it('refuses to stash a missing local file', async () => {
-      const err = await h.outputs.uploadFile('wf-f', 'x', join(dir, 'absent.bin'), 'absent.bin').catch((e: unknown) => e);
+      const err = await h.outputs
+        .uploadFile('wf-f', 'x', join(dir, 'absent.bin'), 'absent.bin')
+        .catch((e: unknown) => e);
       expect(isJobqError(err, 'OutputUploadError')).toBe(true);
       expect((err as Error).message).toContain('absent.bin');
     });

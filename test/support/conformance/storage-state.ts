@@ -28,8 +28,26 @@ export function sampleDocs(id: string): { def: DefinitionDocV1; state: StateDocV
       max_parallelism: null,
       created_at: '2026-11-25T00:00:00.000Z',
       tasks: {
-        a: { parents: [], children: ['b'], queue: 'q', num_retries: 0, dep_policy: 'all', timeout_s: null, condition: null, kwargs: { cmd: 'echo a' } },
-        b: { parents: ['a'], children: [], queue: 'q', num_retries: 2, dep_policy: 'all', timeout_s: 60, condition: null, kwargs: {} },
+        a: {
+          parents: [],
+          children: ['b'],
+          queue: 'q',
+          num_retries: 0,
+          dep_policy: 'all',
+          timeout_s: null,
+          condition: null,
+          kwargs: { cmd: 'echo a' },
+        },
+        b: {
+          parents: ['a'],
+          children: [],
+          queue: 'q',
+          num_retries: 2,
+          dep_policy: 'all',
+          timeout_s: 60,
+          condition: null,
+          kwargs: {},
+        },
       },
     },
     state: {
@@ -100,7 +118,10 @@ export function stateStoreConformance(adapter: string, open: () => Promise<State
       expect(now!.etag).toBe(winner);
       expect(['w1', 'w2']).toContain(now!.state.error);
       // The loser retries from a fresh read: both updates end up applied.
-      const next = await h.store.saveState({ ...now!.state, updated_at: '2026-11-25T01:00:00.000Z' }, now!.etag);
+      const next = await h.store.saveState(
+        { ...now!.state, updated_at: '2026-11-25T01:00:00.000Z' },
+        now!.etag,
+      );
       const final = await h.store.loadState(id);
       expect(final).toEqual({ state: { ...now!.state, updated_at: '2026-11-25T01:00:00.000Z' }, etag: next });
     });
@@ -110,7 +131,9 @@ export function stateStoreConformance(adapter: string, open: () => Promise<State
       const { def, state } = sampleDocs(id);
       const etag0 = await h.store.createWorkflow(def, state);
       await h.store.saveState({ ...state, workflow_state: 'running' }, etag0);
-      const err = await h.store.saveState({ ...state, workflow_state: 'failed' }, etag0).catch((e: unknown) => e);
+      const err = await h.store
+        .saveState({ ...state, workflow_state: 'failed' }, etag0)
+        .catch((e: unknown) => e);
       expect(isJobqError(err, 'StateConflictError')).toBe(true);
       expect((await h.store.loadState(id))!.state.workflow_state).toBe('running');
     });
@@ -138,7 +161,10 @@ export function stateStoreConformance(adapter: string, open: () => Promise<State
         expect(loaded!.def.tasks.train.queue).toBe('gpu');
         expect(loaded!.def.tasks.train).not.toHaveProperty('state');
         expect(loaded!.state!.tasks.prep).toMatchObject({ state: 'completed', output_ref: '{"rows": 42}' });
-        const etag = await h.store.saveState({ ...loaded!.state!, workflow_state: 'completed' }, loaded!.etag);
+        const etag = await h.store.saveState(
+          { ...loaded!.state!, workflow_state: 'completed' },
+          loaded!.etag,
+        );
         const again = await h.store.load(id);
         expect(again).toMatchObject({ legacy: true, etag, state: { workflow_state: 'completed' } });
         expect(await h.store.listWorkflowIds()).toContain(id);
@@ -163,7 +189,9 @@ export function stateStoreConformance(adapter: string, open: () => Promise<State
       expect(loaded).toMatchObject({ def, state: null, etag: '' });
       expect(await h.store.listWorkflowIds()).toContain(id);
       const etag = await h.store.saveState(state, '');
-      expect(isJobqError(await h.store.saveState(state, '').catch((e: unknown) => e), 'StateConflictError')).toBe(true);
+      expect(
+        isJobqError(await h.store.saveState(state, '').catch((e: unknown) => e), 'StateConflictError'),
+      ).toBe(true);
       expect((await h.store.load(id))!.etag).toBe(etag);
     });
 

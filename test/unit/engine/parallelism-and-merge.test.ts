@@ -9,14 +9,14 @@ describe('max_parallelism (DECISIONS §4.3)', () => {
     expect(rt.taskState('d')).toBe('ready_pending_budget');
   });
 
-  it('releases a parked task in the same step a slot frees, in FIFO order', () => {
+  it('releases a parked task in the same step a slot frees, lowest definition index first', () => {
     const { rt } = started(def({ a: {}, b: {}, c: {}, d: {} }, { max_parallelism: 2 }));
     expect(names(ok(rt, 'b'))).toEqual(['c']);
     expect(names(ok(rt, 'a'))).toEqual(['d']);
     expect(rt.summary().running).toBe(2);
   });
 
-  it('parked tasks go before children that became ready later', () => {
+  it('a parked task defined earlier goes before a child that became ready later', () => {
     const { rt } = started(def({ a: {}, b: {}, c: {}, x: { deps: ['a'] } }, { max_parallelism: 2 }));
     expect(names(ok(rt, 'a'))).toEqual(['c']);
     expect(rt.taskState('x')).toBe('ready_pending_budget');

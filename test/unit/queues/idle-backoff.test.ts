@@ -4,7 +4,9 @@ import { IdleBackoff } from '../../../src/adapters/idle-backoff.js';
 describe('idle back-off for empty-queue polling', () => {
   it('doubles from the initial wait up to the cap', () => {
     const b = new IdleBackoff({ initialMs: 500, maxMs: 5_000 });
-    expect([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([500, 1000, 2000, 4000, 5000, 5000]);
+    expect([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([
+      500, 1000, 2000, 4000, 5000, 5000,
+    ]);
   });
 
   it('reset starts again from the initial wait', () => {

@@ -32,7 +32,11 @@ describe('compact upstream refs (reference §4.7)', () => {
 
   it('decodes what it encodes, for any names and refs', () => {
     const name = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s !== '__proto__');
-    const ref = fc.oneof(fc.constant(null), fc.string(), name.map((n) => `blob:${WF}/${n}.json`));
+    const ref = fc.oneof(
+      fc.constant(null),
+      fc.string(),
+      name.map((n) => `blob:${WF}/${n}.json`),
+    );
     fc.assert(
       fc.property(fc.uniqueArray(fc.tuple(name, ref), { selector: (t) => t[0], maxLength: 30 }), (pairs) => {
         const compact = encodeCompactRefs(WF, pairs);

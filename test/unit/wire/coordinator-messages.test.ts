@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { encodeCompletionMessage, type Completion } from '../../../src/wire/completion-message.js';
-import { decodeCoordinatorMessage, encodeControlMessage, type ControlMessage } from '../../../src/wire/control-message.js';
+import {
+  decodeCoordinatorMessage,
+  encodeControlMessage,
+  type ControlMessage,
+} from '../../../src/wire/control-message.js';
 import { decodeTaskMessage } from '../../../src/wire/task-message.js';
 import { messageFixture, messageFixtures } from '../../support/message-fixtures.js';
 
@@ -15,7 +19,14 @@ describe('completion messages (reference §4.10)', () => {
   });
 
   it('the id is the md5 of the envelope without its id, as base jobq computes it', () => {
-    const body = encodeCompletionMessage({ workflowId: 'w', task: 't', success: false, outputRef: null, error: 'x', attemptNo: null });
+    const body = encodeCompletionMessage({
+      workflowId: 'w',
+      task: 't',
+      success: false,
+      outputRef: null,
+      error: 'x',
+      attemptNo: null,
+    });
     const env = JSON.parse(body);
     const idless = body.slice(0, body.lastIndexOf(', "id": ')) + '}';
     expect(env.id).toBe(md5(idless));
@@ -27,8 +38,18 @@ describe('completion messages (reference §4.10)', () => {
   });
 
   it('round-trips any completion', () => {
-    const c: Completion = { workflowId: 'wf', task: 'a/b', success: true, outputRef: '{"k": "ü\\n"}', error: null, attemptNo: 4 };
-    expect(decodeCoordinatorMessage(encodeCompletionMessage(c))).toEqual({ kind: 'completion', completion: c });
+    const c: Completion = {
+      workflowId: 'wf',
+      task: 'a/b',
+      success: true,
+      outputRef: '{"k": "ü\\n"}',
+      error: null,
+      attemptNo: 4,
+    };
+    expect(decodeCoordinatorMessage(encodeCompletionMessage(c))).toEqual({
+      kind: 'completion',
+      completion: c,
+    });
   });
 });
 
@@ -42,20 +63,39 @@ describe('control messages (DECISIONS §4.2)', () => {
     // What the Python coordinator does: Task.deserialize, then WorkflowCompletion.deserialize(__completion_body).
     const env = JSON.parse(messageFixture('jobq-control-activate.json').body);
     const completion = JSON.parse(JSON.parse(env.kwargs).__completion_body);
-    expect(completion).toMatchObject({ workflow_id: expect.any(String), task_name: '__jobq_control__', success: true });
-    expect([env.version, env.num_retries, env.reply_requested, typeof env.id]).toEqual([1, 0, false, 'string']);
+    expect(completion).toMatchObject({
+      workflow_id: expect.any(String),
+      task_name: '__jobq_control__',
+      success: true,
+    });
+    expect([env.version, env.num_retries, env.reply_requested, typeof env.id]).toEqual([
+      1,
+      0,
+      false,
+      'string',
+    ]);
   });
 
   it('two requests of the same kind get different ids (Service Bus de-duplication keeps both)', () => {
-    const a = JSON.parse(encodeControlMessage({ type: 'retry', workflowId: 'w' }, { requestedAt: '2026-01-01T00:00:00Z' })).id;
-    const b = JSON.parse(encodeControlMessage({ type: 'retry', workflowId: 'w' }, { requestedAt: '2026-01-01T00:00:01Z' })).id;
+    const a = JSON.parse(
+      encodeControlMessage({ type: 'retry', workflowId: 'w' }, { requestedAt: '2026-01-01T00:00:00Z' }),
+    ).id;
+    const b = JSON.parse(
+      encodeControlMessage({ type: 'retry', workflowId: 'w' }, { requestedAt: '2026-01-01T00:00:01Z' }),
+    ).id;
     expect(a).not.toBe(b);
   });
 
   it('an unknown control type is poison, not a completion', () => {
-    const body = messageFixture('jobq-control-retry.json').body.replace('\\\\\\"retry\\\\\\"', '\\\\\\"explode\\\\\\"');
+    const body = messageFixture('jobq-control-retry.json').body.replace(
+      '\\\\\\"retry\\\\\\"',
+      '\\\\\\"explode\\\\\\"',
+    );
     expect(body).toContain('explode');
-    expect(decodeCoordinatorMessage(body)).toMatchObject({ kind: 'poison', reason: expect.stringContaining('unknown control type') });
+    expect(decodeCoordinatorMessage(body)).toMatchObject({
+      kind: 'poison',
+      reason: expect.stringContaining('unknown control type'),
+    });
   });
 
   it('a task message sent to the completion queue is poison', () => {
@@ -66,7 +106,14 @@ describe('control messages (DECISIONS §4.2)', () => {
 });
 
 describe('coordinator decoder verdicts', () => {
-  const wrap = (kwargs: unknown) => JSON.stringify({ version: 1, reply_requested: false, kwargs: JSON.stringify(kwargs), num_retries: 0, id: 'x' });
+  const wrap = (kwargs: unknown) =>
+    JSON.stringify({
+      version: 1,
+      reply_requested: false,
+      kwargs: JSON.stringify(kwargs),
+      num_retries: 0,
+      id: 'x',
+    });
   const body = (c: Record<string, unknown>) => wrap({ __completion_body: JSON.stringify(c) });
   const ok = { workflow_id: 'w', task_name: 't', success: true };
 
@@ -83,7 +130,14 @@ describe('coordinator decoder verdicts', () => {
   it('missing optional fields default to null', () => {
     expect(decodeCoordinatorMessage(body(ok))).toEqual({
       kind: 'completion',
-      completion: { workflowId: 'w', task: 't', success: true, outputRef: null, error: null, attemptNo: null },
+      completion: {
+        workflowId: 'w',
+        task: 't',
+        success: true,
+        outputRef: null,
+        error: null,
+        attemptNo: null,
+      },
     });
   });
 

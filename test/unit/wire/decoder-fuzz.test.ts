@@ -17,9 +17,16 @@ function checkBoth(body: string): void {
 }
 
 const envelopeOf = (kwargs: unknown) =>
-  fc.record({ version: fc.oneof(fc.constant(1), fc.constant(0), fc.jsonValue()), id: fc.jsonValue() }).map((e) =>
-    JSON.stringify({ ...e, reply_requested: false, num_retries: 0, kwargs: typeof kwargs === 'string' ? kwargs : JSON.stringify(kwargs) }),
-  );
+  fc
+    .record({ version: fc.oneof(fc.constant(1), fc.constant(0), fc.jsonValue()), id: fc.jsonValue() })
+    .map((e) =>
+      JSON.stringify({
+        ...e,
+        reply_requested: false,
+        num_retries: 0,
+        kwargs: typeof kwargs === 'string' ? kwargs : JSON.stringify(kwargs),
+      }),
+    );
 
 describe('decoders never throw (fuzz)', () => {
   it('random bytes give a typed poison verdict', () => {
@@ -37,23 +44,58 @@ describe('decoders never throw (fuzz)', () => {
   });
 
   it('random JSON values never crash', () => {
-    fc.assert(fc.property(fc.jsonValue(), (v) => checkBoth(JSON.stringify(v))), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => checkBoth(JSON.stringify(v))),
+      { numRuns: 1000 },
+    );
   });
 
   it('envelopes with random kwargs never crash', () => {
     const kwargs = fc.dictionary(
-      fc.constantFrom('__workflow_id', '__workflow_task', '__task_name', '__attempt_no', '__upstream_outputs_compact', '__upstream_output_refs', '__completion_body', 'workflow_id', 'task_name', 'success', 'output_ref', 'error', 'attempt_no', 'control', '__proto__', 'constructor'),
+      fc.constantFrom(
+        '__workflow_id',
+        '__workflow_task',
+        '__task_name',
+        '__attempt_no',
+        '__upstream_outputs_compact',
+        '__upstream_output_refs',
+        '__completion_body',
+        'workflow_id',
+        'task_name',
+        'success',
+        'output_ref',
+        'error',
+        'attempt_no',
+        'control',
+        '__proto__',
+        'constructor',
+      ),
       fc.jsonValue(),
     );
-    fc.assert(fc.property(kwargs.chain(envelopeOf), (body) => checkBoth(body)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(kwargs.chain(envelopeOf), (body) => checkBoth(body)),
+      { numRuns: 1000 },
+    );
   });
 
   it('random __completion_body text never crashes', () => {
-    const completion = fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v)));
-    fc.assert(fc.property(completion.chain((c) => envelopeOf({ __completion_body: c })), (body) => checkBoth(body)), { numRuns: 1000 });
+    const completion = fc.oneof(
+      fc.string(),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+    );
+    fc.assert(
+      fc.property(
+        completion.chain((c) => envelopeOf({ __completion_body: c })),
+        (body) => checkBoth(body),
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   it('random compact refs never crash the decoder', () => {
-    fc.assert(fc.property(fc.jsonValue(), (v) => void decodeCompactRefs('wf', v)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => void decodeCompactRefs('wf', v)),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -23,7 +23,9 @@ describe('load-test processors: deterministic fail_threshold', () => {
   it('never fails at 0 or without the kwarg, always fails at 100', () => {
     expect(simulatedFailure('x', {})).toBeNull();
     expect(simulatedFailure('x', { fail_threshold: 0 })).toBeNull();
-    expect(simulatedFailure('x', { fail_threshold: 100 })).toMatch(/simulated failure \(fail_threshold=100\)/);
+    expect(simulatedFailure('x', { fail_threshold: 100 })).toMatch(
+      /simulated failure \(fail_threshold=100\)/,
+    );
     expect(simulatedFailure('x', { fail_threshold: '100' })).not.toBeNull();
   });
 

@@ -34,14 +34,21 @@ describe('task shell process', () => {
     const result = await proc.exited;
     expect(result.exitCode).toBe(3);
     expect(shellFailureMessage(result)).toBe('task command exited with code 3; stderr: oops');
-    expect(lines).toContainEqual(expect.objectContaining({ msg: 'hello', stream: 'stdout', workflowId: 'wf', task: 't', attempt: 1 }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'hello', stream: 'stdout', workflowId: 'wf', task: 't', attempt: 1 }),
+    );
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'oops', stream: 'stderr' }));
   });
 
   it('runs in kwargs.cwd with the given environment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobq-cwd-'));
     const { logger, lines } = capturingLogger();
-    const r = await ShellProcess.start({ cmd: 'echo "$PWD:$GREETING"', cwd: dir, env: { ...process.env, GREETING: 'hi' }, logger }).exited;
+    const r = await ShellProcess.start({
+      cmd: 'echo "$PWD:$GREETING"',
+      cwd: dir,
+      env: { ...process.env, GREETING: 'hi' },
+      logger,
+    }).exited;
     expect(r.exitCode).toBe(0);
     expect(shellFailureMessage(r)).toBeNull();
     expect(lines.map((l) => l.msg)).toContain(`${dir}:hi`);
@@ -51,8 +58,14 @@ describe('task shell process', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobq-pg-'));
     const pidFile = join(dir, 'pid');
     const { logger } = capturingLogger();
-    const proc = ShellProcess.start({ cmd: `sleep 600 & echo $! > ${pidFile}; wait`, env: process.env, logger });
-    const grandchild = await waitFor(() => Number(readFileSync(pidFile, 'utf8').trim()) || 0, { timeoutMs: 5000 });
+    const proc = ShellProcess.start({
+      cmd: `sleep 600 & echo $! > ${pidFile}; wait`,
+      env: process.env,
+      logger,
+    });
+    const grandchild = await waitFor(() => Number(readFileSync(pidFile, 'utf8').trim()) || 0, {
+      timeoutMs: 5000,
+    });
     expect(alive(grandchild)).toBe(true);
     proc.terminate(5);
     const r = await proc.exited;
@@ -62,7 +75,11 @@ describe('task shell process', () => {
 
   it('escalates to SIGKILL when the task ignores SIGTERM for killTimeoutS', async () => {
     const { logger } = capturingLogger();
-    const proc = ShellProcess.start({ cmd: "trap '' TERM; echo ready; while true; do sleep 0.05; done", env: process.env, logger });
+    const proc = ShellProcess.start({
+      cmd: "trap '' TERM; echo ready; while true; do sleep 0.05; done",
+      env: process.env,
+      logger,
+    });
     await new Promise((r) => setTimeout(r, 200)); // let bash install the trap
     const t0 = Date.now();
     proc.terminate(0.3);
@@ -74,7 +91,8 @@ describe('task shell process', () => {
 
   it('reports a command that cannot start (missing cwd) as a failure, not a crash', async () => {
     const { logger } = capturingLogger();
-    const r = await ShellProcess.start({ cmd: 'true', cwd: '/nonexistent/dir', env: process.env, logger }).exited;
+    const r = await ShellProcess.start({ cmd: 'true', cwd: '/nonexistent/dir', env: process.env, logger })
+      .exited;
     expect(shellFailureMessage(r)).toMatch(/could not start the task command/);
   });
 });

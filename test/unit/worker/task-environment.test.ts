@@ -3,12 +3,24 @@ import { buildTaskEnv, targetEnv, taskEnvKwarg } from '../../../src/worker/task-
 import { deadLetterSpec, workerSettingsFromEnv } from '../../../src/worker/options.js';
 import type { Target } from '../../../src/config/types.js';
 
-const azurite = { kind: 'azurite', account: 'devstoreaccount1', host: '127.0.0.1', blobPort: 1, queuePort: 2, tablePort: 3 } as const;
+const azurite = {
+  kind: 'azurite',
+  account: 'devstoreaccount1',
+  host: '127.0.0.1',
+  blobPort: 1,
+  queuePort: 2,
+  tablePort: 3,
+} as const;
 
 describe('task process environment (reference §6.2)', () => {
   it('layers worker env, task env, then identity and sidecars the task cannot override', () => {
     const env = buildTaskEnv(
-      { PATH: '/bin', JOBQ_WORKFLOW_PREFIX: 'acct/P', JOBQ_WORKFLOW_QUEUES: 'qacct', JOBQ_WORKFLOW_ID: 'outer' },
+      {
+        PATH: '/bin',
+        JOBQ_WORKFLOW_PREFIX: 'acct/P',
+        JOBQ_WORKFLOW_QUEUES: 'qacct',
+        JOBQ_WORKFLOW_ID: 'outer',
+      },
       { FOO: 'bar', JOBQ_WORKFLOW_QUEUES: 'own', JOBQ_WORKFLOW_ID: 'spoof' },
       { workflowId: 'wf1', task: 't', attemptNo: 2 },
       { refsPath: '/tmp/r.json', outputPath: '/tmp/o.json', cleanup: async () => {} },
@@ -35,7 +47,12 @@ describe('task process environment (reference §6.2)', () => {
   });
 
   it('stringifies env kwarg values and drops nulls', () => {
-    expect(taskEnvKwarg({ A: 1, B: true, C: null, D: 'x', E: { k: 1 } })).toEqual({ A: '1', B: 'true', D: 'x', E: '{"k":1}' });
+    expect(taskEnvKwarg({ A: 1, B: true, C: null, D: 'x', E: { k: 1 } })).toEqual({
+      A: '1',
+      B: 'true',
+      D: 'x',
+      E: '{"k":1}',
+    });
     expect(taskEnvKwarg('nope')).toEqual({});
   });
 
@@ -63,13 +80,22 @@ describe('task process environment (reference §6.2)', () => {
     const env = targetEnv(cs, '/etc/jobq.yaml');
     // A connection string never travels in JOBQ_WORKFLOW_PREFIX; the config file carries it instead.
     expect(env.JOBQ_WORKFLOW_PREFIX).toBeUndefined();
-    expect(env).toMatchObject({ JOBQ_WORKFLOW_CONFIG: '/etc/jobq.yaml', JOBQ_WORKFLOW_QUEUES: 'sb://ns', JOBQ_WORKFLOW_BLOBS: 'blobacct/c' });
+    expect(env).toMatchObject({
+      JOBQ_WORKFLOW_CONFIG: '/etc/jobq.yaml',
+      JOBQ_WORKFLOW_QUEUES: 'sb://ns',
+      JOBQ_WORKFLOW_BLOBS: 'blobacct/c',
+    });
   });
 });
 
 describe('worker settings', () => {
   it('reads the reference env knobs with their defaults', () => {
-    expect(workerSettingsFromEnv({})).toEqual({ cancelPollIntervalS: 30, completionSendMaxAttempts: 0, killTimeoutS: 600, maxIdleBackoffS: 30 });
+    expect(workerSettingsFromEnv({})).toEqual({
+      cancelPollIntervalS: 30,
+      completionSendMaxAttempts: 0,
+      killTimeoutS: 600,
+      maxIdleBackoffS: 30,
+    });
     expect(
       workerSettingsFromEnv({
         JOBQ_CANCEL_POLL_INTERVAL: '0',
@@ -78,7 +104,9 @@ describe('worker settings', () => {
         JOBQ_MAX_IDLE_BACKOFF: '2s',
       }),
     ).toEqual({ cancelPollIntervalS: 1, completionSendMaxAttempts: 0, killTimeoutS: 5, maxIdleBackoffS: 2 });
-    expect(workerSettingsFromEnv({ JOBQ_COMPLETION_SEND_MAX_ATTEMPTS: '5' }).completionSendMaxAttempts).toBe(5);
+    expect(workerSettingsFromEnv({ JOBQ_COMPLETION_SEND_MAX_ATTEMPTS: '5' }).completionSendMaxAttempts).toBe(
+      5,
+    );
   });
 
   it('names the dead-letter queue <queue>-failed on the same backend', () => {

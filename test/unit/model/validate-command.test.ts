@@ -1,0 +1,115 @@
+/** `jobq workflow validate FILES...` (reference §7.4), run in-process through the real CLI parser. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+
+const FIXTURES = 'test/fixtures/definitions';
+
+async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    const code = await main(['workflow', 'validate', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe('jobq workflow validate', () => {
+  it('prints an OK line per valid file and exits 0', async () => {
+    const r = await runCli([
+      'examples/diamond.yaml',
+      'examples/fan-out-fan-in.json',
+      'examples/ml-pipeline.yaml',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'OK    examples/diamond.yaml  (4 tasks)\nOK    examples/fan-out-fan-in.json  (10 tasks)\nOK    examples/ml-pipeline.yaml  (8 tasks)\n',
+    );
+    expect(r.stderr).toBe('');
+  });
+
+  it('prints one FAIL line per broken file naming file, task and problem, and exits 1', async () => {
+    const r = await runCli([
+      'examples/diamond.yaml',
+      `${FIXTURES}/cycle.yaml`,
+      `${FIXTURES}/unknown-field.json`,
+      `${FIXTURES}/bad-condition.yaml`,
+      `${FIXTURES}/escaping-name.yaml`,
+      `${FIXTURES}/not-a-mapping.yaml`,
+      `${FIXTURES}/missing.yaml`,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('OK    examples/diamond.yaml  (4 tasks)\n');
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+      `FAIL  ${FIXTURES}/cycle.yaml: Cycle detected involving tasks: ['a', 'b', 'c']`,
+      `FAIL  ${FIXTURES}/unknown-field.json: tasks[1]: unknown task fields: ['retries']`,
+      `FAIL  ${FIXTURES}/bad-condition.yaml: Task 'deploy': Condition references tasks not in depends_on: ['eval']`,
+      `FAIL  ${FIXTURES}/escaping-name.yaml: Task '../../etc/passwd': task name must not contain a '..' path segment`,
+      `FAIL  ${FIXTURES}/not-a-mapping.yaml: expected a mapping, got list`,
+      `FAIL  ${FIXTURES}/missing.yaml: no such file`,
+    ]);
+  });
+
+  it('--json prints [{path, ok, tasks, error}] with 2-space indentation', async () => {
+    const r = await runCli(['--json', 'examples/retries.yaml', `${FIXTURES}/missing.yaml`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      JSON.stringify(
+        [
+          { path: 'examples/retries.yaml', ok: true, tasks: 2, error: null },
+          { path: `${FIXTURES}/missing.yaml`, ok: false, tasks: null, error: 'no such file' },
+        ],
+        null,
+        2,
+      ) + '\n',
+    );
+  });
+
+  it('refuses a wide fan-in with the advice, and accepts it with --max-fan-in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobq-validate-'));
+    const parents = Array.from({ length: 5000 }, (_, i) => `shard/${String(i).padStart(5, '0')}`);
+    const file = join(dir, 'wide.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'wide',
+        tasks: [...parents.map((name) => ({ name })), { name: 'collect', depends_on: parents }],
+      }),
+    );
+    const refused = await runCli([file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^FAIL {2}.*wide\.json: Task 'collect': its task message would be \d+ bytes with 5000 dependencies.*--max-fan-in N/,
+    );
+    const accepted = await runCli(['--max-fan-in', '1000', file]);
+    expect(accepted.code).toBe(0);
+    expect(accepted.stdout).toBe(`OK    ${file}  (5006 tasks)\n`);
+  });
+
+  it('rejects --max-fan-in 1 as a usage error', async () => {
+    const r = await runCli(['--max-fan-in', '1', 'examples/diamond.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--max-fan-in must be an integer >= 2');
+  });
+
+  it('requires at least one file', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+  });
+});
