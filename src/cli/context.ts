@@ -60,11 +60,17 @@ export function cliLogger(args: GlobalArgs): Logger {
 
 /** Resolve the configuration from flags, env and config file (embedded default when nothing is set). */
 export function resolveCli(args: GlobalArgs, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
-  return resolveConfig({ flags: { target: args.target, queues: args.queues, blobs: args.blobs, config: args.config }, env });
+  return resolveConfig({
+    flags: { target: args.target, queues: args.queues, blobs: args.blobs, config: args.config },
+    env,
+  });
 }
 
 /** The target of the resolved configuration (ConfigError when there is none). */
-export function resolveTarget(args: GlobalArgs, env: NodeJS.ProcessEnv = process.env): { cfg: ResolvedConfig; target: Target } {
+export function resolveTarget(
+  args: GlobalArgs,
+  env: NodeJS.ProcessEnv = process.env,
+): { cfg: ResolvedConfig; target: Target } {
   const cfg = resolveCli(args, env);
   return { cfg, target: requireTarget(cfg) };
 }
@@ -81,7 +87,10 @@ export interface CliContext {
 }
 
 /** Open the storage a command needs and print the banner (stderr) unless `quiet`. */
-export async function openContext(args: GlobalArgs, opts: { action?: string; quiet?: boolean } = {}): Promise<CliContext> {
+export async function openContext(
+  args: GlobalArgs,
+  opts: { action?: string; quiet?: boolean } = {},
+): Promise<CliContext> {
   const term = terminal(args);
   const logger = cliLogger(args);
   const { cfg, target } = resolveTarget(args);
@@ -100,7 +109,11 @@ export async function openContext(args: GlobalArgs, opts: { action?: string; qui
 }
 
 /** Run `fn` with an open context and always close it. */
-export async function withContext<T>(args: GlobalArgs, opts: { action?: string; quiet?: boolean }, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+export async function withContext<T>(
+  args: GlobalArgs,
+  opts: { action?: string; quiet?: boolean },
+  fn: (ctx: CliContext) => Promise<T>,
+): Promise<T> {
   const ctx = await openContext(args, opts);
   try {
     return await fn(ctx);
@@ -114,7 +127,9 @@ export function positiveInt(value: unknown, flag: string, opts: { allowZero?: bo
   const n = typeof value === 'number' ? value : Number(value);
   const min = opts.allowZero ? 0 : 1;
   if (!Number.isInteger(n) || n < min) {
-    throw new UsageError(`${flag} must be a ${opts.allowZero ? 'non-negative' : 'positive'} integer, got '${String(value)}'.`);
+    throw new UsageError(
+      `${flag} must be a ${opts.allowZero ? 'non-negative' : 'positive'} integer, got '${String(value)}'.`,
+    );
   }
   return n;
 }
@@ -122,7 +137,8 @@ export function positiveInt(value: unknown, flag: string, opts: { allowZero?: bo
 /** Parse a positive number flag (seconds, thresholds). */
 export function positiveNumber(value: unknown, flag: string): number {
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got '${String(value)}'.`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag} must be a positive number, got '${String(value)}'.`);
   return n;
 }
 

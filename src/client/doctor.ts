@@ -13,7 +13,12 @@ export const DEFAULT_DOCTOR_THRESHOLDS: Readonly<DoctorThresholds> = Object.free
   staleReadyMin: 60,
 });
 
-const check = (name: string, status: DoctorCheck['status'], message: string, hint: string | null = null): DoctorCheck => ({
+const check = (
+  name: string,
+  status: DoctorCheck['status'],
+  message: string,
+  hint: string | null = null,
+): DoctorCheck => ({
   name,
   status,
   message,
@@ -33,10 +38,17 @@ export async function runDoctor(
   let rows: IndexRow[];
   try {
     rows = await backend.index.list();
-    checks.push(check('Workflow store', 'pass', `reachable (prefix=${backend.prefix}, ${rows.length} workflow(s))`));
+    checks.push(
+      check('Workflow store', 'pass', `reachable (prefix=${backend.prefix}, ${rows.length} workflow(s))`),
+    );
   } catch (err) {
     checks.push(
-      check('Workflow store', 'fail', `unreachable: ${String((err as Error).message ?? err)}`, 'Check the storage account name and your access (az login, or the connection string).'),
+      check(
+        'Workflow store',
+        'fail',
+        `unreachable: ${String((err as Error).message ?? err)}`,
+        'Check the storage account name and your access (az login, or the connection string).',
+      ),
     );
     return finish(checks);
   }
@@ -69,7 +81,12 @@ async function completionQueueCheck(backend: Backend, now: number): Promise<Doct
     const age = oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000));
     const msg = `reachable: ${q.name}; depth ${depth}${age === null ? '' : `, oldest message ${age}s old`}`;
     if (age !== null && age > 300) {
-      return check('Completion queue', 'warn', msg, 'Completions are not being drained: is a coordinator running for this prefix?');
+      return check(
+        'Completion queue',
+        'warn',
+        msg,
+        'Completions are not being drained: is a coordinator running for this prefix?',
+      );
     }
     return check('Completion queue', 'pass', msg);
   } catch (err) {
@@ -87,12 +104,26 @@ async function leaseCheck(backend: Backend, activeCount: number): Promise<Doctor
     const st = await backend.lease.status();
     if (st.state === 'leased') {
       const h = st.holder;
-      const who = h ? [h.coordinatorId, h.host && `host ${h.host}`, h.pid && `pid ${h.pid}`, h.startedAt && `since ${h.startedAt}`].filter(Boolean).join(', ') : '';
+      const who = h
+        ? [
+            h.coordinatorId,
+            h.host && `host ${h.host}`,
+            h.pid && `pid ${h.pid}`,
+            h.startedAt && `since ${h.startedAt}`,
+          ]
+            .filter(Boolean)
+            .join(', ')
+        : '';
       return check('Coordinator lease', 'pass', `held${who ? ` by ${who}` : ''}`);
     }
     const msg = `not held (${st.state})`;
     return activeCount > 0
-      ? check('Coordinator lease', 'warn', `${msg} while ${activeCount} workflow(s) are active`, 'Start one: jobq workflow coordinator')
+      ? check(
+          'Coordinator lease',
+          'warn',
+          `${msg} while ${activeCount} workflow(s) are active`,
+          'Start one: jobq workflow coordinator',
+        )
       : check('Coordinator lease', 'info', `${msg}; no active workflows`);
   } catch (err) {
     return check('Coordinator lease', 'warn', `cannot read lease: ${String((err as Error).message ?? err)}`);
@@ -100,7 +131,9 @@ async function leaseCheck(backend: Backend, activeCount: number): Promise<Doctor
 }
 
 function pendingCheck(rows: IndexRow[], t: DoctorThresholds, now: number): DoctorCheck {
-  const stale = rows.filter((r) => r.workflowState === 'pending' && (now - Date.parse(r.createdAt)) / 1000 > t.stalePendingSec);
+  const stale = rows.filter(
+    (r) => r.workflowState === 'pending' && (now - Date.parse(r.createdAt)) / 1000 > t.stalePendingSec,
+  );
   if (stale.length === 0) return check('Pending workflows', 'pass', `none older than ${t.stalePendingSec}s`);
   return check(
     'Pending workflows',
@@ -110,7 +143,12 @@ function pendingCheck(rows: IndexRow[], t: DoctorThresholds, now: number): Docto
   );
 }
 
-async function runningAndReadyChecks(backend: Backend, rows: IndexRow[], t: DoctorThresholds, now: number): Promise<DoctorCheck[]> {
+async function runningAndReadyChecks(
+  backend: Backend,
+  rows: IndexRow[],
+  t: DoctorThresholds,
+  now: number,
+): Promise<DoctorCheck[]> {
   const live = rows.filter((r) => r.workflowState === 'running' || r.workflowState === 'cancelling');
   const staleRunning: string[] = [];
   const staleReady: string[] = [];
@@ -124,21 +162,35 @@ async function runningAndReadyChecks(backend: Backend, rows: IndexRow[], t: Doct
       if (task.status === 'running') {
         perQueue.set(task.queue, (perQueue.get(task.queue) ?? 0) + 1);
         if (task.started_at && minutesSince(task.started_at, now) > t.staleRunningMin) {
-          staleRunning.push(`${row.workflowId}/${task.name} (${Math.floor(minutesSince(task.started_at, now))}m)`);
+          staleRunning.push(
+            `${row.workflowId}/${task.name} (${Math.floor(minutesSince(task.started_at, now))}m)`,
+          );
         }
       } else if (task.status === 'ready') ready++;
     }
     if (ready > 0 && minutesSince(rt.updatedAt, now) > t.staleReadyMin) {
-      staleReady.push(`${row.workflowId} (${ready} task(s), ${Math.floor(minutesSince(rt.updatedAt, now))}m)`);
+      staleReady.push(
+        `${row.workflowId} (${ready} task(s), ${Math.floor(minutesSince(rt.updatedAt, now))}m)`,
+      );
     }
   });
   const out: DoctorCheck[] = [
     staleRunning.length === 0
       ? check('Running tasks', 'pass', `none running longer than ${t.staleRunningMin}m`)
-      : check('Running tasks', 'warn', `${staleRunning.length} running longer than ${t.staleRunningMin}m: ${listWithMore(staleRunning)}`, 'Check the workers of those queues; set timeout_s on tasks so the running sweep can fail them.'),
+      : check(
+          'Running tasks',
+          'warn',
+          `${staleRunning.length} running longer than ${t.staleRunningMin}m: ${listWithMore(staleRunning)}`,
+          'Check the workers of those queues; set timeout_s on tasks so the running sweep can fail them.',
+        ),
     staleReady.length === 0
       ? check('Ready tasks', 'pass', `no workflow idle with ready tasks for over ${t.staleReadyMin}m`)
-      : check('Ready tasks', 'warn', `${staleReady.length} workflow(s) with ready tasks idle for over ${t.staleReadyMin}m: ${listWithMore(staleReady)}`, 'Are workers running on those queues? The coordinator re-dispatches stale ready tasks (ready-repair sweep).'),
+      : check(
+          'Ready tasks',
+          'warn',
+          `${staleReady.length} workflow(s) with ready tasks idle for over ${t.staleReadyMin}m: ${listWithMore(staleReady)}`,
+          'Are workers running on those queues? The coordinator re-dispatches stale ready tasks (ready-repair sweep).',
+        ),
   ];
   if (perQueue.size > 0) {
     out.push(check('Active queues', 'info', [...perQueue].map(([q, n]) => `${q}: ${n}`).join(', ')));

@@ -20,7 +20,11 @@ function countsByState(tasks: TaskStatusRecord[]): Record<string, number> {
 }
 
 /** When a READY task became ready: its latest finished parent, else the workflow's last activation point. */
-export function readySince(task: TaskStatusRecord, byName: Map<string, TaskStatusRecord>, rt: Runtime): number | null {
+export function readySince(
+  task: TaskStatusRecord,
+  byName: Map<string, TaskStatusRecord>,
+  rt: Runtime,
+): number | null {
   let latest: number | null = null;
   for (const p of task.depends_on) {
     const at = byName.get(p)?.completed_at;
@@ -40,11 +44,18 @@ export interface ExplainContext {
 }
 
 function admissionBlocker(rt: Runtime, ctx: ExplainContext): string {
-  const ahead = (ctx.pendingRows ?? []).filter((r) => r.workflowId !== rt.workflowId && r.createdAt < rt.createdAt).length;
+  const ahead = (ctx.pendingRows ?? []).filter(
+    (r) => r.workflowId !== rt.workflowId && r.createdAt < rt.createdAt,
+  ).length;
   return `Workflow is PENDING — waiting for admission by the coordinator${ahead > 0 ? ` (${ahead} pending workflow(s) ahead in FIFO order)` : ''}; is \`jobq workflow coordinator\` running, and is --max-running-workflows reached?`;
 }
 
-function readyBlockers(rt: Runtime, tasks: TaskStatusRecord[], byName: Map<string, TaskStatusRecord>, now: number): string[] {
+function readyBlockers(
+  rt: Runtime,
+  tasks: TaskStatusRecord[],
+  byName: Map<string, TaskStatusRecord>,
+  now: number,
+): string[] {
   const ready = tasks.filter((t) => t.status === 'ready');
   if (ready.length === 0) return [];
   const running = tasks.filter((t) => t.status === 'running').length;
@@ -58,7 +69,9 @@ function readyBlockers(rt: Runtime, tasks: TaskStatusRecord[], byName: Map<strin
   const oldestMin = ages.length ? Math.floor((now - Math.min(...ages)) / 60_000) : null;
   if (oldestMin !== null && oldestMin >= READY_AGE_BLOCKER_MIN) {
     const queues = [...new Set(ready.map((t) => t.queue))];
-    out.push(`${ready.length} READY task(s) waiting on workers; oldest ready ${oldestMin}m ago (queue(s): ${listWithMore(queues)})`);
+    out.push(
+      `${ready.length} READY task(s) waiting on workers; oldest ready ${oldestMin}m ago (queue(s): ${listWithMore(queues)})`,
+    );
   }
   return out;
 }
@@ -73,10 +86,16 @@ export function explainWorkflow(rt: Runtime, ctx: ExplainContext): Explanation {
   const condErrors = tasks.filter((t) => t.status === 'skipped' && t.error?.startsWith(CONDITION_ERROR));
   const blockers: string[] = [];
   if (rt.state === 'pending') blockers.push(admissionBlocker(rt, ctx));
-  if (failed.length) blockers.push(`${failed.length} failed task(s): ${listWithMore(failed.map((t) => t.name))}`);
+  if (failed.length)
+    blockers.push(`${failed.length} failed task(s): ${listWithMore(failed.map((t) => t.name))}`);
   if (upstream.length) blockers.push(`${upstream.length} task(s) blocked by upstream failures`);
   if (condErrors.length) {
-    blockers.push(`${condErrors.length} task(s) skipped by a condition error: ${listWithMore(condErrors.map((t) => `${t.name} (${t.error})`), 2)}`);
+    blockers.push(
+      `${condErrors.length} task(s) skipped by a condition error: ${listWithMore(
+        condErrors.map((t) => `${t.name} (${t.error})`),
+        2,
+      )}`,
+    );
   }
   if (rt.state !== 'pending') blockers.push(...readyBlockers(rt, tasks, byName, ctx.now));
   if (rt.state === 'running' && s.ready === 0 && s.running === 0 && s.pending > 0) {
@@ -92,14 +111,29 @@ export function explainWorkflow(rt: Runtime, ctx: ExplainContext): Explanation {
     summary,
     counts_by_state: countsByState(tasks),
     blockers,
-    detail: { workflow_error: rt.error, cancel_requested: rt.cancelRequested, max_parallelism: rt.maxParallelism, created_at: rt.createdAt, updated_at: rt.updatedAt },
+    detail: {
+      workflow_error: rt.error,
+      cancel_requested: rt.cancelRequested,
+      max_parallelism: rt.maxParallelism,
+      created_at: rt.createdAt,
+      updated_at: rt.updatedAt,
+    },
   };
 }
 
 /** Explain one task; `null` runtime/task → status `missing`. */
 export function explainTask(rt: Runtime, taskName: string, ctx: ExplainContext): Explanation {
   if (!rt.hasTask(taskName)) {
-    return { workflow_id: rt.workflowId, task: taskName, name: rt.name, status: 'missing', summary: `task ${taskName} not found in workflow ${rt.workflowId}`, counts_by_state: {}, blockers: [], detail: {} };
+    return {
+      workflow_id: rt.workflowId,
+      task: taskName,
+      name: rt.name,
+      status: 'missing',
+      summary: `task ${taskName} not found in workflow ${rt.workflowId}`,
+      counts_by_state: {},
+      blockers: [],
+      detail: {},
+    };
   }
   const tasks = rt.taskStatuses();
   const byName = new Map(tasks.map((t) => [t.name, t]));
@@ -107,12 +141,21 @@ export function explainTask(rt: Runtime, taskName: string, ctx: ExplainContext):
   const total = t.depends_on.length;
   const blockers: string[] = [];
   if (rt.state === 'pending') blockers.push(admissionBlocker(rt, ctx));
-  const waiting = t.depends_on.filter((p) => !['completed', 'skipped', 'failed', 'upstream_failed', 'cancelled'].includes(byName.get(p)?.status ?? ''));
+  const waiting = t.depends_on.filter(
+    (p) =>
+      !['completed', 'skipped', 'failed', 'upstream_failed', 'cancelled'].includes(
+        byName.get(p)?.status ?? '',
+      ),
+  );
   if (t.status === 'pending' && waiting.length) {
-    blockers.push(`waiting on ${waiting.length} of ${total} dependency completion(s): ${listWithMore(waiting)}`);
+    blockers.push(
+      `waiting on ${waiting.length} of ${total} dependency completion(s): ${listWithMore(waiting)}`,
+    );
   }
-  if (t.failed_deps > 0) blockers.push(`upstream failures: ${t.failed_deps}/${total} (dep_policy ${t.dep_policy})`);
-  if (t.status === 'pending' && waiting.length === 0 && t.condition) blockers.push(`condition not yet evaluated: ${t.condition}`);
+  if (t.failed_deps > 0)
+    blockers.push(`upstream failures: ${t.failed_deps}/${total} (dep_policy ${t.dep_policy})`);
+  if (t.status === 'pending' && waiting.length === 0 && t.condition)
+    blockers.push(`condition not yet evaluated: ${t.condition}`);
   if (t.status === 'skipped' && t.error?.startsWith(CONDITION_ERROR)) blockers.push(t.error);
   let readyMin: number | null = null;
   if (t.status === 'ready') {
@@ -135,6 +178,15 @@ export function explainTask(rt: Runtime, taskName: string, ctx: ExplainContext):
     summary,
     counts_by_state: countsByState(tasks),
     blockers,
-    detail: { error: t.error, ready_min_ago: readyMin, attempt_no: t.attempt_no, retries_remaining: t.retries_remaining, queue: t.queue, started_at: t.started_at, completed_at: t.completed_at, condition: t.condition },
+    detail: {
+      error: t.error,
+      ready_min_ago: readyMin,
+      attempt_no: t.attempt_no,
+      retries_remaining: t.retries_remaining,
+      queue: t.queue,
+      started_at: t.started_at,
+      completed_at: t.completed_at,
+      condition: t.condition,
+    },
   };
 }

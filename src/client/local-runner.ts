@@ -8,7 +8,12 @@ import { openAzureBackend } from '../adapters/azure/open.js';
 import { openMemoryBackend } from '../adapters/memory/open.js';
 import { createMemoryWorld } from '../adapters/memory/world.js';
 import { azuriteAccount } from '../config/accounts.js';
-import { DEFAULT_BLOBS_CONTAINER, DEFAULT_COORDINATOR_SETTINGS, EMBEDDED_DEFAULT_PREFIX, WORKER_DEFAULTS } from '../config/defaults.js';
+import {
+  DEFAULT_BLOBS_CONTAINER,
+  DEFAULT_COORDINATOR_SETTINGS,
+  EMBEDDED_DEFAULT_PREFIX,
+  WORKER_DEFAULTS,
+} from '../config/defaults.js';
 import type { Target } from '../config/types.js';
 import { Coordinator } from '../coordinator/index.js';
 import { Worker, targetEnv } from '../worker/index.js';
@@ -63,7 +68,12 @@ export class LocalRunner {
     } else {
       azurite = await startAzurite();
       const account = azuriteAccount(azurite.env());
-      const target: Target = { storage: account, prefix, queues: { kind: 'storage', account }, blobs: { account, container: DEFAULT_BLOBS_CONTAINER } };
+      const target: Target = {
+        storage: account,
+        prefix,
+        queues: { kind: 'storage', account },
+        blobs: { account, container: DEFAULT_BLOBS_CONTAINER },
+      };
       backend = await openAzureBackend(target, { logger: opts.logger });
       env = { ...env, ...targetEnv(target) };
       const p = azurite.ports;
@@ -72,7 +82,13 @@ export class LocalRunner {
     const coordinator = new Coordinator({
       backend,
       // Local runs favour latency over idle cost: poll the completion queue quickly.
-      settings: { ...DEFAULT_COORDINATOR_SETTINGS, idleSleepS: 0.05, maxIdleSleepS: 0.25, leaseDurationS: 15, leaseRenewIntervalS: 5 },
+      settings: {
+        ...DEFAULT_COORDINATOR_SETTINGS,
+        idleSleepS: 0.05,
+        maxIdleSleepS: 0.25,
+        leaseDurationS: 15,
+        leaseRenewIntervalS: 5,
+      },
       logger: opts.logger,
     });
     try {

@@ -45,7 +45,11 @@ export interface Orphan {
  * Workflows that have blobs but no index row (a submit that crashed between its writes), older than
  * the grace period so that a submit in flight is never taken for one.
  */
-export async function findOrphans(backend: Backend, now: number, graceMs = ORPHAN_GRACE_MS): Promise<Orphan[]> {
+export async function findOrphans(
+  backend: Backend,
+  now: number,
+  graceMs = ORPHAN_GRACE_MS,
+): Promise<Orphan[]> {
   const [ids, rows] = await Promise.all([backend.state.listWorkflowIds(), backend.index.list()]);
   const indexed = new Set(rows.map((r) => r.workflowId));
   const candidates = ids.filter((id) => !indexed.has(id));
@@ -62,7 +66,11 @@ export async function findOrphans(backend: Backend, now: number, graceMs = ORPHA
 }
 
 /** Delete orphan blobs (and their output blobs). Returns the removed IDs. */
-export async function purgeOrphans(backend: Backend, now: number, graceMs = ORPHAN_GRACE_MS): Promise<string[]> {
+export async function purgeOrphans(
+  backend: Backend,
+  now: number,
+  graceMs = ORPHAN_GRACE_MS,
+): Promise<string[]> {
   const orphans = await findOrphans(backend, now, graceMs);
   await mapBounded(orphans, 16, async (o) => {
     await backend.state.deleteWorkflow(o.workflowId);
@@ -97,7 +105,7 @@ export async function drainQueues(
   let done = 0;
   return mapBounded(queues, opts.concurrency ?? 5, async (queue) => {
     const client = queue === backend.completions.spec ? backend.completions : backend.queues.get(queue);
-    let messages = -1;
+    let messages: number;
     try {
       messages = await client.approximateDepth();
       await client.clear();

@@ -4,7 +4,13 @@
  */
 import { MessageTooLargeError, UsageError } from '../errors.js';
 import type { WorkflowDefinition } from '../model/types.js';
-import { fitFanIn, generateWorkflowId, sequentializeFanIn, validateDefinition, validateWorkflowId } from '../model/index.js';
+import {
+  fitFanIn,
+  generateWorkflowId,
+  sequentializeFanIn,
+  validateDefinition,
+  validateWorkflowId,
+} from '../model/index.js';
 import type { SubmitOptions } from './types.js';
 
 export interface PreparedSubmission {
@@ -16,7 +22,10 @@ export interface PreparedSubmission {
 }
 
 /** Smallest message limit among the queues the definition's tasks use. */
-export function smallestMessageLimit(def: WorkflowDefinition, limitOf: (queueSpec: string) => number): number {
+export function smallestMessageLimit(
+  def: WorkflowDefinition,
+  limitOf: (queueSpec: string) => number,
+): number {
   const specs = new Set(def.tasks.map((t) => t.queue ?? def.default_queue));
   let min = Number.POSITIVE_INFINITY;
   for (const spec of specs) min = Math.min(min, limitOf(spec));
@@ -25,7 +34,8 @@ export function smallestMessageLimit(def: WorkflowDefinition, limitOf: (queueSpe
 
 function checkMaxFanIn(n: number | undefined): void {
   if (n === undefined) return;
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--max-fan-in must be a non-negative integer, got ${n}.`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`--max-fan-in must be a non-negative integer, got ${n}.`);
   if (n === 1) throw new UsageError('--max-fan-in must be at least 2 (or 0 to turn the rewrite off).');
 }
 

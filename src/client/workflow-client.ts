@@ -83,7 +83,13 @@ export class WorkflowClient {
     );
     const log = this.logger.child({ workflowId: p.workflowId });
     log.info({ tasks: rt.taskCount, roots: p.roots.length }, `Workflow ${p.workflowId} submitted`);
-    return { workflowId: p.workflowId, name: rt.name, taskCount: rt.taskCount, roots: p.roots, autoFanIn: p.autoFanIn };
+    return {
+      workflowId: p.workflowId,
+      name: rt.name,
+      taskCount: rt.taskCount,
+      roots: p.roots,
+      autoFanIn: p.autoFanIn,
+    };
   }
 
   /** Submit many prepared workflows with bounded concurrency; one result per item, in input order. */
@@ -97,7 +103,13 @@ export class WorkflowClient {
       let result: BatchItemResult;
       try {
         const r = await this.submitPrepared(item.prepared);
-        result = { source: item.source, workflow_id: r.workflowId, task_count: r.taskCount, elapsed_s: 0, error: null };
+        result = {
+          source: item.source,
+          workflow_id: r.workflowId,
+          task_count: r.taskCount,
+          elapsed_s: 0,
+          error: null,
+        };
       } catch (err) {
         result = { source: item.source, workflow_id: '', task_count: 0, elapsed_s: 0, error: errorText(err) };
       }
@@ -117,7 +129,8 @@ export class WorkflowClient {
 
   private async requireRuntime(workflowId: string): Promise<{ rt: Runtime; etag: string }> {
     const loaded = await this.loadRuntime(workflowId);
-    if (!loaded) throw new WorkflowNotFoundError(`workflow not found: ${workflowId} in ${this.backend.target}`);
+    if (!loaded)
+      throw new WorkflowNotFoundError(`workflow not found: ${workflowId} in ${this.backend.target}`);
     return loaded;
   }
 
@@ -133,13 +146,17 @@ export class WorkflowClient {
   /** Index rows, optionally of some states (index-backed: counters may lag while running). */
   async list(opts: { status?: WorkflowState[] } = {}): Promise<IndexRow[]> {
     const rows = await this.backend.index.list(opts.status ? { states: opts.status } : undefined);
-    return rows.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.workflowId.localeCompare(b.workflowId));
+    return rows.sort(
+      (a, b) => a.createdAt.localeCompare(b.createdAt) || a.workflowId.localeCompare(b.workflowId),
+    );
   }
 
   /** The newest `limit` terminal workflows by `updated_at` (or of one given state). */
   async listRecentTerminal(opts: { limit?: number; status?: WorkflowState } = {}): Promise<IndexRow[]> {
     const rows = await this.backend.index.list();
-    const keep = rows.filter((r) => (opts.status ? r.workflowState === opts.status : isTerminalWorkflowState(r.workflowState)));
+    const keep = rows.filter((r) =>
+      opts.status ? r.workflowState === opts.status : isTerminalWorkflowState(r.workflowState),
+    );
     keep.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
     return keep.slice(0, opts.limit ?? 50);
   }

@@ -85,7 +85,6 @@ export function emptyStats(): CoordinatorStats {
   };
 }
 
-const nf = new Intl.NumberFormat('en-US');
 
 /** Tracks the delta between two stats lines so the line can show a rate. */
 export class StatsLine {
@@ -128,5 +127,6 @@ export class StatsLine {
 
 /** The final line printed on stop (reference §5.12), with thousands separators. */
 export function finalStatsLine(s: CoordinatorStats): string {
+  const nf = new Intl.NumberFormat('en-US');
   return `Coordinator stopped — ${nf.format(s.completions_handled)} completions, ${nf.format(s.tasks_pushed)} tasks pushed, ${nf.format(s.batches)} batches`;
 }

@@ -12,7 +12,7 @@ import type { ReceivedMessage } from '../ports/queue.js';
 import type { Runtime, StepResult } from '../engine/api.js';
 import type { CoordinatorStats } from './stats.js';
 import { isJobqError } from '../errors.js';
-import { KeyedMutex, Semaphore } from './concurrency.js';
+import { KeyedMutex, Semaphore, forEachLimit } from './concurrency.js';
 import { Dispatcher } from './dispatcher.js';
 import { WorkflowLoader } from './loader.js';
 import { BatchOutputs } from './outputs.js';
@@ -73,7 +73,8 @@ export class WorkflowTable {
     this.loader = new WorkflowLoader(d.backend, d.settings.cacheMaxWorkflows);
     this.dispatcher = new Dispatcher(d.backend.queues, d.stats, d.logger, d.settings.pushConcurrency);
     this.index = new IndexRefresher(d.backend.index, d.settings, d.stats, d.logger);
-    this.acks = new Semaphore(d.settings.ackConcurrency);
+    // Groups of deletes in flight; each group runs up to ackConcurrency deletes.
+    this.acks = new Semaphore(4);
   }
 
   get size(): number {
@@ -168,7 +169,25 @@ export class WorkflowTable {
     this.knownEtags.set(workflowId, loaded.etag);
     this.orCancel(slot, loaded.cancelRequested);
     this.d.hooks.observed(workflowId, slot.runtime);
-    return slot;
+    return (await this.dispatchParked(slot)) ? slot : null;
+  }
+
+  /**
+   * Only the coordinator dispatches and it marks a task RUNNING before pushing it, so a task that is
+   * READY (or parked by a client `retry`) in the durable state of an admitted workflow has no message:
+   * push it as soon as the workflow is loaded rather than waiting for the ready-repair threshold.
+   */
+  private async dispatchParked(slot: WorkflowSlot & { epoch: number; flushErrors: number }): Promise<boolean> {
+    const rt = slot.runtime;
+    if (!rt.activated || rt.isTerminal() || rt.cancelRequested) return true;
+    const step = rt.redispatchReady(this.d.now());
+    if (step.dispatch.length === 0) return true;
+    if (step.changed) slot.gen++;
+    this.d.stats.ready_tasks_repushed += step.dispatch.length;
+    this.d.logger.warn({ workflowId: slot.id }, `dispatching ${step.dispatch.length} ready task(s) found without a message in ${slot.id}: ${step.dispatch.map((d) => d.task).join(', ')}`);
+    if (!(await this.push(slot, step.dispatch))) return false;
+    this.requestFlush(slot);
+    return true;
   }
 
   private orCancel(slot: WorkflowSlot, cancelRequested: boolean): void {
@@ -254,7 +273,10 @@ export class WorkflowTable {
 
   private requestFlush(slot: WorkflowSlot & { epoch: number; flushErrors: number }): void {
     if (slot.flushing || slot.retired) return;
-    slot.flushing = this.flushLoop(slot)
+    // Start on the next macrotask: receives that resolve without I/O (memory queues, a backlog already
+    // buffered) are applied first and share one flush, while real I/O never waits for it.
+    slot.flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.flushLoop(slot))
       .catch((err: unknown) => {
         this.d.logger.error({ err, workflowId: slot.id }, 'flush loop failed');
         this.abandon(slot, 'flush loop failed');
@@ -341,14 +363,12 @@ export class WorkflowTable {
 
   /** Delete messages concurrently with whatever the loop does next; never while the lease is in doubt. */
   ack(msgs: readonly ReceivedMessage[], completions: number): void {
-    if (!this.d.leaseHeld()) return;
+    if (!this.d.leaseHeld() || msgs.length === 0) return;
     this.d.stats.completions_handled += completions;
-    for (const msg of msgs) {
-      const p: Promise<void> = this.acks
-        .run(() => this.d.backend.completions.delete(msg))
-        .catch((err: unknown) => this.d.logger.debug({ err, id: msg.id }, 'ack failed (message will be redelivered)'))
-        .finally(() => this.pendingAcks.delete(p));
-      this.pendingAcks.add(p);
-    }
+    const del = (msg: ReceivedMessage): Promise<void> =>
+      this.d.backend.completions.delete(msg).catch((err: unknown) => this.d.logger.debug({ err, id: msg.id }, 'ack failed (message will be redelivered)'));
+    // One bounded fan-out per call (not one promise chain per message): acks are the hottest path.
+    const p: Promise<void> = this.acks.run(() => forEachLimit(msgs, this.d.settings.ackConcurrency, del)).finally(() => this.pendingAcks.delete(p));
+    this.pendingAcks.add(p);
   }
 }

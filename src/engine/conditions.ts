@@ -6,9 +6,7 @@ import { compileCondition, type CompiledCondition } from '../condition/index.js'
 import type { OutputResolver } from './api.js';
 
 export type ConditionOutcome =
-  | { kind: 'ready' }
-  | { kind: 'skip'; reason: string; error: boolean }
-  | { kind: 'need'; refs: string[] };
+  { kind: 'ready' } | { kind: 'skip'; reason: string; error: boolean } | { kind: 'need'; refs: string[] };
 
 /** Decode an inline output ref: JSON text → value; text that is not JSON is passed through raw. */
 export function decodeInlineRef(ref: string): unknown {
@@ -46,7 +44,8 @@ export function evaluateCondition(
   parents: readonly [string, string | null][],
   resolve: OutputResolver | undefined,
 ): ConditionOutcome {
-  if (compiled instanceof Error) return { kind: 'skip', reason: `condition error: ${compiled.message}`, error: true };
+  if (compiled instanceof Error)
+    return { kind: 'skip', reason: `condition error: ${compiled.message}`, error: true };
   const inputs: Record<string, unknown> = {};
   let missing: string[] | null = null;
   for (const [name, ref] of parents) {
@@ -59,7 +58,9 @@ export function evaluateCondition(
   }
   if (missing) return { kind: 'need', refs: missing };
   try {
-    return compiled.evaluate(inputs) ? { kind: 'ready' } : { kind: 'skip', reason: 'condition false', error: false };
+    return compiled.evaluate(inputs)
+      ? { kind: 'ready' }
+      : { kind: 'skip', reason: 'condition false', error: false };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return { kind: 'skip', reason: `condition error: ${message}`, error: true };

@@ -33,6 +33,8 @@ export const DEFAULT_FAILURE_ERROR = 'task failed';
 export class StepBuilder {
   dispatch: TaskDispatch[] = [];
   needOutputs: string[] = [];
+  /** Created on first use: most steps need no outputs. */
+  needSeen: Set<string> | null = null;
   changed = false;
   retried = false;
   conditionErrors = 0;
@@ -191,7 +193,12 @@ export class TaskMachine {
     const outcome = evaluateCondition(this.conditions.get(c, expr), parents, this.step.resolve);
     if (outcome.kind === 'need') {
       this.recheck.add(c);
-      for (const r of outcome.refs) if (!this.step.needOutputs.includes(r)) this.step.needOutputs.push(r);
+      for (const r of outcome.refs) {
+        const seen = (this.step.needSeen ??= new Set<string>());
+        if (seen.has(r)) continue;
+        seen.add(r);
+        this.step.needOutputs.push(r);
+      }
       return;
     }
     this.recheck.delete(c);
@@ -285,7 +292,11 @@ export class TaskMachine {
     this.attempt[i]++;
     this.startedAt[i] = this.nowS;
     this.setState(i, RUNNING);
-    this.step.dispatch.push({ task: this.table.name(i), attemptNo: this.attempt[i], queue: this.table.queue(i) });
+    this.step.dispatch.push({
+      task: this.table.name(i),
+      attemptNo: this.attempt[i],
+      queue: this.table.queue(i),
+    });
   }
 
   /** Failure path shared by completions and timeouts (DECISIONS §4.1: at most num_retries + 1 runs). */

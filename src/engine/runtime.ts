@@ -87,7 +87,8 @@ export class WorkflowRuntime implements Runtime {
    */
   static fromDocs(def: DefinitionDocV1, state: StateDocV1 | null): WorkflowRuntime {
     for (const doc of [def, state]) {
-      if (doc !== null && doc.v !== 1) throw new DefinitionError(`unsupported schema version: ${String(doc.v)}`);
+      if (doc !== null && doc.v !== 1)
+        throw new DefinitionError(`unsupported schema version: ${String(doc.v)}`);
     }
     const meta = metaFromDocs(def, state);
     const rt = new WorkflowRuntime(tableFromDefinitionDoc(def.tasks ?? {}, meta.defaultQueue), meta);
@@ -172,7 +173,8 @@ export class WorkflowRuntime implements Runtime {
   /** Result policy (reference §2.8). */
   private resultFailed(): boolean {
     const c = this.m.counts;
-    if (this.meta.resultPolicy === 'all_tasks_succeed') return c[FAILED] + c[UPSTREAM_FAILED] + c[CANCELLED] > 0;
+    if (this.meta.resultPolicy === 'all_tasks_succeed')
+      return c[FAILED] + c[UPSTREAM_FAILED] + c[CANCELLED] > 0;
     return this.m.failedSinks > 0 || c[COMPLETED] + c[SKIPPED] === 0;
   }
 
@@ -224,7 +226,8 @@ export class WorkflowRuntime implements Runtime {
     if (attemptNo !== null && attemptNo < stored) return 'stale';
     if (s === RUNNING) return null;
     // Push-before-flush recovery: the message went out at a newer attempt than the state recorded.
-    if ((s === READY || s === READY_PENDING_BUDGET) && (attemptNo === null || attemptNo > stored)) return null;
+    if ((s === READY || s === READY_PENDING_BUDGET) && (attemptNo === null || attemptNo > stored))
+      return null;
     return 'duplicate';
   }
 
@@ -366,7 +369,9 @@ export class WorkflowRuntime implements Runtime {
     return decodePolicy(this.table.policy[this.idx(name)]);
   }
   parentOutputRefs(name: string): [string, string | null][] {
-    return this.table.parentsOf(this.idx(name)).map((p) => [this.table.name(p), this.m.outputRefs.get(p) ?? null]);
+    return this.table
+      .parentsOf(this.idx(name))
+      .map((p) => [this.table.name(p), this.m.outputRefs.get(p) ?? null]);
   }
   outputRef(name: string): string | null {
     return this.m.outputRefs.get(this.idx(name)) ?? null;

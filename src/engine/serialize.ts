@@ -4,8 +4,19 @@
  * default are left out, and terminal tasks omit completed_parents/failed_parents (every reader recomputes
  * dependency counts from the parents' states, reference §2.5).
  */
-import { DEFAULT_QUEUE, DEFAULT_RESULT_POLICY, type ResultPolicy, type WorkflowDefinition } from '../model/types.js';
-import type { DefinitionDocV1, DefinitionTaskDocV1, LegacyDocV1, StateDocV1, StateTaskDocV1 } from '../wire/docs.js';
+import {
+  DEFAULT_QUEUE,
+  DEFAULT_RESULT_POLICY,
+  type ResultPolicy,
+  type WorkflowDefinition,
+} from '../model/types.js';
+import type {
+  DefinitionDocV1,
+  DefinitionTaskDocV1,
+  LegacyDocV1,
+  StateDocV1,
+  StateTaskDocV1,
+} from '../wire/docs.js';
 import type { WorkflowState } from './states.js';
 import {
   IS_TERMINAL,
@@ -188,7 +199,8 @@ export function metaFromDocs(def: DefinitionDocV1, state: StateDocV1 | null): Wo
     name: def.name,
     defaultQueue: def.default_queue || DEFAULT_QUEUE,
     resultPolicy: def.result_policy === 'all_tasks_succeed' ? 'all_tasks_succeed' : DEFAULT_RESULT_POLICY,
-    maxParallelism: typeof def.max_parallelism === 'number' && def.max_parallelism >= 1 ? def.max_parallelism : null,
+    maxParallelism:
+      typeof def.max_parallelism === 'number' && def.max_parallelism >= 1 ? def.max_parallelism : null,
     createdAt: def.created_at,
     updatedAtMs: Number.isFinite(updated) ? updated : Number.isFinite(created) ? created : 0,
     error: typeof state?.error === 'string' ? state.error : null,

@@ -13,7 +13,14 @@ export const TASK_STATES = [
 ] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
-export const WORKFLOW_STATES = ['pending', 'running', 'cancelling', 'completed', 'failed', 'cancelled'] as const;
+export const WORKFLOW_STATES = [
+  'pending',
+  'running',
+  'cancelling',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
 export type WorkflowState = (typeof WORKFLOW_STATES)[number];
 
 export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set([
@@ -23,10 +30,19 @@ export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set([
   'upstream_failed',
   'cancelled',
 ]);
-export const ACTIVE_TASK_STATES: ReadonlySet<TaskState> = new Set(['pending', 'ready', 'ready_pending_budget', 'running']);
+export const ACTIVE_TASK_STATES: ReadonlySet<TaskState> = new Set([
+  'pending',
+  'ready',
+  'ready_pending_budget',
+  'running',
+]);
 export const DEP_SATISFIED_STATES: ReadonlySet<TaskState> = new Set(['completed', 'skipped']);
 export const DEP_FAILED_STATES: ReadonlySet<TaskState> = new Set(['failed', 'upstream_failed', 'cancelled']);
-export const TERMINAL_WORKFLOW_STATES: ReadonlySet<WorkflowState> = new Set(['completed', 'failed', 'cancelled']);
+export const TERMINAL_WORKFLOW_STATES: ReadonlySet<WorkflowState> = new Set([
+  'completed',
+  'failed',
+  'cancelled',
+]);
 
 export function isTerminalWorkflowState(s: WorkflowState): boolean {
   return TERMINAL_WORKFLOW_STATES.has(s);

@@ -93,8 +93,7 @@ export function fitFanIn(
   for (const t of def.tasks) {
     const problem = messageSizeProblem(t, workflowId, limit);
     if (problem === null) continue;
-    if (t.depends_on.length < 3 || problem.includes('kwargs are too large'))
-      throw new DefinitionError(problem);
+    if (!problem.fanIn) throw new DefinitionError(problem.message);
     refuseSemanticChange(t);
     widest = Math.max(widest, t.depends_on.length);
   }
@@ -104,7 +103,7 @@ export function fitFanIn(
     for (let i = 0; i < candidate.tasks.length; i++) {
       if (i < def.tasks.length && candidate.tasks[i] === def.tasks[i]) continue;
       const problem = messageSizeProblem(candidate.tasks[i], workflowId, limit);
-      if (problem) return problem;
+      if (problem) return problem.message;
     }
     return null;
   };

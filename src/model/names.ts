@@ -42,11 +42,8 @@ export function generateWorkflowId(): string {
  * `train/rf` become blob paths) but never empty, `.` or `..` segments, which could escape the prefix.
  */
 export function validateTaskName(name: string): string | null {
-  if (
-    PLAIN_TASK_NAME.test(name) &&
-    name.length <= MAX_TASK_NAME_LENGTH &&
-    !name.startsWith(RESERVED_TASK_PREFIX)
-  )
+  // Names starting with `__` (reserved, `__proto__`) take the detailed path below.
+  if (PLAIN_TASK_NAME.test(name) && name.length <= MAX_TASK_NAME_LENGTH && !name.startsWith('__'))
     return null;
   if (typeof name !== 'string' || name.trim() === '') return 'task name must be a non-empty string';
   if (name.length > MAX_TASK_NAME_LENGTH)
@@ -59,6 +56,8 @@ export function validateTaskName(name: string): string | null {
     if (segment === '') return "task name must not contain '//' (empty path segment)";
     if (segment === '.' || segment === '..') return `task name must not contain a '${segment}' path segment`;
   }
+  // Assigning `obj['__proto__']` replaces a prototype: refused so every name is safe as a plain-object key.
+  if (name === '__proto__') return "'__proto__' is not allowed as a task name";
   if (name.startsWith(RESERVED_TASK_PREFIX))
     return `task names starting with '${RESERVED_TASK_PREFIX}' are reserved for jobq`;
   return null;

@@ -1,4 +1,4 @@
-/** Workflow definition model (reference §1.2–1.3). Plain data, produced by the parser in `model/parse.ts`. */
+/** Workflow definition model (reference §1.2–1.3). Plain data, produced by the parser in `model/load.ts`. */
 
 export type DepPolicy = 'all' | 'any' | 'all_settled' | number;
 export type ResultPolicy = 'all_sinks_succeed' | 'all_tasks_succeed';

@@ -19,6 +19,11 @@ export interface ValidateOptions {
   maxMessageBytes?: number;
   /** Length of the workflow ID the messages will carry (default 32, a generated ID). */
   workflowIdLength?: number;
+  /**
+   * Check that every task message fits (default true). Submit passes false for its first pass so that
+   * `fitFanIn` can rewrite a wide fan-in before the final, full validation.
+   */
+  checkMessageSize?: boolean;
 }
 
 /** Cycle and unreachable reports list at most this many names (a 100k-task cycle must stay one line). */
@@ -46,7 +51,7 @@ export function validateDefinition(def: WorkflowDefinition, opts: ValidateOption
   for (const t of def.tasks) checkDepPolicy(t);
   for (const t of def.tasks) checkCondition(t);
   checkQueues(def);
-  checkMessageSizes(def, opts);
+  if (opts.checkMessageSize !== false) checkMessageSizes(def, opts);
 }
 
 /** DECISIONS §4.13: names that cannot escape a blob prefix; `__merge_` only for real merge nodes. */
@@ -89,28 +94,45 @@ function indexTasks(tasks: TaskDefinition[]): Map<string, number> {
   return index;
 }
 
-/** Steps 5–6 (and duplicate entries): returns the child adjacency as task indices. */
-function checkReferences(tasks: TaskDefinition[], index: Map<string, number>): number[][] {
-  const children: number[][] = tasks.map(() => []);
+/** Child adjacency in compressed form: children of task p are `list[start[p]] .. list[start[p + 1] - 1]`. */
+interface Children {
+  start: Int32Array;
+  list: Int32Array;
+}
+
+/** Steps 5–6 (and duplicate entries). Flat typed arrays keep 100k-task definitions light on the GC. */
+function checkReferences(tasks: TaskDefinition[], index: Map<string, number>): Children {
+  let edges = 0;
+  for (const t of tasks) edges += t.depends_on.length;
+  const parentOf = new Int32Array(edges);
+  const childCount = new Int32Array(tasks.length + 1);
   // lastChild[p] === i + 1 marks parent p as already listed by task i (duplicate check without a Set per task).
   const lastChild = new Int32Array(tasks.length);
-  for (let i = 0; i < tasks.length; i++) {
+  for (let i = 0, e = 0; i < tasks.length; i++) {
     const t = tasks[i];
-    const parents: number[] = [];
+    const first = e;
     for (const d of t.depends_on) {
       const p = index.get(d);
       if (p === undefined) return fail(`Task ${pyRepr(t.name)} depends on ${pyRepr(d)} which does not exist`);
-      parents.push(p);
+      parentOf[e++] = p;
     }
-    if (parents.includes(i)) fail(`Task ${pyRepr(t.name)} depends on itself`);
-    for (const p of parents) {
+    for (let k = first; k < e; k++) if (parentOf[k] === i) fail(`Task ${pyRepr(t.name)} depends on itself`);
+    for (let k = first; k < e; k++) {
+      const p = parentOf[k];
       if (lastChild[p] === i + 1)
         fail(`Task ${pyRepr(t.name)} lists dependency ${pyRepr(tasks[p].name)} more than once`);
       lastChild[p] = i + 1;
-      children[p].push(i);
+      childCount[p + 1]++;
     }
   }
-  return children;
+  const start = childCount;
+  for (let p = 0; p < tasks.length; p++) start[p + 1] += start[p];
+  const list = new Int32Array(edges);
+  const fill = start.slice(0, tasks.length);
+  for (let i = 0, e = 0; i < tasks.length; i++) {
+    for (let k = 0; k < tasks[i].depends_on.length; k++) list[fill[parentOf[e++]]++] = i;
+  }
+  return { start, list };
 }
 
 function listNames(names: string[], open = '[', close = ']'): string {
@@ -120,38 +142,48 @@ function listNames(names: string[], open = '[', close = ']'): string {
 }
 
 /** Step 7: Kahn's algorithm; a cycle names every task left with in-degree > 0. */
-function checkAcyclic(tasks: TaskDefinition[], children: number[][]): void {
-  const inDegree = tasks.map((t) => t.depends_on.length);
-  const queue: number[] = [];
-  inDegree.forEach((d, i) => d === 0 && queue.push(i));
-  for (let head = 0; head < queue.length; head++) {
-    for (const c of children[queue[head]]) if (--inDegree[c] === 0) queue.push(c);
+function checkAcyclic(tasks: TaskDefinition[], children: Children): void {
+  const inDegree = new Int32Array(tasks.length);
+  const queue = new Int32Array(tasks.length);
+  let tail = 0;
+  for (let i = 0; i < tasks.length; i++) {
+    inDegree[i] = tasks[i].depends_on.length;
+    if (inDegree[i] === 0) queue[tail++] = i;
   }
-  if (queue.length === tasks.length) return;
+  for (let head = 0; head < tail; head++) {
+    const p = queue[head];
+    for (let k = children.start[p]; k < children.start[p + 1]; k++) {
+      if (--inDegree[children.list[k]] === 0) queue[tail++] = children.list[k];
+    }
+  }
+  if (tail === tasks.length) return;
   const stuck = tasks.filter((_, i) => inDegree[i] > 0).map((t) => t.name);
   fail(`Cycle detected involving tasks: ${listNames(stuck)}`);
 }
 
 /** Step 8: at least one root, every task reachable from a root. */
-function checkRootsReachable(tasks: TaskDefinition[], children: number[][]): void {
+function checkRootsReachable(tasks: TaskDefinition[], children: Children): void {
   const seen = new Uint8Array(tasks.length);
-  const queue: number[] = [];
-  tasks.forEach((t, i) => {
-    if (t.depends_on.length === 0) {
+  const queue = new Int32Array(tasks.length);
+  let tail = 0;
+  for (let i = 0; i < tasks.length; i++) {
+    if (tasks[i].depends_on.length === 0) {
       seen[i] = 1;
-      queue.push(i);
+      queue[tail++] = i;
     }
-  });
-  if (queue.length === 0) fail('No root tasks (every task has dependencies)');
-  for (let head = 0; head < queue.length; head++) {
-    for (const c of children[queue[head]]) {
+  }
+  if (tail === 0) fail('No root tasks (every task has dependencies)');
+  for (let head = 0; head < tail; head++) {
+    const p = queue[head];
+    for (let k = children.start[p]; k < children.start[p + 1]; k++) {
+      const c = children.list[k];
       if (!seen[c]) {
         seen[c] = 1;
-        queue.push(c);
+        queue[tail++] = c;
       }
     }
   }
-  if (queue.length === tasks.length) return;
+  if (tail === tasks.length) return;
   const unreachable = tasks.filter((_, i) => !seen[i]).map((t) => t.name);
   fail(`Unreachable tasks (no path from a root): ${listNames(unreachable, '{', '}')}`);
 }
@@ -214,12 +246,22 @@ function checkMessageSizes(def: WorkflowDefinition, opts: ValidateOptions): void
   const workflowId = 'x'.repeat(opts.workflowIdLength ?? DEFAULT_WORKFLOW_ID_LENGTH);
   for (const t of def.tasks) {
     const problem = messageSizeProblem(t, workflowId, limit);
-    if (problem) fail(problem);
+    if (problem) fail(problem.message);
   }
 }
 
+/** A task message over the limit; `fanIn` is true when merge nodes could make it fit. */
+export interface MessageSizeProblem {
+  message: string;
+  fanIn: boolean;
+}
+
 /** Why `t`'s task message cannot be sent, or null if it fits. Shared with the fan-in fitting. */
-export function messageSizeProblem(t: TaskDefinition, workflowId: string, limit: number): string | null {
+export function messageSizeProblem(
+  t: TaskDefinition,
+  workflowId: string,
+  limit: number,
+): MessageSizeProblem | null {
   const attempt = t.num_retries + 1;
   if (taskMessageBytesUpperBound(workflowId.length, t.name, t.kwargs, t.depends_on, attempt) <= limit)
     return null;
@@ -227,14 +269,14 @@ export function messageSizeProblem(t: TaskDefinition, workflowId: string, limit:
   if (bytes <= limit) return null;
   const alone = taskMessageBytes(workflowId, t.name, t.kwargs, [], attempt);
   if (alone > limit || t.depends_on.length < 3) {
-    return (
+    const message =
       `Task ${pyRepr(t.name)}: its kwargs are too large: the task message would be ${bytes} bytes, over the ` +
-      `${limit}-byte queue message limit; pass large data through a file or an upstream task's output instead`
-    );
+      `${limit}-byte queue message limit; pass large data through a file or an upstream task's output instead`;
+    return { message, fanIn: false };
   }
-  return (
+  const message =
     `Task ${pyRepr(t.name)}: its task message would be ${bytes} bytes with ${t.depends_on.length} dependencies, over the ` +
     `${limit}-byte queue message limit; use --max-fan-in N to split the fan-in into merge nodes (submit does this ` +
-    `automatically unless --max-fan-in 0)`
-  );
+    `automatically unless --max-fan-in 0)`;
+  return { message, fanIn: true };
 }

@@ -53,13 +53,21 @@ export function taskMessageId(workflowId: string, task: string, attemptNo: numbe
   return `${workflowId}/${task}/${attemptNo}`;
 }
 
+const KEY_WORKFLOW_ID = `${JSON.stringify(WORKFLOW_ID_KWARG)}:`;
+const KEY_WORKFLOW_TASK = `,${JSON.stringify(WORKFLOW_TASK_KWARG)}:`;
+const KEY_ATTEMPT_NO = `,${JSON.stringify(ATTEMPT_NO_KWARG)}:`;
+const KEY_COMPACT_REFS = `,${JSON.stringify(COMPACT_REFS_KWARG)}:`;
+
 function jobqKwargsSuffix(m: TaskMessageInput): string {
   let out =
-    `${JSON.stringify(WORKFLOW_ID_KWARG)}:${JSON.stringify(m.workflowId)},` +
-    `${JSON.stringify(WORKFLOW_TASK_KWARG)}:${JSON.stringify(m.task)},` +
-    `${JSON.stringify(ATTEMPT_NO_KWARG)}:${JSON.stringify(m.attemptNo)}`;
+    KEY_WORKFLOW_ID +
+    JSON.stringify(m.workflowId) +
+    KEY_WORKFLOW_TASK +
+    JSON.stringify(m.task) +
+    KEY_ATTEMPT_NO +
+    JSON.stringify(m.attemptNo);
   const compact = m.upstreamRefs ? encodeCompactRefs(m.workflowId, m.upstreamRefs) : null;
-  if (compact) out += `,${JSON.stringify(COMPACT_REFS_KWARG)}:${JSON.stringify(compact)}`;
+  if (compact) out += KEY_COMPACT_REFS + JSON.stringify(compact);
   return out;
 }
 
@@ -72,7 +80,9 @@ export function taskKwargsJson(m: TaskMessageInput): string {
   const own = m.kwargsJson.trim();
   const suffix = jobqKwargsSuffix(m);
   if (own === '' || own === '{}') return `{${suffix}}`;
-  if (!RESERVED_KWARGS.some((k) => own.includes(`"${k}"`)) && own.startsWith('{') && own.endsWith('}')) {
+  // One scan for the common prefix of the reserved keys before checking each of them.
+  const mayClash = own.includes('"__') && RESERVED_KWARGS.some((k) => own.includes(`"${k}"`));
+  if (!mayClash && own.startsWith('{') && own.endsWith('}')) {
     return `${own.slice(0, -1)},${suffix}}`;
   }
   const merged = { ...(JSON.parse(own) as Record<string, unknown>) };

@@ -1,6 +1,7 @@
 /** Worker options (raw → defaults → validated) and the worker environment knobs of reference §7.1. */
 import type { Logger } from '../log.js';
 import type { Backend } from '../ports/backend.js';
+import type { Target } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { WORKER_DEFAULTS } from '../config/defaults.js';
 
@@ -24,6 +25,11 @@ export interface WorkerOptions {
   logger: Logger;
   /** Base environment of task processes (default process.env); carries the JOBQ_WORKFLOW_* target. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The target the backend was opened on. When given, its JOBQ_WORKFLOW_PREFIX/QUEUES/BLOBS and Azurite
+   * ports are laid over `env`, so `jobq task …` inside tasks reaches this storage (run-local).
+   */
+  target?: Target;
   workerId?: string;
   /** First completion-publish back-off, ms (default 1000; doubles up to `completionRetryMaxMs`). */
   completionRetryInitialMs?: number;

@@ -9,6 +9,7 @@ import type { QueueClient, ReceivedMessage } from '../ports/queue.js';
 import { IdleBackoff } from '../adapters/idle-backoff.js';
 import { deadLetterSpec, validateWorkerOptions, type WorkerOptions, type WorkerStats } from './options.js';
 import { handleMessage, type HandlerContext } from './handle-message.js';
+import { targetEnv } from './task-env.js';
 
 /** Storage Queue's per-call receive maximum. */
 const MAX_RECEIVE_BATCH = 32;
@@ -40,6 +41,8 @@ export class Worker {
   private lastActivity = Date.now();
   private wake: (() => void) | null = null;
   private resolveDone!: () => void;
+  private readonly taskBaseEnv: NodeJS.ProcessEnv;
+  private context: HandlerContext | null = null;
 
   constructor(private readonly opts: WorkerOptions) {
     validateWorkerOptions(opts);
@@ -51,6 +54,7 @@ export class Worker {
       maxMs: opts.maxIdleBackoffS * 1000,
     });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.taskBaseEnv = { ...(opts.env ?? process.env), ...(opts.target ? targetEnv(opts.target) : {}) };
   }
 
   /** Ensure the task and completion queues exist, then start receiving. Returns once running. */
@@ -58,11 +62,17 @@ export class Worker {
     if (this.started) return;
     this.started = true;
     const shell = this.opts.processor === 'shell';
-    await Promise.all([
-      this.queue.ensure(),
-      this.opts.backend.completions.ensure(),
-      shell ? this.opts.backend.outputs.ensureResources() : null,
-    ]);
+    try {
+      await Promise.all([
+        this.queue.ensure(),
+        this.opts.backend.completions.ensure(),
+        shell ? this.opts.backend.outputs.ensureResources() : null,
+      ]);
+    } catch (err) {
+      this.stopping = true;
+      this.resolveDone(); // nothing ran: `done` must not hang for callers awaiting it
+      throw err;
+    }
     this.logger.info(
       {
         concurrency: this.opts.concurrency,
@@ -170,11 +180,16 @@ export class Worker {
   }
 
   private handlerContext(): HandlerContext {
+    this.context ??= this.buildHandlerContext();
+    return this.context;
+  }
+
+  private buildHandlerContext(): HandlerContext {
     const o = this.opts;
     return {
       backend: o.backend,
       processor: o.processor,
-      workerEnv: o.env ?? process.env,
+      workerEnv: this.taskBaseEnv,
       cancelPollIntervalS: o.cancelPollIntervalS,
       killTimeoutS: o.killTimeoutS,
       logger: this.logger,

@@ -12,14 +12,14 @@ describe('chaos (short)', () => {
     { timeout: 150_000 },
     async () => {
       const report = await runChaos({
-        workflowsPerWave: 10,
+        workflowsPerWave: 6,
         coordinatorKills: 5,
         workerKillProbability: 0.6,
         workers: 2,
         workerConcurrency: 4,
         taskSleepS: 0.2,
-        killGapS: [1, 3],
-        maxDurationS: 110,
+        killGapS: [0.5, 2],
+        maxDurationS: 100,
         seed: 20261125,
         azurite: 'memory',
         log: () => undefined,

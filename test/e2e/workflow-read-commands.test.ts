@@ -2,11 +2,14 @@
  * `jobq workflow` as a user runs it: a child process per command against the test Azurite, text and
  * --json, plus bad input for each command (exit 2, one line, no stack trace).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { azuriteEnv, runCli, type CliResult } from '../support/cli.js';
 import { uniquePrefix } from '../support/azurite.js';
 import { openTestBackend } from '../support/backend.js';
 import type { Backend } from '../../src/ports/backend.js';
+
+// Each CLI run is a fresh Node process; on a loaded 2-core machine that takes seconds.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const prefix = uniquePrefix('Read');
 const target = `devstoreaccount1/${prefix}`;
@@ -17,7 +20,10 @@ let id: string;
 /** A user error: the given code, one line on stderr, no stack trace. */
 function expectUserError(r: CliResult, code: number, pattern: RegExp): void {
   expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('▶'));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('▶'));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -42,7 +48,7 @@ describe('status', () => {
     expect(r.stdout).toMatch(/Status: +pending/);
     expect(r.stdout).toContain('0 completed  0 running  0 failed  4 pending');
     expect(r.stdout).toMatch(/Layer .*Total .*Pending .*Ready/);
-    expect(r.stdout).not.toMatch(/\u001b\[/);
+    expect(r.stdout).not.toContain('\u001b[');
     expect(r.stderr).toContain(`▶ devstoreaccount1(flag)/${prefix}(flag)`);
   });
 
@@ -50,7 +56,14 @@ describe('status', () => {
     const r = await wf('status', id, '--json');
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ workflow_id: id, name: 'diamond', status: 'pending', total: 4, completed: 0, pending: 4 });
+    expect(j).toMatchObject({
+      workflow_id: id,
+      name: 'diamond',
+      status: 'pending',
+      total: 4,
+      completed: 0,
+      pending: 4,
+    });
     expect(Object.keys(j.tasks).sort()).toEqual(['a', 'b', 'c', 'd']);
     expect(j.tasks.d).toMatchObject({ depends_on: ['b', 'c'], dep_policy: 'all', completed_deps: 0 });
     expect(j.tasks.a).not.toHaveProperty('output_ref');
@@ -66,14 +79,23 @@ describe('status', () => {
 
 describe('list, summary, tasks', () => {
   it('list shows the workflow in a table and as JSON', async () => {
-    const [text, json, pending] = await Promise.all([wf('list'), wf('list', '--json'), wf('list', '--status', 'COMPLETED')]);
+    const [text, json, pending] = await Promise.all([
+      wf('list'),
+      wf('list', '--json'),
+      wf('list', '--status', 'COMPLETED'),
+    ]);
     expect(text.stdout).toMatch(new RegExp(`${id} .*diamond .*pending .*0/4 done, 0 fail`));
-    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ workflow_id: id, status: 'pending', total: 4 })]);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ workflow_id: id, status: 'pending', total: 4 }),
+    ]);
     expect(pending.stdout.trim()).toBe('No workflows found.');
   });
 
   it('list rejects a bad --status and a non-positive --recent', async () => {
-    const [badStatus, badRecent] = await Promise.all([wf('list', '--status', 'nope'), wf('list', '--recent', '0')]);
+    const [badStatus, badRecent] = await Promise.all([
+      wf('list', '--status', 'nope'),
+      wf('list', '--recent', '0'),
+    ]);
     expectUserError(badStatus, 2, /--status must be one of pending, running/);
     expectUserError(badRecent, 2, /--recent must be a positive integer/);
   });
@@ -81,7 +103,14 @@ describe('list, summary, tasks', () => {
   it('summary counts workflows per state', async () => {
     const [text, json] = await Promise.all([wf('summary'), wf('summary', '--json')]);
     expect(JSON.parse(json.stdout)).toEqual({
-      workflows: { pending: 1 }, total_workflows: 1, total_tasks: 4, completed_tasks: 0, running_tasks: 0, failed_tasks: 0, pending_tasks: 4, skipped_tasks: 0,
+      workflows: { pending: 1 },
+      total_workflows: 1,
+      total_tasks: 4,
+      completed_tasks: 0,
+      running_tasks: 0,
+      failed_tasks: 0,
+      pending_tasks: 4,
+      skipped_tasks: 0,
     });
     expect(text.stdout).toContain('0.0% complete — 4 total tasks');
   });
@@ -102,7 +131,11 @@ describe('list, summary, tasks', () => {
   });
 
   it('tasks rejects a bad --status, a negative --limit and a missing workflow', async () => {
-    const [badStatus, badLimit, missing] = await Promise.all([wf('tasks', id, '--status', 'weird'), wf('tasks', id, '--limit', '-1'), wf('tasks', 'ghost')]);
+    const [badStatus, badLimit, missing] = await Promise.all([
+      wf('tasks', id, '--status', 'weird'),
+      wf('tasks', id, '--limit', '-1'),
+      wf('tasks', 'ghost'),
+    ]);
     expectUserError(badStatus, 2, /--status must be one of pending, ready/);
     expectUserError(badLimit, 2, /--limit must be a non-negative integer/);
     expectUserError(missing, 1, /workflow not found: ghost/);
@@ -111,11 +144,20 @@ describe('list, summary, tasks', () => {
 
 describe('explain and doctor', () => {
   it('explain says the workflow waits for admission; --task explains a task', async () => {
-    const [wfText, taskJson, missing] = await Promise.all([wf('explain', id), wf('explain', id, '--task', 'd', '--json'), wf('explain', 'ghost', '--json')]);
+    const [wfText, taskJson, missing] = await Promise.all([
+      wf('explain', id),
+      wf('explain', id, '--task', 'd', '--json'),
+      wf('explain', 'ghost', '--json'),
+    ]);
     expect(wfText.code).toBe(0);
     expect(wfText.stdout).toContain('waiting for admission by the coordinator');
     const e = JSON.parse(taskJson.stdout);
-    expect(e).toMatchObject({ workflow_id: id, task: 'd', status: 'pending', summary: 'task d is pending, 0/2 deps complete' });
+    expect(e).toMatchObject({
+      workflow_id: id,
+      task: 'd',
+      status: 'pending',
+      summary: 'task d is pending, 0/2 deps complete',
+    });
     expect(e.blockers).toContain('waiting on 2 of 2 dependency completion(s): b, c');
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout).status).toBe('missing');
@@ -128,14 +170,24 @@ describe('explain and doctor', () => {
     expect(text.stdout).toMatch(/Doctor: \d+ passed, \d+ warning\(s\), 0 error\(s\)\./);
     const j = JSON.parse(json.stdout);
     expect(j.checks.map((c: { name: string }) => c.name)).toEqual([
-      'Workflow config', 'Workflow store', 'Completion queue', 'Coordinator lease', 'Pending workflows', 'Running tasks', 'Ready tasks', 'Orphan blobs', 'Poison messages',
+      'Workflow config',
+      'Workflow store',
+      'Completion queue',
+      'Coordinator lease',
+      'Pending workflows',
+      'Running tasks',
+      'Ready tasks',
+      'Orphan blobs',
+      'Poison messages',
     ]);
     expect(j.checks[2].message).toMatch(/depth 1/); // the activate message waits for a coordinator
     expect(j.summary.fail).toBe(0);
   });
 
   it('doctor fails (exit 1) when storage is unreachable and names `jobq azurite`', async () => {
-    const r = await runCli(['workflow', 'doctor', '--json'], { env: { BLOB_PORT: '1', QUEUE_PORT: '2', TABLE_PORT: '3' } });
+    const r = await runCli(['workflow', 'doctor', '--json'], {
+      env: { BLOB_PORT: '1', QUEUE_PORT: '2', TABLE_PORT: '3' },
+    });
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.checks[1]).toMatchObject({ name: 'Workflow store', status: 'fail' });
@@ -143,19 +195,40 @@ describe('explain and doctor', () => {
   });
 
   it('doctor rejects a bad threshold', async () => {
-    expectUserError(await wf('doctor', '--stale-running-min', 'abc'), 2, /--stale-running-min must be a positive number/);
+    expectUserError(
+      await wf('doctor', '--stale-running-min', 'abc'),
+      2,
+      /--stale-running-min must be a positive number/,
+    );
   });
 });
 
 describe('embedded default and help', () => {
   it('with nothing configured and nothing listening, says so in one line naming `jobq azurite`', async () => {
-    const r = await runCli(['workflow', 'list'], { env: { BLOB_PORT: '1', QUEUE_PORT: '2', TABLE_PORT: '3' }, cwd: '/' });
+    const r = await runCli(['workflow', 'list'], {
+      env: { BLOB_PORT: '1', QUEUE_PORT: '2', TABLE_PORT: '3' },
+      cwd: '/',
+    });
     expectUserError(r, 2, /127\.0\.0\.1:1.*`jobq azurite`/);
   });
 
   it('`jobq workflow --help` lists every subcommand', async () => {
     const r = await runCli(['workflow', '--help']);
-    for (const sub of ['submit', 'status', 'watch', 'list', 'tasks', 'summary', 'cancel', 'retry', 'purge', 'doctor', 'explain', 'break-lease', 'run-local']) {
+    for (const sub of [
+      'submit',
+      'status',
+      'watch',
+      'list',
+      'tasks',
+      'summary',
+      'cancel',
+      'retry',
+      'purge',
+      'doctor',
+      'explain',
+      'break-lease',
+      'run-local',
+    ]) {
       expect(r.stdout).toContain(`jobq workflow ${sub}`);
     }
   });

@@ -6,7 +6,12 @@ import { azuriteAccount } from './azurite.js';
 
 export async function openTestBackend(prefix: string): Promise<Backend> {
   const account = azuriteAccount();
-  return openAzureBackend({ storage: account, prefix, queues: { kind: 'storage', account }, blobs: { account, container: DEFAULT_BLOBS_CONTAINER } });
+  return openAzureBackend({
+    storage: account,
+    prefix,
+    queues: { kind: 'storage', account },
+    blobs: { account, container: DEFAULT_BLOBS_CONTAINER },
+  });
 }
 
 /** Workflow IDs with blobs and with index rows under `prefix` (empty when the resources do not exist). */

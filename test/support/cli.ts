@@ -34,15 +34,25 @@ export function cliCommand(): string[] {
 /** Run `jobq <args>`; resolves with exit code and output (never rejects on a non-zero exit). */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
   const [cmd, ...pre] = cliCommand();
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, JOBQ_WORKFLOW_PREFIX: undefined, ...opts.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    FORCE_COLOR: undefined,
+    JOBQ_WORKFLOW_PREFIX: undefined,
+    ...opts.env,
+  };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, [...pre, ...args], { cwd: opts.cwd ?? REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, [...pre, ...args], {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 240_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -54,5 +64,9 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
 
 /** Environment pointing the CLI at the test run's Azurite (ports from global setup). */
 export function azuriteEnv(): Record<string, string> {
-  return { BLOB_PORT: process.env.BLOB_PORT ?? '', QUEUE_PORT: process.env.QUEUE_PORT ?? '', TABLE_PORT: process.env.TABLE_PORT ?? '' };
+  return {
+    BLOB_PORT: process.env.BLOB_PORT ?? '',
+    QUEUE_PORT: process.env.QUEUE_PORT ?? '',
+    TABLE_PORT: process.env.TABLE_PORT ?? '',
+  };
 }

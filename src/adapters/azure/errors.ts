@@ -49,11 +49,17 @@ function systemCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** The one-line message for "nothing is listening" (DECISIONS §2). */
-export function unreachableMessage(endpoint: string): string {
+/** The one-line message for "nothing is listening" (DECISIONS §2); remote endpoints get network advice instead. */
+export function unreachableMessage(endpoint: string, code?: string): string {
+  if (/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(endpoint) || code === undefined) {
+    return (
+      `Cannot reach Azure Storage at ${endpoint}: nothing is listening. Start the embedded Azurite with ` +
+      '`jobq azurite`, or set JOBQ_WORKFLOW_PREFIX=<account>/<prefix>.'
+    );
+  }
   return (
-    `Cannot reach Azure Storage at ${endpoint}: nothing is listening. Start the embedded Azurite with ` +
-    '`jobq azurite`, or set JOBQ_WORKFLOW_PREFIX=<account>/<prefix>.'
+    `Cannot reach Azure Storage at ${endpoint} (${code}): check the account name and the network, ` +
+    'or set JOBQ_WORKFLOW_PREFIX=<account>/<prefix>.'
   );
 }
 
@@ -76,7 +82,7 @@ export function translateError(err: unknown, endpoint: string, op: string): unkn
   if (isJobqError(err)) return err;
   const code = systemCode(err);
   if (code && UNREACHABLE_CODES.has(code))
-    return new StorageUnreachableError(unreachableMessage(endpoint), { cause: err });
+    return new StorageUnreachableError(unreachableMessage(endpoint, code), { cause: err });
   const status = statusOf(err);
   const transient =
     (code && TRANSIENT_CODES.has(code)) ||

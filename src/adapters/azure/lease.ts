@@ -11,7 +11,7 @@ import { LeaseLostError } from '../../errors.js';
 import { LOCK_BLOB, resourceNames } from '../names.js';
 import { checkLeaseDuration, holderFromMetadata, holderToMetadata, leaseHeldError } from '../lease-common.js';
 import { blobEndpoint, createBlobServiceClient } from './clients.js';
-import { errorCodeOf, guarded, is404, is409, is412 } from './errors.js';
+import { errorCodeOf, guarded, is404, is409, is412, translateError } from './errors.js';
 
 export class AzureCoordinatorLease implements CoordinatorLease {
   readonly leaseId = randomUUID();
@@ -52,15 +52,12 @@ export class AzureCoordinatorLease implements CoordinatorLease {
     checkLeaseDuration(durationS);
     this.durationS = durationS;
     await this.ensureLockBlob();
-    await guarded(
-      this.endpoint,
-      'acquire coordinator lease',
-      () => this.blob().getBlobLeaseClient(this.leaseId).acquireLease(durationS),
-      () => undefined,
-    ).catch(async (err: unknown) => {
-      if (!is409(err)) throw err;
+    try {
+      await this.blob().getBlobLeaseClient(this.leaseId).acquireLease(durationS);
+    } catch (err) {
+      if (!is409(err)) throw translateError(err, this.endpoint, 'acquire coordinator lease');
       throw leaseHeldError(this.prefix, durationS, (await this.status().catch(() => null))?.holder ?? null);
-    });
+    }
     await guarded(this.endpoint, 'write lease holder', () =>
       this.blob().setMetadata(holderToMetadata(holder), { conditions: { leaseId: this.leaseId } }),
     );

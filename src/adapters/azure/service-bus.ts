@@ -264,7 +264,7 @@ export class ServiceBusQueueClient implements QueueClient {
       h.msg.lockedUntilUtc = until;
       if (this.held.get(token) === h) this.scheduleRenewal(token, h);
     } catch (err) {
-      this.held.delete(token);
+      // Keep the message held: a later delete still tries to complete it (harmless if the lock is gone).
       this.parts.logger?.warn(
         { queue: this.where, err: String(err) },
         'Service Bus lock renewal failed; the message may be redelivered',

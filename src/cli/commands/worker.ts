@@ -76,9 +76,11 @@ function builder(y: Argv): Argv<WorkerArgs> {
     .option('blobs', { type: 'string', describe: 'File-output location ACCOUNT/CONTAINER' })
     .option('config', { type: 'string', describe: 'Path of a jobq.yaml config file' })
     .example('$0 worker default --concurrency 4', 'run up to 4 tasks of queue "default" at once')
-    .example(
-      'JOBQ_WORKFLOW_PREFIX=myacct/Proj $0 worker gpu --idle-timeout 600',
-      'exit after 10 idle minutes',
+    .example('$0 worker gpu --idle-timeout 600', 'exit after 10 minutes without work')
+    .epilogue(
+      'Target: --target, else JOBQ_WORKFLOW_PREFIX=<account>/<prefix>, else jobq.yaml, else devstoreaccount1/Local ' +
+        '(embedded Azurite). Env: JOBQ_CANCEL_POLL_INTERVAL, JOBQ_KILL_TIMEOUT, JOBQ_COMPLETION_SEND_MAX_ATTEMPTS. ' +
+        'See docs/workers.md.',
     ) as Argv<WorkerArgs>;
 }
 

@@ -9,13 +9,21 @@ interface BreakLeaseArgs extends GlobalArgs {
 export const breakLeaseCommand: CommandModule = {
   command: 'break-lease',
   describe: "Break the coordinator's lease on this prefix so another coordinator can start at once",
-  builder: (y) => y.option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
+  builder: (y) =>
+    y.option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
   handler: async (raw) => {
     const a = raw as unknown as BreakLeaseArgs;
     await withContext(a, {}, async (ctx) => {
       const st = await ctx.backend.lease.status();
-      const holder = st.holder?.coordinatorId ? ` (held by ${st.holder.coordinatorId}${st.holder.host ? ` on ${st.holder.host}` : ''})` : '';
-      if (!a.yes && !(await confirm(`Break the coordinator lease of ${ctx.label}${holder}? A running coordinator will stop acting as leader.`))) {
+      const holder = st.holder?.coordinatorId
+        ? ` (held by ${st.holder.coordinatorId}${st.holder.host ? ` on ${st.holder.host}` : ''})`
+        : '';
+      if (
+        !a.yes &&
+        !(await confirm(
+          `Break the coordinator lease of ${ctx.label}${holder}? A running coordinator will stop acting as leader.`,
+        ))
+      ) {
         ctx.term.note('Aborted (pass --yes to skip the question).');
         process.exitCode = 1;
         return;

@@ -4,7 +4,15 @@ import { configBanner } from '../../config/resolve.js';
 import { DEFAULT_DOCTOR_THRESHOLDS, runDoctor } from '../../client/doctor.js';
 import type { DoctorCheck, DoctorReport } from '../../client/types.js';
 import { redactSecrets } from '../../log.js';
-import { cliLogger, positiveNumber, printJson, resolveTarget, terminal, type GlobalArgs, type Terminal } from '../context.js';
+import {
+  cliLogger,
+  positiveNumber,
+  printJson,
+  resolveTarget,
+  terminal,
+  type GlobalArgs,
+  type Terminal,
+} from '../context.js';
 
 interface DoctorArgs extends GlobalArgs {
   json?: boolean;
@@ -26,25 +34,51 @@ function render(t: Terminal, r: DoctorReport): void {
 }
 
 function envNote(env: NodeJS.ProcessEnv): string {
-  const set = ['JOBQ_WORKFLOW_PREFIX', 'JOBQ_WORKFLOW_QUEUES', 'JOBQ_WORKFLOW_BLOBS'].filter((k) => env[k]).map((k) => `${k}=${env[k]}`);
+  const set = ['JOBQ_WORKFLOW_PREFIX', 'JOBQ_WORKFLOW_QUEUES', 'JOBQ_WORKFLOW_BLOBS']
+    .filter((k) => env[k])
+    .map((k) => `${k}=${env[k]}`);
   return set.length ? ` (${set.join(', ')})` : '';
 }
 
 /** Resolve config and reach storage, turning each failure into a failed check instead of an exit. */
-async function preflight(a: DoctorArgs): Promise<{ checks: DoctorCheck[]; open: (() => ReturnType<typeof openAzureBackend>) | null }> {
+async function preflight(
+  a: DoctorArgs,
+): Promise<{ checks: DoctorCheck[]; open: (() => ReturnType<typeof openAzureBackend>) | null }> {
   let resolved;
   try {
     resolved = resolveTarget(a);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    return { checks: [{ name: 'Workflow config', status: 'fail', message: redactSecrets(msg), hint: 'Set JOBQ_WORKFLOW_PREFIX=<account>/<prefix> or pass ACCOUNT/PREFIX.' }], open: null };
+    return {
+      checks: [
+        {
+          name: 'Workflow config',
+          status: 'fail',
+          message: redactSecrets(msg),
+          hint: 'Set JOBQ_WORKFLOW_PREFIX=<account>/<prefix> or pass ACCOUNT/PREFIX.',
+        },
+      ],
+      open: null,
+    };
   }
   const { cfg, target } = resolved;
-  const checks: DoctorCheck[] = [{ name: 'Workflow config', status: 'pass', message: redactSecrets(configBanner(cfg).replace(/^▶ /, '') + envNote(process.env)), hint: null }];
+  const checks: DoctorCheck[] = [
+    {
+      name: 'Workflow config',
+      status: 'pass',
+      message: redactSecrets(configBanner(cfg).replace(/^▶ /, '') + envNote(process.env)),
+      hint: null,
+    },
+  ];
   try {
     await assertAzuriteReachable(target);
   } catch (err) {
-    checks.push({ name: 'Workflow store', status: 'fail', message: (err as Error).message, hint: 'Start Azurite with `jobq azurite`, or point jobq at an Azure account.' });
+    checks.push({
+      name: 'Workflow store',
+      status: 'fail',
+      message: (err as Error).message,
+      hint: 'Start Azurite with `jobq azurite`, or point jobq at an Azure account.',
+    });
     return { checks, open: null };
   }
   return { checks, open: () => openAzureBackend(target, { logger: cliLogger(a) }) };
@@ -57,9 +91,21 @@ export const doctorCommand: CommandModule = {
   builder: (y) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'Print {checks, summary} as JSON' })
-      .option('stale-pending-sec', { type: 'number', default: DEFAULT_DOCTOR_THRESHOLDS.stalePendingSec, describe: 'Warn about workflows pending longer than this (s)' })
-      .option('stale-running-min', { type: 'number', default: DEFAULT_DOCTOR_THRESHOLDS.staleRunningMin, describe: 'Warn about tasks running longer than this (min)' })
-      .option('stale-ready-min', { type: 'number', default: DEFAULT_DOCTOR_THRESHOLDS.staleReadyMin, describe: 'Warn about workflows idle with ready tasks for longer than this (min)' }),
+      .option('stale-pending-sec', {
+        type: 'number',
+        default: DEFAULT_DOCTOR_THRESHOLDS.stalePendingSec,
+        describe: 'Warn about workflows pending longer than this (s)',
+      })
+      .option('stale-running-min', {
+        type: 'number',
+        default: DEFAULT_DOCTOR_THRESHOLDS.staleRunningMin,
+        describe: 'Warn about tasks running longer than this (min)',
+      })
+      .option('stale-ready-min', {
+        type: 'number',
+        default: DEFAULT_DOCTOR_THRESHOLDS.staleReadyMin,
+        describe: 'Warn about workflows idle with ready tasks for longer than this (min)',
+      }),
   handler: async (raw) => {
     const a = raw as unknown as DoctorArgs;
     const thresholds = {

@@ -42,7 +42,10 @@ export const listCommand: CommandModule = {
   describe: 'List workflows (index-backed; counters of running workflows may lag)',
   builder: (y) =>
     y
-      .option('status', { type: 'string', describe: `Only this workflow state (${WORKFLOW_STATES.join(', ')})` })
+      .option('status', {
+        type: 'string',
+        describe: `Only this workflow state (${WORKFLOW_STATES.join(', ')})`,
+      })
       .option('recent', { type: 'number', describe: 'Newest N terminal workflows by last update' })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
   handler: async (raw) => {
@@ -60,7 +63,16 @@ export const listCommand: CommandModule = {
       ctx.term.print(c.bold('Workflows'));
       ctx.term.print(
         renderTable(
-          { head: ['ID', 'Name', 'Status', 'Progress'], rows: rows.map((r) => [r.workflowId, r.name, colorState(c, r.workflowState) + (r.cancelRequested && r.workflowState !== 'cancelled' ? c.yellow(' (cancel requested)') : ''), progress(r)]) },
+          {
+            head: ['ID', 'Name', 'Status', 'Progress'],
+            rows: rows.map((r) => [
+              r.workflowId,
+              r.name,
+              colorState(c, r.workflowState) +
+                (r.cancelRequested && r.workflowState !== 'cancelled' ? c.yellow(' (cancel requested)') : ''),
+              progress(r),
+            ]),
+          },
           c,
           ctx.term.outColor,
         ),
@@ -68,4 +80,3 @@ export const listCommand: CommandModule = {
     });
   },
 };
-

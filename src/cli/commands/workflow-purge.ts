@@ -49,12 +49,17 @@ function report(ctx: CliContext, r: Record<string, unknown>): void {
   const t = ctx.term;
   if (typeof r.workflows === 'number') t.print(`Deleted ${r.workflows} workflow rows and 0 task rows.`);
   if (r.tables_dropped) t.print('Tables dropped (will be recreated on next submit).');
-  if (Array.isArray(r.orphans)) t.print(`Removed ${r.orphans.length} orphan workflow(s)${r.orphans.length ? `: ${listWithMore(r.orphans as string[], 5)}` : ''}.`);
+  if (Array.isArray(r.orphans))
+    t.print(
+      `Removed ${r.orphans.length} orphan workflow(s)${r.orphans.length ? `: ${listWithMore(r.orphans as string[], 5)}` : ''}.`,
+    );
   if (r.queues) {
     const counts = Object.values(r.queues as Record<string, number>);
     const ok = counts.filter((n) => n >= 0);
     const failed = counts.length - ok.length;
-    t.print(`Drained ${ok.length} queue(s) (${ok.reduce((s, n) => s + n, 0)} approx message(s)).${failed ? ` ${failed} queue(s) failed — see logs.` : ''}`);
+    t.print(
+      `Drained ${ok.length} queue(s) (${ok.reduce((s, n) => s + n, 0)} approx message(s)).${failed ? ` ${failed} queue(s) failed — see logs.` : ''}`,
+    );
   }
 }
 
@@ -65,9 +70,22 @@ export const purgeCommand: CommandModule = {
   builder: (y) =>
     y
       .option('all', { type: 'boolean', default: false, describe: 'Include pending and running workflows' })
-      .option('drain-queues', { type: 'boolean', default: false, describe: 'Also clear every task queue named by the index and the completion queue' })
-      .option('drop-tables', { type: 'boolean', default: false, describe: 'Drop and recreate the containers and the index table' })
-      .option('orphans', { type: 'boolean', default: false, describe: 'Remove workflow blobs that have no index row (an interrupted submit); alone, touches nothing else' })
+      .option('drain-queues', {
+        type: 'boolean',
+        default: false,
+        describe: 'Also clear every task queue named by the index and the completion queue',
+      })
+      .option('drop-tables', {
+        type: 'boolean',
+        default: false,
+        describe: 'Drop and recreate the containers and the index table',
+      })
+      .option('orphans', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Remove workflow blobs that have no index row (an interrupted submit); alone, touches nothing else',
+      })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' }),
   handler: async (raw) => {

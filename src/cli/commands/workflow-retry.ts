@@ -10,7 +10,10 @@ interface RetryArgs extends GlobalArgs {
 export const retryCommand: CommandModule = {
   command: 'retry <id>',
   describe: 'Reset failed, upstream-failed and cancelled tasks to run again (clears a cancel request)',
-  builder: (y) => y.positional('id', { type: 'string', describe: 'Workflow ID' }).option('json', { type: 'boolean', default: false, describe: 'Print the counters as JSON' }),
+  builder: (y) =>
+    y
+      .positional('id', { type: 'string', describe: 'Workflow ID' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the counters as JSON' }),
   handler: async (raw) => {
     const a = raw as unknown as RetryArgs;
     const id = checkWorkflowId(a.id);
@@ -18,7 +21,9 @@ export const retryCommand: CommandModule = {
       const r = await ctx.client.retry(id);
       if (a.json) return printJson(r);
       if (r.reset === 0) return ctx.term.print(`Workflow ${id} in ${ctx.label}: no tasks to retry.`);
-      ctx.term.print(`Workflow ${id} in ${ctx.label}: reset ${r.reset} task(s) → ${r.now_ready} now ready, ${r.still_pending} still pending.`);
+      ctx.term.print(
+        `Workflow ${id} in ${ctx.label}: reset ${r.reset} task(s) → ${r.now_ready} now ready, ${r.still_pending} still pending.`,
+      );
     });
   },
 };

@@ -19,9 +19,22 @@ export const statusCommand: CommandModule = {
     y
       .positional('id', { type: 'string', describe: 'Workflow ID' })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON (tasks keyed by name)' })
-      .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Do not truncate task errors' })
-      .option('by-layer', { type: 'boolean', default: false, describe: 'Add the layer table (tasks grouped by name stem)' })
-      .option('tasks', { type: 'boolean', default: true, describe: 'Show the task table (--no-tasks to hide)' })
+      .option('verbose', {
+        alias: 'v',
+        type: 'boolean',
+        default: false,
+        describe: 'Do not truncate task errors',
+      })
+      .option('by-layer', {
+        type: 'boolean',
+        default: false,
+        describe: 'Add the layer table (tasks grouped by name stem)',
+      })
+      .option('tasks', {
+        type: 'boolean',
+        default: true,
+        describe: 'Show the task table (--no-tasks to hide)',
+      })
       .example('$0 workflow status wf-1a2b3c --by-layer --no-tasks', ''),
   handler: async (raw) => {
     const a = raw as unknown as StatusArgs;
@@ -30,7 +43,15 @@ export const statusCommand: CommandModule = {
       const st = await ctx.client.status(id, { includeTasks: a.json ? a.tasks !== false : true });
       if (a.json) return printJson(statusJson(st));
       const t = ctx.term;
-      t.print(renderStatusView(st, { colors: t.out, colour: t.outColor, byLayer: Boolean(a['by-layer']), tasks: a.tasks !== false, verbose: Boolean(a.verbose) }));
+      t.print(
+        renderStatusView(st, {
+          colors: t.out,
+          colour: t.outColor,
+          byLayer: Boolean(a['by-layer']),
+          tasks: a.tasks !== false,
+          verbose: Boolean(a.verbose),
+        }),
+      );
     });
   },
 };

@@ -23,18 +23,29 @@ function rootsText(roots: string[]): string {
 }
 
 function fanInNote(ctx: CliContext, name: string, n: number | null): void {
-  if (n !== null) ctx.term.note(ctx.term.err.yellow(`"${name}": fan-in too wide for one queue message — rewritten with merge nodes at --max-fan-in ${n}.`));
+  if (n !== null)
+    ctx.term.note(
+      ctx.term.err.yellow(
+        `"${name}": fan-in too wide for one queue message — rewritten with merge nodes at --max-fan-in ${n}.`,
+      ),
+    );
 }
 
 async function submitOne(ctx: CliContext, p: PreparedSubmission): Promise<string> {
   const r = await ctx.client.submitPrepared(p);
   fanInNote(ctx, r.name, r.autoFanIn);
-  ctx.term.note(`Submitted "${r.name}" (${plural(r.taskCount, 'task')}, ${rootsText(r.roots)}) to ${ctx.label} → ${r.workflowId}`);
+  ctx.term.note(
+    `Submitted "${r.name}" (${plural(r.taskCount, 'task')}, ${rootsText(r.roots)}) to ${ctx.label} → ${r.workflowId}`,
+  );
   ctx.term.print(r.workflowId);
   return r.workflowId;
 }
 
-async function submitMany(ctx: CliContext, items: { source: string; prepared: PreparedSubmission }[], concurrency: number): Promise<BatchItemResult[]> {
+async function submitMany(
+  ctx: CliContext,
+  items: { source: string; prepared: PreparedSubmission }[],
+  concurrency: number,
+): Promise<BatchItemResult[]> {
   const t = ctx.term;
   const bar = t.stderrTTY ? createLogUpdate(process.stderr) : null;
   const started = performance.now();
@@ -44,7 +55,9 @@ async function submitMany(ctx: CliContext, items: { source: string; prepared: Pr
   const draw = () => {
     const elapsed = (performance.now() - started) / 1000;
     const left = done > 0 ? ((items.length - done) * elapsed) / done : null;
-    bar?.(`${fractionBar(done / items.length, 30, t.err)} ${done}/${items.length}  ${formatElapsed(elapsed)}${left !== null ? ` (~${formatElapsed(left)} left)` : ''}  ${tasks} tasks${errors ? t.err.red(`, ${errors} err`) : ''}`);
+    bar?.(
+      `${fractionBar(done / items.length, 30, t.err)} ${done}/${items.length}  ${formatElapsed(elapsed)}${left !== null ? ` (~${formatElapsed(left)} left)` : ''}  ${tasks} tasks${errors ? t.err.red(`, ${errors} err`) : ''}`,
+    );
   };
   draw();
   const results = await ctx.client.submitBatch(items, {
@@ -71,7 +84,15 @@ async function submitMany(ctx: CliContext, items: { source: string; prepared: Pr
 async function waitAll(ctx: CliContext, ids: string[]): Promise<number> {
   const t = ctx.term;
   if (ids.length === 1) {
-    const final = await watchLoop(() => ctx.client.status(ids[0]), { intervalS: 1, colors: t.err, colour: t.errColor, byLayer: true, tasks: false, verbose: false, sink: liveSink(process.stderr) });
+    const final = await watchLoop(() => ctx.client.status(ids[0]), {
+      intervalS: 1,
+      colors: t.err,
+      colour: t.errColor,
+      byLayer: true,
+      tasks: false,
+      verbose: false,
+      sink: liveSink(process.stderr),
+    });
     t.note(`Workflow ${ids[0]} reached terminal state: ${final.status}.`);
     return final.status === 'completed' ? 0 : 1;
   }
@@ -96,20 +117,36 @@ export const submitCommand: CommandModule = {
   describe: 'Submit workflow definitions (files, a directory, or - to read paths from stdin); prints the IDs',
   builder: (y) =>
     y
-      .positional('files', { type: 'string', array: true, describe: 'Definition files (.yaml/.yml/.json), a directory of them, or -' })
+      .positional('files', {
+        type: 'string',
+        array: true,
+        describe: 'Definition files (.yaml/.yml/.json), a directory of them, or -',
+      })
       .option('id', { type: 'string', describe: 'Workflow ID (single file only; default: generated)' })
       .option('concurrency', { type: 'number', default: 20, describe: 'Parallel submissions for many files' })
-      .option('max-fan-in', { type: 'number', describe: 'Split tasks with more parents into merge nodes (default: only when a message would not fit; 0 = never)' })
-      .option('wait', { type: 'boolean', default: false, describe: 'Wait until the workflow(s) end; exit 0 if all completed, else 1' })
+      .option('max-fan-in', {
+        type: 'number',
+        describe:
+          'Split tasks with more parents into merge nodes (default: only when a message would not fit; 0 = never)',
+      })
+      .option('wait', {
+        type: 'boolean',
+        default: false,
+        describe: 'Wait until the workflow(s) end; exit 0 if all completed, else 1',
+      })
       .example('$0 workflow submit pipeline.yaml', 'prints the new workflow ID')
       .example('$0 workflow submit runs/ --wait', 'submit every definition in runs/ and wait'),
   handler: async (raw) => {
     const a = raw as unknown as SubmitArgs;
     const concurrency = positiveInt(a.concurrency, '--concurrency');
-    const maxFanIn = a['max-fan-in'] === undefined ? undefined : positiveInt(a['max-fan-in'], '--max-fan-in', { allowZero: true });
+    const maxFanIn =
+      a['max-fan-in'] === undefined
+        ? undefined
+        : positiveInt(a['max-fan-in'], '--max-fan-in', { allowZero: true });
     const id = a.id === undefined ? undefined : checkWorkflowId(a.id);
     const paths = await expandDefinitionPaths(a.files ?? []);
-    if (id !== undefined && paths.length > 1) throw new UsageError('--id cannot be used with multiple files.');
+    if (id !== undefined && paths.length > 1)
+      throw new UsageError('--id cannot be used with multiple files.');
     const defs = await loadDefinitions(paths);
     const code = await withContext(a, {}, async (ctx) => {
       // Every definition is validated and transformed before the first write.

@@ -19,7 +19,10 @@ export const summaryCommand: CommandModule = {
       if (a.json) return printJson(s);
       const c = ctx.term.out;
       ctx.term.print(c.bold('Workflows'));
-      for (const state of Object.keys(s.workflows).sort()) ctx.term.print(`  ${colorState(c, state)}${' '.repeat(Math.max(1, 12 - state.length))}${s.workflows[state]}`);
+      for (const state of Object.keys(s.workflows).sort())
+        ctx.term.print(
+          `  ${colorState(c, state)}${' '.repeat(Math.max(1, 12 - state.length))}${s.workflows[state]}`,
+        );
       ctx.term.print(`  ${c.bold(`total ${s.total_workflows}`)}`);
       ctx.term.print('');
       const pct = s.total_tasks ? ((s.completed_tasks / s.total_tasks) * 100).toFixed(1) : '0.0';

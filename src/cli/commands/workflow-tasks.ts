@@ -1,7 +1,15 @@
 import type { CommandModule } from 'yargs';
 import type { TaskStatusRecord } from '../../engine/api.js';
 import { TASK_STATES } from '../../engine/states.js';
-import { checkWorkflowId, parseTaskState, positiveInt, printJson, withContext, type CliContext, type GlobalArgs } from '../context.js';
+import {
+  checkWorkflowId,
+  parseTaskState,
+  positiveInt,
+  printJson,
+  withContext,
+  type CliContext,
+  type GlobalArgs,
+} from '../context.js';
 import { colorState } from '../render/colors.js';
 import { truncate } from '../render/format.js';
 import { renderTable } from '../render/tables.js';
@@ -42,7 +50,14 @@ function table(ctx: CliContext, tasks: TaskStatusRecord[], verbose: boolean): st
   return renderTable(
     {
       head: ['Task', 'Status', 'Queue', 'Attempt', 'Deps', 'Error'],
-      rows: tasks.map((t) => [t.name, colorState(c, t.status), t.queue, t.attempt_no || '', t.depends_on.length ? `${t.completed_deps}/${t.depends_on.length}` : '', t.error ? (verbose ? t.error : truncate(t.error, 60)) : '']),
+      rows: tasks.map((t) => [
+        t.name,
+        colorState(c, t.status),
+        t.queue,
+        t.attempt_no || '',
+        t.depends_on.length ? `${t.completed_deps}/${t.depends_on.length}` : '',
+        t.error ? (verbose ? t.error : truncate(t.error, 60)) : '',
+      ]),
     },
     c,
     ctx.term.outColor,
@@ -69,7 +84,11 @@ export const tasksCommand: CommandModule = {
   handler: async (raw) => {
     const a = raw as unknown as TasksArgs;
     const ids = (a.ids ?? []).map(checkWorkflowId);
-    const filter: TaskFilter = { status: a.status ? parseTaskState(a.status) : undefined, queue: a.queue, prefix: a.prefix };
+    const filter: TaskFilter = {
+      status: a.status ? parseTaskState(a.status) : undefined,
+      queue: a.queue,
+      prefix: a.prefix,
+    };
     const limit = positiveInt(a.limit, '--limit', { allowZero: true }) || Number.POSITIVE_INFINITY;
     await withContext(a, { quiet: a.json }, async (ctx) => {
       const scanAll = ids.length === 0;

@@ -3,7 +3,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError, isJobqError } from '../../errors.js';
 import { loadDefinitionFile } from '../../model/load.js';
 import { validateDefinition } from '../../model/validate.js';
-import { sequentializeFanIn } from '../../model/fan-in.js';
+import { fitFanIn, sequentializeFanIn } from '../../model/fan-in.js';
+import { DEFAULT_WORKFLOW_ID_LENGTH, STORAGE_QUEUE_MAX_MESSAGE_BYTES } from '../../model/message-size.js';
 
 interface ValidateArgs {
   files: string[];
@@ -17,15 +18,32 @@ export interface ValidateResult {
   ok: boolean;
   tasks: number | null;
   error: string | null;
+  /** Set when the file only fits with merge nodes: the fan-in submit would choose (DECISIONS §4.14). */
+  max_fan_in?: number;
 }
 
-/** Parse, optionally fan-in transform, and validate one file; never throws for a bad file. */
+/**
+ * Parse and validate one file as submit would: `--max-fan-in N` rewrites first; without it a fan-in whose
+ * messages would not fit is rewritten automatically (reported in `max_fan_in`); `--max-fan-in 0` turns
+ * that off, so an oversized message fails with the advice. Never throws for a bad file.
+ */
 export async function validateFile(path: string, maxFanIn?: number): Promise<ValidateResult> {
   try {
     let def = await loadDefinitionFile(path);
     if (maxFanIn) def = sequentializeFanIn(def, maxFanIn);
-    validateDefinition(def);
-    return { path, ok: true, tasks: def.tasks.length, error: null };
+    if (maxFanIn !== undefined) {
+      validateDefinition(def);
+      return { path, ok: true, tasks: def.tasks.length, error: null };
+    }
+    validateDefinition(def, { checkMessageSize: false });
+    const fit = fitFanIn(def, {
+      maxMessageBytes: STORAGE_QUEUE_MAX_MESSAGE_BYTES,
+      workflowIdLength: DEFAULT_WORKFLOW_ID_LENGTH,
+    });
+    validateDefinition(fit.def);
+    const result: ValidateResult = { path, ok: true, tasks: fit.def.tasks.length, error: null };
+    if (fit.maxFanIn !== null) result.max_fan_in = fit.maxFanIn;
+    return result;
   } catch (err) {
     if (!isJobqError(err, 'DefinitionError') && !isJobqError(err, 'UsageError')) throw err;
     // Parse errors already start with the file name; FAIL lines name it once.
@@ -64,6 +82,11 @@ async function handler(argv: ValidateArgs): Promise<void> {
     for (const r of results) {
       if (r.ok) process.stdout.write(`OK    ${r.path}  (${r.tasks} tasks)\n`);
       else process.stderr.write(`FAIL  ${r.path}: ${r.error}\n`);
+      if (r.max_fan_in !== undefined) {
+        process.stderr.write(
+          `note  ${r.path}: a task message would exceed the queue limit; submit adds merge nodes as with --max-fan-in ${r.max_fan_in} (--max-fan-in 0 refuses instead)\n`,
+        );
+      }
     }
   }
   process.exitCode = results.every((r) => r.ok) ? 0 : 1;

@@ -24,9 +24,22 @@ export const watchCommand: CommandModule = {
     y
       .positional('id', { type: 'string', describe: 'Workflow ID' })
       .option('interval', { type: 'number', default: 1, describe: 'Seconds between refreshes' })
-      .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Do not truncate task errors' })
-      .option('by-layer', { type: 'boolean', default: true, describe: 'Show the layer table (--no-by-layer to hide)' })
-      .option('tasks', { type: 'boolean', default: true, describe: 'Show the task table (--no-tasks to hide)' }),
+      .option('verbose', {
+        alias: 'v',
+        type: 'boolean',
+        default: false,
+        describe: 'Do not truncate task errors',
+      })
+      .option('by-layer', {
+        type: 'boolean',
+        default: true,
+        describe: 'Show the layer table (--no-by-layer to hide)',
+      })
+      .option('tasks', {
+        type: 'boolean',
+        default: true,
+        describe: 'Show the task table (--no-tasks to hide)',
+      }),
   handler: async (raw) => {
     const a = raw as unknown as WatchArgs;
     const id = checkWorkflowId(a.id);
@@ -37,6 +50,7 @@ export const watchCommand: CommandModule = {
       const onSigint = () => abort.abort();
       process.once('SIGINT', onSigint);
       try {
+        const sink = liveSink(process.stdout);
         const final = await watchLoop(() => ctx.client.status(id), {
           intervalS,
           colors: t.out,
@@ -44,14 +58,15 @@ export const watchCommand: CommandModule = {
           byLayer: a['by-layer'] !== false,
           tasks: a.tasks !== false,
           verbose: Boolean(a.verbose),
-          sink: liveSink(process.stdout),
+          sink,
           maxTaskRows: t.stdoutTTY ? taskRowBudget() : undefined,
           signal: abort.signal,
-          onRefreshError: (err) => t.note(`Error refreshing: ${err instanceof Error ? err.message : String(err)}`),
+          onRefreshError: (err) =>
+            t.note(`Error refreshing: ${err instanceof Error ? err.message : String(err)}`),
         });
         const code = watchExitCode(final.status);
-        if (code === 4) t.print(`Detached from workflow ${id} (still ${final.status}).`);
-        else t.print(`Workflow ${id} reached terminal state: ${final.status}.`);
+        if (code === 4) sink.done(`Detached from workflow ${id} (still ${final.status}).`);
+        else sink.done(`Workflow ${id} reached terminal state: ${final.status}.`);
         return code;
       } finally {
         process.off('SIGINT', onSigint);

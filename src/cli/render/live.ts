@@ -17,9 +17,12 @@ export interface LiveSink {
   done(text: string): void;
 }
 
-/** A sink writing to `stream`: log-update when it is a TTY, otherwise changed lines only. */
+/**
+ * A sink writing to `stream`: log-update on a TTY with a known size, otherwise changed lines only (a
+ * pseudo-terminal without a size would make log-update trim the frame to nothing).
+ */
 export function liveSink(stream: NodeJS.WriteStream): LiveSink {
-  if (stream.isTTY) {
+  if (stream.isTTY && stream.rows > 0 && stream.columns > 0) {
     const update = createLogUpdate(stream, { showCursor: false });
     return {
       frame: (text) => update(text),
@@ -71,14 +74,22 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * Poll `fetch` every `intervalS` until the workflow is terminal (or the signal aborts) and render each
  * snapshot. The first fetch happens outside the loop so its errors surface plainly. Returns the last status.
  */
-export async function watchLoop(fetch: () => Promise<WorkflowStatus>, o: WatchOptions): Promise<WorkflowStatus> {
+export async function watchLoop(
+  fetch: () => Promise<WorkflowStatus>,
+  o: WatchOptions,
+): Promise<WorkflowStatus> {
   let st = await fetch();
   const startedAt = performance.now();
   const completedAtStart = st.completed;
   for (;;) {
     const elapsedS = (performance.now() - startedAt) / 1000;
     const { rate, etaS } = rateAndEta(completedAtStart, st.completed, elapsedS, st.pending + st.running);
-    const view = renderStatusView(st, { ...o, rate: elapsedS > 0 ? rate : null, etaS, maxTaskRows: o.maxTaskRows });
+    const view = renderStatusView(st, {
+      ...o,
+      rate: elapsedS > 0 ? rate : null,
+      etaS,
+      maxTaskRows: o.maxTaskRows,
+    });
     o.sink.frame(view, plainProgressLine(st));
     if (isTerminalWorkflowState(st.status) || o.signal?.aborted) break;
     await sleep(o.intervalS * 1000, o.signal);

@@ -9,8 +9,22 @@ import { fractionBar, stateBar } from './progress.js';
 export const MAX_PER_WORKFLOW_BARS = 8;
 
 export interface Aggregate {
-  workflows: { total: number; completed: number; failed: number; cancelled: number; running: number; pending: number };
-  tasks: { total: number; completed: number; failed: number; running: number; skipped: number; pending: number };
+  workflows: {
+    total: number;
+    completed: number;
+    failed: number;
+    cancelled: number;
+    running: number;
+    pending: number;
+  };
+  tasks: {
+    total: number;
+    completed: number;
+    failed: number;
+    running: number;
+    skipped: number;
+    pending: number;
+  };
 }
 
 /** Sum the statuses of many workflows. */
@@ -36,12 +50,20 @@ export function aggregate(statuses: WorkflowStatus[]): Aggregate {
 }
 
 /** Render the aggregate frame. */
-export function renderAggregate(statuses: WorkflowStatus[], c: Colors, elapsedS: number, rate: number | null, etaS: number | null): string {
+export function renderAggregate(
+  statuses: WorkflowStatus[],
+  c: Colors,
+  elapsedS: number,
+  rate: number | null,
+  etaS: number | null,
+): string {
   const a = aggregate(statuses);
   const w = a.workflows;
   const wDone = w.completed + w.failed + w.cancelled;
   const lines = [
-    c.bold(`Workflows ${fractionBar(w.total ? wDone / w.total : 0, 30, c, w.failed ? c.red : c.green)} ${wDone}/${w.total}`) +
+    c.bold(
+      `Workflows ${fractionBar(w.total ? wDone / w.total : 0, 30, c, w.failed ? c.red : c.green)} ${wDone}/${w.total}`,
+    ) +
       `  ${c.green(`${w.completed} completed`)}  ${c.cyan(`${w.running} running`)}  ${w.failed ? c.red(`${w.failed} failed`) : '0 failed'}` +
       (w.cancelled ? `  ${c.yellow(`${w.cancelled} cancelled`)}` : '') +
       (w.pending ? `  ${c.dim(`${w.pending} pending`)}` : ''),
@@ -54,7 +76,9 @@ export function renderAggregate(statuses: WorkflowStatus[], c: Colors, elapsedS:
     lines.push('');
     const width = Math.min(28, Math.max(...live.map((s) => s.name.length)));
     for (const s of live) {
-      lines.push(`  ${s.name.slice(0, width).padEnd(width)} ${stateBar(s, 24, c)} ${s.completed}/${s.total}  ${colorState(c, s.status)}`);
+      lines.push(
+        `  ${s.name.slice(0, width).padEnd(width)} ${stateBar(s, 24, c)} ${s.completed}/${s.total}  ${colorState(c, s.status)}`,
+      );
     }
   }
   return lines.join('\n');

@@ -35,7 +35,12 @@ export function stateBar(counts: BarCounts, width: number, c: Colors): string {
 }
 
 /** A plain two-colour bar for a fraction 0..1. */
-export function fractionBar(fraction: number, width: number, c: Colors, paint: (s: string) => string = c.green): string {
+export function fractionBar(
+  fraction: number,
+  width: number,
+  c: Colors,
+  paint: (s: string) => string = c.green,
+): string {
   const f = Math.max(0, Math.min(1, fraction));
   const filled = Math.round(f * width);
   return paint('█'.repeat(filled)) + c.dim('░'.repeat(width - filled));

@@ -24,7 +24,10 @@ export interface StatusViewOptions {
 const ERROR_WIDTH = 37;
 
 /** Counter line: `<n> completed  <n> running  <n> failed  <n> pending[  <n> skipped]`. */
-export function counterLine(st: Pick<WorkflowStatus, 'completed' | 'running' | 'failed' | 'pending' | 'skipped'>, c: Colors): string {
+export function counterLine(
+  st: Pick<WorkflowStatus, 'completed' | 'running' | 'failed' | 'pending' | 'skipped'>,
+  c: Colors,
+): string {
   const parts = [
     c.green(`${st.completed} completed`),
     c.cyan(`${st.running} running`),
@@ -45,7 +48,9 @@ function header(st: WorkflowStatus, o: StatusViewOptions): string[] {
   if (st.error) lines.push(`  Error:   ${c.red(st.error)}`);
   const eta = formatEta(o.etaS ?? null);
   lines.push('');
-  lines.push(`  ${stateBar(st, 50, c)} ${donePercent(st)}  ${st.completed}/${st.total} tasks${eta ? `  ${eta}` : ''}`);
+  lines.push(
+    `  ${stateBar(st, 50, c)} ${donePercent(st)}  ${st.completed}/${st.total} tasks${eta ? `  ${eta}` : ''}`,
+  );
   lines.push(`  ${counterLine(st, c)}`);
   return lines;
 }
@@ -64,7 +69,8 @@ function taskRows(tasks: TaskStatusRecord[], o: StatusViewOptions): { text: stri
     return [t.name, colorState(c, t.status), t.queue, deps, err ? c.red(err) : ''];
   });
   let text = renderTable({ head: ['Task', 'Status', 'Queue', 'Deps', 'Error'], rows }, c, o.colour);
-  if (tasks.length > limit) text += `\n  … ${tasks.length - limit} more task(s) (jobq workflow tasks <id> --limit 0)`;
+  if (tasks.length > limit)
+    text += `\n  … ${tasks.length - limit} more task(s) (jobq workflow tasks <id> --limit 0)`;
   return { text, truncated };
 }
 
@@ -78,7 +84,10 @@ export function renderStatusView(st: WorkflowStatus, o: StatusViewOptions): stri
   if (o.tasks && tasks.length) {
     const { text, truncated } = taskRows(tasks, o);
     lines.push('', text);
-    if (truncated) lines.push(o.colors.dim(`  ${truncated} error(s) truncated — use --verbose or --json for the full text.`));
+    if (truncated)
+      lines.push(
+        o.colors.dim(`  ${truncated} error(s) truncated — use --verbose or --json for the full text.`),
+      );
   }
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-/** Tables via cli-table3; without colour the borders are plain ASCII-free box characters and no escapes. */
+/** Tables via cli-table3 (box-drawing borders, compact rows). */
 import Table from 'cli-table3';
 import type { Colors } from './colors.js';
 
@@ -9,8 +9,11 @@ export interface TableSpec {
   alignRight?: number[];
 }
 
-/** Render a table; `colors` decides whether headers are bold (cli-table3 colours nothing itself then). */
-export function renderTable(spec: TableSpec, c: Colors, enabled: boolean): string {
+/**
+ * Render a table. cli-table3's own styling is off (`style.head/border: []`), so the only escape codes
+ * are those of `c` (bold headers) and of pre-coloured cells: none when colour is off.
+ */
+export function renderTable(spec: TableSpec, c: Colors, _colour?: boolean): string {
   const table = new Table({
     head: spec.head.map((h) => c.bold(h)),
     style: { head: [], border: [], compact: true, 'padding-left': 1, 'padding-right': 1 },
@@ -18,9 +21,5 @@ export function renderTable(spec: TableSpec, c: Colors, enabled: boolean): strin
     wordWrap: false,
   });
   for (const r of spec.rows) table.push(r.map((v) => String(v)));
-  const text = table.toString();
-  // cli-table3 never adds colour when style.head/border are empty; `enabled` only matters for callers
-  // that pre-coloured cells.
-  void enabled;
-  return text;
+  return table.toString();
 }

@@ -1,9 +1,10 @@
 /** A coordinator and N workers as real jobq child processes against one prefix. */
 import { JobqProcess } from './jobq-process.js';
-import { CHAOS_QUEUE } from './load.js';
 
 export interface FleetOptions {
   prefix: string;
+  /** Task queue the workers serve. */
+  queue: string;
   /** BLOB_PORT/QUEUE_PORT/TABLE_PORT of the Azurite to use. */
   azuriteEnv: Record<string, string>;
   workers: number;
@@ -53,7 +54,7 @@ export class Fleet {
       (_, i) =>
         new JobqProcess(
           `worker-${i}`,
-          ['worker', CHAOS_QUEUE, '--concurrency', String(opts.workerConcurrency), ...opts.workerArgs],
+          ['worker', opts.queue, '--concurrency', String(opts.workerConcurrency), ...opts.workerArgs],
           this.env,
         ),
     );
@@ -69,7 +70,7 @@ export class Fleet {
     const revived: string[] = [];
     for (const p of [this.coordinator, ...this.workers]) {
       if (!p.running) {
-        revived.push(`${p.role} exited: ${p.tail.split('\n').filter(Boolean).slice(-2).join(' | ')}`);
+        revived.push(`${p.role} exited: ${p.tail.split('\n').filter(Boolean).slice(-8).join(' | ')}`);
         p.start();
       }
     }

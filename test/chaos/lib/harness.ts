@@ -64,7 +64,7 @@ interface RunContext {
   cancelIssued: boolean;
 }
 
-function makeDirs(root: string, tag: string): LoadDirs {
+function makeDirs(root: string, tag: string, prefix: string): LoadDirs {
   const dir = join(root, tag);
   mkdirSync(join(dir, 'markers'), { recursive: true });
   writeFileSync(join(dir, 'effects.log'), '');
@@ -72,6 +72,7 @@ function makeDirs(root: string, tag: string): LoadDirs {
     effectsFile: join(dir, 'effects.log'),
     markerDir: join(dir, 'markers'),
     stopFile: join(dir, 'STOP'),
+    queue: `${prefix.toLowerCase()}-tasks`,
   };
 }
 
@@ -82,9 +83,14 @@ async function submit(ctx: RunContext, wfs: ChaosWorkflow[]): Promise<void> {
     return file;
   });
   const r = await runJobq(['workflow', 'submit', ...files], ctx.fleet.env);
-  if (r.code !== 0)
-    throw new Error(`submit failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  if (r.code !== 0) throw new Error(`submit failed (exit ${r.code}): ${oneLine(r.stderr)}`);
   ctx.submitted.push(...wfs);
+}
+
+/** First and last lines of a child's stderr, for a one-line error. */
+function oneLine(text: string): string {
+  const lines = text.trim().split('\n').filter(Boolean);
+  return lines.length <= 6 ? lines.join(' | ') : [...lines.slice(0, 3), '…', ...lines.slice(-2)].join(' | ');
 }
 
 /** Issues the cancel once the blocking task is running (so both runs cancel at the same point). */
@@ -93,7 +99,7 @@ async function maybeCancel(ctx: RunContext, snap: StorageSnapshot): Promise<void
   const wf = snap.workflows.find((w) => w.name === ctx.cancelName);
   if (!wf || wf.tasks.block !== 'running') return;
   const r = await runJobq(['workflow', 'cancel', wf.workflowId], ctx.fleet.env);
-  if (r.code !== 0) throw new Error(`cancel failed (exit ${r.code}): ${r.stderr.trim()}`);
+  if (r.code !== 0) throw new Error(`cancel failed (exit ${r.code}): ${oneLine(r.stderr)}`);
   ctx.cancelIssued = true;
 }
 
@@ -180,8 +186,10 @@ function newContext(az: EmbeddedAzurite, root: string, tag: string, opts: ChaosO
   const prefix = `${tag}${randomBytes(4).toString('hex')}`;
   const defsDir = join(root, `${tag}-defs`);
   mkdirSync(defsDir, { recursive: true });
+  const dirs = makeDirs(root, tag, prefix);
   const fleet = new Fleet({
     prefix,
+    queue: dirs.queue,
     azuriteEnv: az.env(),
     workers: opts.workers,
     workerConcurrency: opts.workerConcurrency,
@@ -190,7 +198,7 @@ function newContext(az: EmbeddedAzurite, root: string, tag: string, opts: ChaosO
   });
   return {
     az,
-    dirs: makeDirs(root, tag),
+    dirs,
     prefix,
     fleet,
     defsDir,
@@ -213,10 +221,12 @@ async function faultFreePhase(
     chaos.submitted.map((wf) => retargetWorkflow(wf, chaos.dirs, ctx.dirs)),
   );
   try {
-    return await waitTerminal(ctx, deadline);
+    await waitTerminal(ctx, deadline);
   } finally {
     await ctx.fleet.stop();
   }
+  // The verdict reads storage once nothing writes any more.
+  return snapshot(ctx);
 }
 
 /** Runs the whole chaos scenario and returns its report (never throws for a mismatch; `ok` says). */
@@ -232,10 +242,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // The chaos phase gets ~70 % of the budget; the rest is for draining it and the fault-free replay.
     const phase = await chaosPhase(chaos, opts, started + opts.maxDurationS * 700);
     opts.log(`chaos: kills done (${phase.kills}); waiting for ${chaos.submitted.length} workflows to finish`);
-    const chaosSnap = await waitTerminal(chaos, deadline - opts.maxDurationS * 150, async () => {
+    await waitTerminal(chaos, deadline - opts.maxDurationS * 150, async () => {
       phase.exits.push(...chaos.fleet.reviveExited());
     });
     await chaos.fleet.stop();
+    const chaosSnap = await snapshot(chaos);
     const chaosS = (Date.now() - started) / 1000;
     opts.log(`chaos: phase over after ${chaosS.toFixed(0)} s; fault-free replay`);
     const cleanStarted = Date.now();

@@ -14,7 +14,8 @@ const ROOT = resolve(import.meta.dirname, '../../..');
  */
 export function jobqArgv(): string[] {
   const choice = process.env.JOBQ_CLI;
-  if (choice !== 'source' && (choice === 'built' || existsSync(join(ROOT, 'dist/cli/main.js')))) return [join(ROOT, 'bin/jobq.js')];
+  if (choice !== 'source' && (choice === 'built' || existsSync(join(ROOT, 'dist/cli/main.js'))))
+    return [join(ROOT, 'bin/jobq.js')];
   return ['--import', 'tsx', join(ROOT, 'src/cli/dev-entry.ts')];
 }
 

@@ -4,7 +4,6 @@
  * Every task appends one line to an effects file when it finishes, so duplicate executions can be
  * counted from side effects.
  */
-export const CHAOS_QUEUE = 'chaos-tasks';
 
 export interface ChaosTask {
   name: string;
@@ -28,6 +27,8 @@ export interface LoadDirs {
   markerDir: string;
   /** Created at clean-up; blocking tasks exit when they see it. */
   stopFile: string;
+  /** Task queue of this run (one per prefix, so runs never share task messages). */
+  queue: string;
 }
 
 const KINDS = ['fanout', 'anyjoin', 'condition', 'retry', 'failing'] as const;
@@ -157,7 +158,7 @@ export function chaosWorkflow(
             : kind === 'failing'
               ? failing(name, dirs, s)
               : cancelled(name, dirs);
-  return { name, default_queue: CHAOS_QUEUE, tasks };
+  return { name, default_queue: dirs.queue, tasks };
 }
 
 /** Rewrites a definition's paths from one run's directories to another's (same DAG, same names). */

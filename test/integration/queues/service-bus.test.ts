@@ -31,6 +31,6 @@ describe.skipIf(!connectionString)(title, () => {
       ns ??= openServiceBusNamespace(backend);
       return ns.queue(name, `sb://${backend.namespace}/${name}`);
     },
-    { minVisibilityS: 60 },
+    { minVisibilityS: 60, maxBatch: 50 },
   );
 });

@@ -6,6 +6,7 @@ import { createMemoryWorld } from '../../../src/adapters/memory/world.js';
 import { createAzureStateStore } from '../../../src/adapters/azure/state-store.js';
 import { freePort } from '../../../src/azurite/embedded.js';
 import { isJobqError } from '../../../src/errors.js';
+import { translateError } from '../../../src/adapters/azure/errors.js';
 import type { AccountSpec, Target } from '../../../src/config/types.js';
 import type { Backend } from '../../../src/ports/backend.js';
 import { sampleDocs } from '../../support/conformance/storage-state.js';
@@ -88,4 +89,20 @@ describe('opening a backend', () => {
     expect(isJobqError(err, 'StorageUnreachableError')).toBe(true);
     expect((err as Error).message).toContain('`jobq azurite`');
   }, 60_000);
+
+  it('translates SDK failures: DNS failure on a real account → network advice; 503 → transient; 403 untouched', () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND nosuchacct.blob.core.windows.net'), {
+      code: 'ENOTFOUND',
+    });
+    const remote = translateError(dns, 'https://nosuchacct.blob.core.windows.net', 'read x');
+    expect(isJobqError(remote, 'StorageUnreachableError')).toBe(true);
+    expect((remote as Error).message).toBe(
+      'Cannot reach Azure Storage at https://nosuchacct.blob.core.windows.net (ENOTFOUND): check the account name ' +
+        'and the network, or set JOBQ_WORKFLOW_PREFIX=<account>/<prefix>.',
+    );
+    const busy = translateError(Object.assign(new Error('Server busy'), { statusCode: 503 }), 'e', 'write y');
+    expect(isJobqError(busy, 'TransientStorageError')).toBe(true);
+    const denied = Object.assign(new Error('AuthorizationFailure'), { statusCode: 403 });
+    expect(translateError(denied, 'e', 'op')).toBe(denied);
+  });
 });

@@ -41,7 +41,7 @@ export function testWorker(s: TestStorage, queue: string, overrides: Partial<Wor
     killTimeoutS: 5,
     completionSendMaxAttempts: 0,
     logger: silentLogger(),
-    env: s.env,
+    target: s.target, // tasks get JOBQ_WORKFLOW_PREFIX etc. for this prefix from the worker
     completionRetryInitialMs: 200,
     completionRetryMaxMs: 1000,
     ...overrides,

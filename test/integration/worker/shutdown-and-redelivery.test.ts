@@ -13,6 +13,7 @@ import {
   type TestStorage,
 } from './harness.js';
 import { waitFor } from '../../support/azurite.js';
+import { freePort } from '../../../src/azurite/embedded.js';
 
 const REPO = join(import.meta.dirname, '../../..');
 const CLI = join(REPO, 'test/fixtures/worker/jobq-cli.ts');
@@ -42,9 +43,9 @@ function readPid(path: string): number {
 }
 
 /** Start `jobq worker QUEUE …` as a separate process (the CLI from source). */
-function spawnCliWorker(queue: string, args: string[]) {
+function spawnCliWorker(queue: string, args: string[], env: NodeJS.ProcessEnv = s.env) {
   const child = spawn(process.execPath, ['--import', TSX, CLI, 'worker', queue, ...args], {
-    env: { ...s.env, JOBQ_CANCEL_POLL_INTERVAL: '1' },
+    env: { ...env, JOBQ_CANCEL_POLL_INTERVAL: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -111,6 +112,20 @@ describe('worker shutdown and crash recovery', () => {
       expect(m.dequeueCount).toBe(2);
       expect(await s.backend.completions.receive(32, 1)).toEqual([]);
       await q.delete(m);
+    },
+    SLOW,
+  );
+
+  it(
+    '`jobq worker` against storage that is not running exits 2 with one line saying how to fix it',
+    async () => {
+      const port = await freePort();
+      const env = { ...s.env, BLOB_PORT: String(port), QUEUE_PORT: String(port), TABLE_PORT: String(port) };
+      const proc = spawnCliWorker('q', [], env);
+      expect(await proc.exited).toBe(2);
+      const lines = proc.stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^jobq: .*nothing is listening.*jobq azurite/);
     },
     SLOW,
   );

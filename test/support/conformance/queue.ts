@@ -13,6 +13,8 @@ export interface QueueConformanceOptions {
    * lock duration, since a peek-lock cannot be shorter).
    */
   minVisibilityS?: number;
+  /** Most messages one receive may return (Storage Queue and memory: 32; Service Bus has no such cap). */
+  maxBatch?: number;
 }
 
 /** Receive until `n` messages arrived (or the deadline passes). */
@@ -34,6 +36,7 @@ export function queueConformance(
   opts: QueueConformanceOptions = {},
 ): void {
   const minVis = opts.minVisibilityS ?? 1;
+  const maxBatch = opts.maxBatch ?? 32;
   const opened: QueueClient[] = [];
   const fresh = async () => {
     const q = await makeQueue();
@@ -100,14 +103,24 @@ export function queueConformance(
       expect(again.dequeueCount).toBe(2);
     });
 
-    it('a batch receive returns at most 32 messages and the queue drains completely', async () => {
+    it(`a batch receive returns at most ${maxBatch} messages and the queue drains completely`, async () => {
       const q = await fresh();
       await Promise.all(Array.from({ length: 40 }, (_, i) => q.send(`m${i}`)));
       const first = await q.receive(50, 60);
       expect(first.length).toBeGreaterThan(0);
-      expect(first.length).toBeLessThanOrEqual(32);
+      expect(first.length).toBeLessThanOrEqual(maxBatch);
       const rest = await receiveAll(q, 40 - first.length, 60);
       expect(new Set([...first, ...rest].map((m) => m.body)).size).toBe(40);
+    });
+
+    it('a delayed message stays invisible until its delay has passed', async () => {
+      const q = await fresh();
+      const sentAt = Date.now();
+      await q.send('later', { delayS: 2 });
+      expect(await q.receive(1, 30)).toEqual([]);
+      const [m] = await receiveAll(q, 1);
+      expect(m.body).toBe('later');
+      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(1_500);
     });
 
     it('reports depth, the oldest message time, and clear empties the queue', async () => {

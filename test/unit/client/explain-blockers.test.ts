@@ -16,26 +16,41 @@ describe('explain', () => {
   });
 
   it('reports READY age from the latest parent completion, only past 10 minutes', () => {
-    const rt = WorkflowRuntime.fromDefinition(definition([task('a'), task('b', ['a'])]), { workflowId: 'w', now: T0 });
+    const rt = WorkflowRuntime.fromDefinition(definition([task('a'), task('b', ['a'])]), {
+      workflowId: 'w',
+      now: T0,
+    });
     const a = rt.activate(T0).dispatch[0];
-    rt.applyCompletion({ task: 'a', success: true, outputRef: null, error: null, attemptNo: a.attemptNo }, T0 + MIN);
+    rt.applyCompletion(
+      { task: 'a', success: true, outputRef: null, error: null, attemptNo: a.attemptNo },
+      T0 + MIN,
+    );
     // b is now dispatched (running) in the engine; a READY b needs a worker-less view: use a parked copy.
     const doc = rt.toStateDoc();
     doc.tasks.b = { ...doc.tasks.b, state: 'ready', started_at: null, attempt_no: 0 };
     const ready = WorkflowRuntime.fromDocs(rt.toDefinitionDoc(), doc);
     expect(explainWorkflow(ready, { now: T0 + 5 * MIN }).blockers).toEqual([]);
     const late = explainWorkflow(ready, { now: T0 + 31 * MIN });
-    expect(late.blockers).toEqual(['1 READY task(s) waiting on workers; oldest ready 30m ago (queue(s): default)']);
+    expect(late.blockers).toEqual([
+      '1 READY task(s) waiting on workers; oldest ready 30m ago (queue(s): default)',
+    ]);
     const t = explainTask(ready, 'b', { now: T0 + 31 * MIN });
     expect(t.blockers).toEqual(['READY for 30m: waiting on a worker of queue default']);
     expect(t.detail.ready_min_ago).toBe(30);
   });
 
   it('names failed tasks, upstream failures and condition errors', () => {
-    const def = definition([task('a'), task('b', ['a']), task('c', ['a'], { condition: 'inputs["a"].x > 1' })]);
+    const def = definition([
+      task('a'),
+      task('b', ['a']),
+      task('c', ['a'], { condition: 'inputs["a"].x > 1' }),
+    ]);
     const rt = WorkflowRuntime.fromDefinition(def, { workflowId: 'w', now: T0 });
     const a = rt.activate(T0).dispatch[0];
-    rt.applyCompletion({ task: 'a', success: true, outputRef: '"text"', error: null, attemptNo: a.attemptNo }, T0);
+    rt.applyCompletion(
+      { task: 'a', success: true, outputRef: '"text"', error: null, attemptNo: a.attemptNo },
+      T0,
+    );
     const e = explainWorkflow(rt, { now: T0 });
     const c = rt.taskStatus('c');
     if (c.status === 'skipped' && c.error?.startsWith('condition error:')) {

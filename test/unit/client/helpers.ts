@@ -11,12 +11,36 @@ export function memoryClient(now: () => number = Date.now): { client: WorkflowCl
   return { client: new WorkflowClient({ backend, now }), backend };
 }
 
-export function task(name: string, depends_on: string[] = [], over: Partial<TaskDefinition> = {}): TaskDefinition {
-  return { name, kwargs: { cmd: `echo ${name}` }, depends_on, queue: null, dep_policy: 'all', timeout_s: null, num_retries: 0, ...over };
+export function task(
+  name: string,
+  depends_on: string[] = [],
+  over: Partial<TaskDefinition> = {},
+): TaskDefinition {
+  return {
+    name,
+    kwargs: { cmd: `echo ${name}` },
+    depends_on,
+    queue: null,
+    dep_policy: 'all',
+    timeout_s: null,
+    num_retries: 0,
+    ...over,
+  };
 }
 
-export function definition(tasks: TaskDefinition[], over: Partial<WorkflowDefinition> = {}): WorkflowDefinition {
-  return { name: 'unit', tasks, default_queue: 'default', default_task_timeout_s: null, max_parallelism: null, result_policy: 'all_sinks_succeed', ...over };
+export function definition(
+  tasks: TaskDefinition[],
+  over: Partial<WorkflowDefinition> = {},
+): WorkflowDefinition {
+  return {
+    name: 'unit',
+    tasks,
+    default_queue: 'default',
+    default_task_timeout_s: null,
+    max_parallelism: null,
+    result_policy: 'all_sinks_succeed',
+    ...over,
+  };
 }
 
 /** Drain the completion queue and decode every control message on it. */

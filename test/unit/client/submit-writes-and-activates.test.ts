@@ -23,7 +23,9 @@ describe('WorkflowClient.submit', () => {
     const { client, backend } = memoryClient();
     await client.submit(definition([task('a')]), { workflowId: 'dup' });
     await controlMessages(backend);
-    const err = await client.submit(definition([task('x'), task('y')], { name: 'other' }), { workflowId: 'dup' }).catch((e: unknown) => e);
+    const err = await client
+      .submit(definition([task('x'), task('y')], { name: 'other' }), { workflowId: 'dup' })
+      .catch((e: unknown) => e);
     expect(isJobqError(err, 'WorkflowExistsError')).toBe(true);
     expect((await backend.index.get('dup'))?.name).toBe('unit');
     expect(await controlMessages(backend)).toEqual([]);
@@ -41,8 +43,17 @@ describe('WorkflowClient.submit', () => {
 
   it('fits a fan-in that would not fit a queue message, and refuses it with --max-fan-in 0', async () => {
     const { client } = memoryClient();
-    const parents = Array.from({ length: 8000 }, (_, i) => task(`leaf-${String(i).padStart(5, '0')}`, ['root']));
-    const def = definition([task('root'), ...parents, task('sink', parents.map((p) => p.name))]);
+    const parents = Array.from({ length: 8000 }, (_, i) =>
+      task(`leaf-${String(i).padStart(5, '0')}`, ['root']),
+    );
+    const def = definition([
+      task('root'),
+      ...parents,
+      task(
+        'sink',
+        parents.map((p) => p.name),
+      ),
+    ]);
     const p = client.prepare(def);
     expect(p.autoFanIn).toBeGreaterThan(1);
     expect(p.def.tasks.length).toBeGreaterThan(def.tasks.length);

@@ -102,7 +102,10 @@ describe('workflow state and result policy (reference §2.7–2.8)', () => {
 
   it('all_tasks_succeed: the same run fails', () => {
     const { rt } = started(
-      def({ a: {}, b: {}, s: { deps: ['a', 'b'], dep_policy: 'all_settled' } }, { result_policy: 'all_tasks_succeed' }),
+      def(
+        { a: {}, b: {}, s: { deps: ['a', 'b'], dep_policy: 'all_settled' } },
+        { result_policy: 'all_tasks_succeed' },
+      ),
     );
     fail(rt, 'a');
     ok(rt, 'b');
@@ -121,6 +124,14 @@ describe('workflow state and result policy (reference §2.7–2.8)', () => {
   it('summary counts ready and parked tasks as pending and failures together', () => {
     const { rt } = started(def({ a: {}, b: {}, c: {}, d: { deps: ['a'] } }, { max_parallelism: 2 }));
     fail(rt, 'a');
-    expect(rt.summary()).toEqual({ total: 4, completed: 0, running: 2, failed: 2, pending: 0, skipped: 0, ready: 0 });
+    expect(rt.summary()).toEqual({
+      total: 4,
+      completed: 0,
+      running: 2,
+      failed: 2,
+      pending: 0,
+      skipped: 0,
+      ready: 0,
+    });
   });
 });

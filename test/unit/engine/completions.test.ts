@@ -4,7 +4,10 @@ import { T0, def, fail, names, ok, started } from './helpers.js';
 
 describe('initial state and activation (DECISIONS §4.2)', () => {
   it('roots start ready, others pending, workflow pending and nothing dispatched', () => {
-    const rt = WorkflowRuntime.fromDefinition(def({ a: {}, b: { deps: ['a'] } }), { workflowId: 'w', now: T0 });
+    const rt = WorkflowRuntime.fromDefinition(def({ a: {}, b: { deps: ['a'] } }), {
+      workflowId: 'w',
+      now: T0,
+    });
     expect(rt.taskState('a')).toBe('ready');
     expect(rt.taskState('b')).toBe('pending');
     expect(rt.state).toBe('pending');
@@ -27,10 +30,13 @@ describe('initial state and activation (DECISIONS §4.2)', () => {
   });
 
   it('resolves default_task_timeout_s into tasks without their own timeout', () => {
-    const rt = WorkflowRuntime.fromDefinition(def({ a: { timeout_s: 5 }, b: {} }, { default_task_timeout_s: 60 }), {
-      workflowId: 'w',
-      now: T0,
-    });
+    const rt = WorkflowRuntime.fromDefinition(
+      def({ a: { timeout_s: 5 }, b: {} }, { default_task_timeout_s: 60 }),
+      {
+        workflowId: 'w',
+        now: T0,
+      },
+    );
     expect(rt.taskStatus('a').task_timeout_s).toBe(5);
     expect(rt.taskStatus('b').task_timeout_s).toBe(60);
   });
@@ -48,7 +54,10 @@ describe('applying completions (reference §2.4)', () => {
 
   it('ignores completions for unknown tasks', () => {
     const { rt } = started(def({ a: {} }));
-    const r = rt.applyCompletion({ task: 'zz', success: true, outputRef: null, error: null, attemptNo: 1 }, T0);
+    const r = rt.applyCompletion(
+      { task: 'zz', success: true, outputRef: null, error: null, attemptNo: 1 },
+      T0,
+    );
     expect(r.ignored).toBe('unknown_task');
     expect(r.changed).toBe(false);
   });
@@ -66,7 +75,10 @@ describe('applying completions (reference §2.4)', () => {
     const { rt } = started(def({ a: { num_retries: 1 } }));
     fail(rt, 'a');
     expect(rt.taskAttempt('a')).toBe(2);
-    const r = rt.applyCompletion({ task: 'a', success: true, outputRef: null, error: null, attemptNo: 1 }, T0);
+    const r = rt.applyCompletion(
+      { task: 'a', success: true, outputRef: null, error: null, attemptNo: 1 },
+      T0,
+    );
     expect(r.ignored).toBe('stale');
     expect(rt.taskState('a')).toBe('running');
   });
@@ -82,10 +94,14 @@ describe('applying completions (reference §2.4)', () => {
       error: null,
       tasks: { a: { state: 'ready', attempt_no: 1 } },
     });
-    expect(rt.applyCompletion({ task: 'a', success: true, outputRef: null, error: null, attemptNo: 1 }, T0).ignored).toBe(
-      'duplicate',
+    expect(
+      rt.applyCompletion({ task: 'a', success: true, outputRef: null, error: null, attemptNo: 1 }, T0)
+        .ignored,
+    ).toBe('duplicate');
+    const r = rt.applyCompletion(
+      { task: 'a', success: true, outputRef: null, error: null, attemptNo: 2 },
+      T0,
     );
-    const r = rt.applyCompletion({ task: 'a', success: true, outputRef: null, error: null, attemptNo: 2 }, T0);
     expect(r.ignored).toBeNull();
     expect(rt.taskAttempt('a')).toBe(2);
     expect(names(r)).toEqual(['b']);
@@ -93,14 +109,20 @@ describe('applying completions (reference §2.4)', () => {
 
   it('a completion for a pending task is ignored', () => {
     const { rt } = started(def({ a: {}, b: { deps: ['a'] } }));
-    const r = rt.applyCompletion({ task: 'b', success: true, outputRef: null, error: null, attemptNo: 1 }, T0);
+    const r = rt.applyCompletion(
+      { task: 'b', success: true, outputRef: null, error: null, attemptNo: 1 },
+      T0,
+    );
     expect(r.ignored).toBe('duplicate');
     expect(rt.taskState('b')).toBe('pending');
   });
 
   it('a newer attempt than the running one is accepted and raises the stored attempt', () => {
     const { rt } = started(def({ a: {} }));
-    const r = rt.applyCompletion({ task: 'a', success: true, outputRef: null, error: null, attemptNo: 3 }, T0);
+    const r = rt.applyCompletion(
+      { task: 'a', success: true, outputRef: null, error: null, attemptNo: 3 },
+      T0,
+    );
     expect(r.ignored).toBeNull();
     expect(rt.taskAttempt('a')).toBe(3);
   });

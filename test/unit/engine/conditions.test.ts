@@ -72,7 +72,11 @@ describe('condition gates (reference §3.2/§3.6, DECISIONS §4.4)', () => {
 
   it('failed parents are null inputs under an any-join', () => {
     const { rt } = started(
-      def({ a: {}, b: {}, j: { deps: ['a', 'b'], dep_policy: 'all_settled', condition: 'inputs.a == null' } }),
+      def({
+        a: {},
+        b: {},
+        j: { deps: ['a', 'b'], dep_policy: 'all_settled', condition: 'inputs.a == null' },
+      }),
     );
     rt.applyCompletion({ task: 'a', success: false, outputRef: null, error: 'x', attemptNo: 1 }, T0);
     expect(names(ok(rt, 'b', '1'))).toEqual(['j']);
@@ -85,5 +89,13 @@ describe('condition gates (reference §3.2/§3.6, DECISIONS §4.4)', () => {
     ok(rt, 'w1', '{"loss": 0.1}');
     ok(rt, 'w2', '{"loss": 0.7}');
     expect(rt.taskState('s')).toBe('skipped');
+  });
+
+  it('an expression that does not compile (e.g. from an old stored definition) skips with a condition error', () => {
+    const { rt } = started(gated('inputs.a.x +'));
+    const r = ok(rt, 'a', '{"x": 1}');
+    expect(rt.taskStatus('b').error).toMatch(/^condition error: Condition syntax error/);
+    expect(r.conditionErrors).toBe(1);
+    expect(names(r)).toEqual(['c']);
   });
 });

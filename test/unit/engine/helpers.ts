@@ -37,13 +37,29 @@ export function started(d: WorkflowDefinition): { rt: WorkflowRuntime; first: St
 }
 
 /** Complete a running task at its current attempt. */
-export function ok(rt: WorkflowRuntime, task: string, outputRef: string | null = null, now = T0 + 1000): StepResult {
-  return rt.applyCompletion({ task, success: true, outputRef, error: null, attemptNo: rt.taskAttempt(task) }, now);
+export function ok(
+  rt: WorkflowRuntime,
+  task: string,
+  outputRef: string | null = null,
+  now = T0 + 1000,
+): StepResult {
+  return rt.applyCompletion(
+    { task, success: true, outputRef, error: null, attemptNo: rt.taskAttempt(task) },
+    now,
+  );
 }
 
 /** Fail a running task at its current attempt. */
-export function fail(rt: WorkflowRuntime, task: string, error: string | null = 'boom', now = T0 + 1000): StepResult {
-  return rt.applyCompletion({ task, success: false, outputRef: null, error, attemptNo: rt.taskAttempt(task) }, now);
+export function fail(
+  rt: WorkflowRuntime,
+  task: string,
+  error: string | null = 'boom',
+  now = T0 + 1000,
+): StepResult {
+  return rt.applyCompletion(
+    { task, success: false, outputRef: null, error, attemptNo: rt.taskAttempt(task) },
+    now,
+  );
 }
 
 export const names = (r: StepResult): string[] => r.dispatch.map((d) => d.task);

@@ -25,7 +25,9 @@ describe('max_parallelism (DECISIONS §4.3)', () => {
 });
 
 describe('merge nodes (DECISIONS §4.7)', () => {
-  const merge = (target: string, batch: number) => ({ kwargs: { __batch_merge: true, __target: target, __batch: batch } });
+  const merge = (target: string, batch: number) => ({
+    kwargs: { __batch_merge: true, __target: target, __batch: batch },
+  });
 
   it('are completed by the engine without a dispatch and release their dependents', () => {
     const { rt } = started(

@@ -14,7 +14,15 @@ const T0 = Date.UTC(2026, 10, 25, 22, 0, 0);
 const OUTPUTS = [null, '{"v": 0.2}', '{"v": 0.8}', '{"v": null}', 'not json', 'blob:wf1/x.json'];
 const CONDITIONS = ['inputs["P"].v < 0.5', 'inputs["P"] == null', 'any(inputs["*"].v > 0.5)'];
 
-const taskArb = fc.record({
+interface TaskGen {
+  parents: number[];
+  policy: number;
+  retries: number;
+  cond: number;
+  merge: number;
+}
+
+const taskArb: fc.Arbitrary<TaskGen> = fc.record({
   parents: fc.array(fc.nat(), { maxLength: 3 }),
   policy: fc.nat(9),
   retries: fc.nat(2),
@@ -22,7 +30,11 @@ const taskArb = fc.record({
   merge: fc.nat(7),
 });
 
-function buildDefinition(specs: fc.RecordValue<typeof taskArb>[], maxPar: number, allTasks: boolean): WorkflowDefinition {
+function buildDefinition(
+  specs: TaskGen[],
+  maxPar: number,
+  allTasks: boolean,
+): WorkflowDefinition {
   const tasks: TaskDefinition[] = specs.map((s, i) => {
     const parents = i === 0 ? [] : [...new Set(s.parents.map((p) => `t${p % i}`))];
     let policy: DepPolicy = 'all';
@@ -30,7 +42,10 @@ function buildDefinition(specs: fc.RecordValue<typeof taskArb>[], maxPar: number
       policy = (['all', 'all', 'any', 'all_settled', 'n'] as const)[s.policy % 5] as DepPolicy;
       if (policy === ('n' as DepPolicy)) policy = 1 + (s.policy % parents.length);
     }
-    const condition = parents.length > 0 && s.cond < 2 ? CONDITIONS[s.cond + (s.policy % 2)].replace('P', parents[0]) : undefined;
+    const condition =
+      parents.length > 0 && s.cond < 2
+        ? CONDITIONS[s.cond + (s.policy % 2)].replace('P', parents[0])
+        : undefined;
     const merge = parents.length > 0 && !condition && s.merge === 0;
     return {
       name: `t${i}`,
@@ -54,7 +69,14 @@ function buildDefinition(specs: fc.RecordValue<typeof taskArb>[], maxPar: number
 }
 
 type Op =
-  | { kind: 'completion'; task: string; success: boolean; outputRef: string | null; attemptNo: number | null; resolve: boolean }
+  | {
+      kind: 'completion';
+      task: string;
+      success: boolean;
+      outputRef: string | null;
+      attemptNo: number | null;
+      resolve: boolean;
+    }
   | { kind: 'timeout'; task: string }
   | { kind: 'cancel' }
   | { kind: 'retry' }
@@ -67,7 +89,13 @@ function apply(rt: WorkflowRuntime, op: Op, now: number): StepResult {
   switch (op.kind) {
     case 'completion':
       return rt.applyCompletion(
-        { task: op.task, success: op.success, outputRef: op.outputRef, error: op.success ? null : 'boom', attemptNo: op.attemptNo },
+        {
+          task: op.task,
+          success: op.success,
+          outputRef: op.outputRef,
+          error: op.success ? null : 'boom',
+          attemptNo: op.attemptNo,
+        },
         now,
         op.resolve ? resolver : undefined,
       );
@@ -120,8 +148,12 @@ class Checker {
     const rt = this.rt;
     const parents = rt.parents(task);
     const done = parents.filter((p) => ['completed', 'skipped'].includes(rt.taskState(p))).length;
-    const failed = parents.filter((p) => ['failed', 'upstream_failed', 'cancelled'].includes(rt.taskState(p))).length;
-    expect(policyVerdict(encodePolicy(rt.depPolicy(task)), parents.length, done, failed)).toBe(VERDICT_SATISFIED);
+    const failed = parents.filter((p) =>
+      ['failed', 'upstream_failed', 'cancelled'].includes(rt.taskState(p)),
+    ).length;
+    expect(policyVerdict(encodePolicy(rt.depPolicy(task)), parents.length, done, failed)).toBe(
+      VERDICT_SATISFIED,
+    );
   }
 
   private expectCountersExact(): void {
@@ -132,7 +164,9 @@ class Checker {
       recount[st.status] = (recount[st.status] ?? 0) + 1;
       const ps = st.depends_on.map((p) => rt.taskState(p));
       expect(st.completed_deps).toBe(ps.filter((s) => s === 'completed' || s === 'skipped').length);
-      expect(st.failed_deps).toBe(ps.filter((s) => s === 'failed' || s === 'upstream_failed' || s === 'cancelled').length);
+      expect(st.failed_deps).toBe(
+        ps.filter((s) => s === 'failed' || s === 'upstream_failed' || s === 'cancelled').length,
+      );
     }
     for (const [s, c] of Object.entries(rt.stateCounts())) expect(c).toBe(recount[s] ?? 0);
     const active = ['pending', 'ready', 'ready_pending_budget', 'running'].some((s) => (recount[s] ?? 0) > 0);
@@ -162,7 +196,14 @@ function chooseOp(e: Event, inflight: { task: string; attemptNo: number }[], ans
     return { kind: 'timeout', task: msg.task };
   }
   const success = k >= 48;
-  return { kind: 'completion', task: msg.task, success, outputRef: OUTPUTS[e.out], attemptNo: msg.attemptNo, resolve: e.out % 2 === 0 };
+  return {
+    kind: 'completion',
+    task: msg.task,
+    success,
+    outputRef: OUTPUTS[e.out],
+    attemptNo: msg.attemptNo,
+    resolve: e.out % 2 === 0,
+  };
 }
 
 const STATS: Record<string, number> = {};
@@ -179,7 +220,9 @@ function run(def: WorkflowDefinition, events: Event[], snapAt: number): void {
     step++;
     const now = T0 + step * 1000;
     if (op.kind === 'retry') {
-      check.forgetAttempts(rt.taskNames().filter((n) => ['failed', 'upstream_failed', 'cancelled'].includes(rt.taskState(n))));
+      check.forgetAttempts(
+        rt.taskNames().filter((n) => ['failed', 'upstream_failed', 'cancelled'].includes(rt.taskState(n))),
+      );
     }
     const r = apply(rt, op, now);
     check.afterStep(r);
@@ -210,7 +253,15 @@ function run(def: WorkflowDefinition, events: Event[], snapAt: number): void {
   for (let guard = 0; !rt.isTerminal(); guard++) {
     expect(guard).toBeLessThan(10 * def.tasks.length + 100);
     const msg = inflight.shift();
-    if (msg) doOp({ kind: 'completion', task: msg.task, success: true, outputRef: null, attemptNo: msg.attemptNo, resolve: true });
+    if (msg)
+      doOp({
+        kind: 'completion',
+        task: msg.task,
+        success: true,
+        outputRef: null,
+        attemptNo: msg.attemptNo,
+        resolve: true,
+      });
     else doOp({ kind: 'evaluate' });
     if (!msg && !rt.isTerminal() && inflight.length === 0) {
       throw new Error(`stuck in ${rt.state}: ${JSON.stringify(rt.stateCounts())}`);
@@ -240,14 +291,18 @@ describe('random DAGs under random event interleavings', () => {
 
   it('small workflows: invariants hold, every workflow terminates, reloads replay identically', () => {
     fc.assert(
-      fc.property(caseArb(1, 25, 120), (c) => run(buildDefinition(c.specs, c.maxPar, c.allTasks), c.events, c.snapAt)),
+      fc.property(caseArb(1, 25, 120), (c) =>
+        run(buildDefinition(c.specs, c.maxPar, c.allTasks), c.events, c.snapAt),
+      ),
       { numRuns: 300 },
     );
   });
 
   it('a few hundred tasks: the same properties', () => {
     fc.assert(
-      fc.property(caseArb(100, 300, 800), (c) => run(buildDefinition(c.specs, c.maxPar, c.allTasks), c.events, c.snapAt)),
+      fc.property(caseArb(100, 300, 800), (c) =>
+        run(buildDefinition(c.specs, c.maxPar, c.allTasks), c.events, c.snapAt),
+      ),
       { numRuns: 15 },
     );
     if (process.env.ENGINE_PROP_STATS) console.log(STATS);

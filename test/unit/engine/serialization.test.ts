@@ -7,8 +7,26 @@ import { T0, def, fail, ok, started } from './helpers.js';
 const fixture = <T>(name: string): T =>
   JSON.parse(readFileSync(new URL(`../../fixtures/docs/${name}`, import.meta.url), 'utf8')) as T;
 
-const DEF_KEYS = ['v', 'workflow_id', 'name', 'default_queue', 'result_policy', 'max_parallelism', 'created_at', 'tasks'];
-const DEF_TASK_KEYS = ['parents', 'children', 'queue', 'num_retries', 'dep_policy', 'timeout_s', 'condition', 'kwargs'];
+const DEF_KEYS = [
+  'v',
+  'workflow_id',
+  'name',
+  'default_queue',
+  'result_policy',
+  'max_parallelism',
+  'created_at',
+  'tasks',
+];
+const DEF_TASK_KEYS = [
+  'parents',
+  'children',
+  'queue',
+  'num_retries',
+  'dep_policy',
+  'timeout_s',
+  'condition',
+  'kwargs',
+];
 const STATE_KEYS = ['v', 'workflow_id', 'workflow_state', 'cancel_requested', 'updated_at', 'error', 'tasks'];
 const STATE_TASK_KEYS = new Set([
   'state',
@@ -58,7 +76,8 @@ describe('golden v1 documents written by the reference', () => {
     const out = WorkflowRuntime.fromDocs(refDef, refState).toStateDoc();
     expect(out).toEqual(fixture<StateDocV1>('jobq-state.json'));
     expect(Object.keys(out)).toEqual(STATE_KEYS);
-    for (const t of Object.values(out.tasks)) for (const k of Object.keys(t)) expect(STATE_TASK_KEYS.has(k)).toBe(true);
+    for (const t of Object.values(out.tasks))
+      for (const k of Object.keys(t)) expect(STATE_TASK_KEYS.has(k)).toBe(true);
   });
 
   it('reads the legacy full document to the same runtime', () => {
@@ -69,7 +88,9 @@ describe('golden v1 documents written by the reference', () => {
   });
 
   it('rejects a schema version other than 1', () => {
-    expect(() => WorkflowRuntime.fromDocs({ ...refDef, v: 2 as 1 }, null)).toThrow(/unsupported schema version/);
+    expect(() => WorkflowRuntime.fromDocs({ ...refDef, v: 2 as 1 }, null)).toThrow(
+      /unsupported schema version/,
+    );
   });
 
   it('a stored pending workflow is not activated; its roots dispatch on activation', () => {
@@ -99,7 +120,10 @@ describe('what jobq writes', () => {
   });
 
   it('a fresh workflow writes pending with only the ready roots', () => {
-    const rt = WorkflowRuntime.fromDefinition(def({ a: {}, b: { deps: ['a'] } }), { workflowId: 'w', now: T0 });
+    const rt = WorkflowRuntime.fromDefinition(def({ a: {}, b: { deps: ['a'] } }), {
+      workflowId: 'w',
+      now: T0,
+    });
     const s = rt.toStateDoc();
     expect(s.workflow_state).toBe('pending');
     expect(s.tasks).toEqual({ a: { state: 'ready' } });

@@ -1,6 +1,6 @@
 /** Every parse message of reference §1.2–1.3, in check order, with the `<source>: tasks[i] (name):` prefix. */
 import { describe, expect, it } from 'vitest';
-import { parseDefinition, parseDefinitionText } from '../../../src/model/load.js';
+import { loadDefinitionFile, parseDefinition, parseDefinitionText } from '../../../src/model/load.js';
 import { isJobqError } from '../../../src/errors.js';
 
 const task = (extra: Record<string, unknown> = {}) => ({ name: 't', ...extra });
@@ -200,5 +200,22 @@ describe('parseDefinitionText', () => {
 
   it('a YAML scalar document is not a mapping', () => {
     expect(() => parseDefinitionText('just text', 'x.yaml')).toThrow('x.yaml: expected a mapping, got str');
+  });
+});
+
+describe('loadDefinitionFile', () => {
+  it('explains a missing file or a directory in one line', async () => {
+    await expect(loadDefinitionFile('test/fixtures/definitions/nope.yaml')).rejects.toThrow(
+      /^test\/fixtures\/definitions\/nope\.yaml: no such file$/,
+    );
+    await expect(loadDefinitionFile('test/fixtures/definitions')).rejects.toThrow(
+      'test/fixtures/definitions: is a directory, not a definition file',
+    );
+  });
+
+  it('loads YAML fixtures with the file name as source', async () => {
+    await expect(loadDefinitionFile('test/fixtures/definitions/not-a-mapping.yaml')).rejects.toThrow(
+      'test/fixtures/definitions/not-a-mapping.yaml: expected a mapping, got list',
+    );
   });
 });

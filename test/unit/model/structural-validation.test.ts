@@ -171,6 +171,7 @@ describe('name rules (DECISIONS §4.13)', () => {
     ['a\u0001b', 'task name must not contain control characters'],
     ['__jobq_control__', "task names starting with '__jobq' are reserved for jobq"],
     ['x'.repeat(257), 'task name is 257 characters long; the limit is 256'],
+    ['__proto__', "'__proto__' is not allowed as a task name"],
   ])('refuses %j', (name, reason) => {
     expect(validationError(def([t(name)]))).toContain(reason);
   });
@@ -216,6 +217,13 @@ describe('task message size (reference §4.7, 64 KiB)', () => {
     expect(() => validateDefinition(wide(1000))).not.toThrow();
     expect(validationError(wide(5000))).toMatch(
       /^Task 'sink': its task message would be \d+ bytes with 5000 dependencies, over the 65536-byte queue message limit; use --max-fan-in N/,
+    );
+  });
+
+  it('skips only the size check with checkMessageSize: false (submit fits the fan-in afterwards)', () => {
+    expect(() => validateDefinition(wide(5000), { checkMessageSize: false })).not.toThrow();
+    expect(validationError(def([t('a', ['ghost'])]), { checkMessageSize: false })).toContain(
+      'does not exist',
     );
   });
 

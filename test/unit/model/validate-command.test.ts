@@ -81,7 +81,7 @@ describe('jobq workflow validate', () => {
     );
   });
 
-  it('refuses a wide fan-in with the advice, and accepts it with --max-fan-in', async () => {
+  it('fits a wide fan-in as submit would, refuses it with --max-fan-in 0, accepts --max-fan-in N', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobq-validate-'));
     const parents = Array.from({ length: 5000 }, (_, i) => `shard/${String(i).padStart(5, '0')}`);
     const file = join(dir, 'wide.json');
@@ -92,7 +92,16 @@ describe('jobq workflow validate', () => {
         tasks: [...parents.map((name) => ({ name })), { name: 'collect', depends_on: parents }],
       }),
     );
-    const refused = await runCli([file]);
+    const fitted = await runCli(['--json', file]);
+    expect(fitted.code).toBe(0);
+    const [result] = JSON.parse(fitted.stdout) as { ok: boolean; tasks: number; max_fan_in: number }[];
+    expect(result.ok).toBe(true);
+    expect(result.max_fan_in).toBeGreaterThan(1000);
+    expect(result.tasks).toBe(5001 + Math.ceil(5000 / result.max_fan_in));
+    const noted = await runCli([file]);
+    expect(noted.code).toBe(0);
+    expect(noted.stderr).toContain(`submit adds merge nodes as with --max-fan-in ${result.max_fan_in}`);
+    const refused = await runCli(['--max-fan-in', '0', file]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
       /^FAIL {2}.*wide\.json: Task 'collect': its task message would be \d+ bytes with 5000 dependencies.*--max-fan-in N/,

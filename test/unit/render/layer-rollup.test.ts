@@ -28,7 +28,16 @@ describe('layer rollup', () => {
       { name: 'report', status: 'skipped' },
     ]);
     expect(rows.map((r) => r.layer)).toEqual(['prep', 'sim', 'report']);
-    expect(rows[1]).toEqual({ layer: 'sim', total: 5, pending: 1, ready: 1, running: 1, completed: 0, failed: 2, skipped: 0 });
+    expect(rows[1]).toEqual({
+      layer: 'sim',
+      total: 5,
+      pending: 1,
+      ready: 1,
+      running: 1,
+      completed: 0,
+      failed: 2,
+      skipped: 0,
+    });
   });
 
   it('renders a table with blank zero cells, a bar and a one-decimal percentage, without escapes when colour is off', () => {
@@ -38,7 +47,7 @@ describe('layer rollup', () => {
       { name: 'sim-003', status: 'pending' },
     ]);
     const text = renderLayerTable(rows, makeColors(false), false);
-    expect(text).not.toMatch(/\u001b\[/);
+    expect(text).not.toContain('\u001b[');
     expect(text).toContain('33.3%');
     const simLine = text.split('\n').find((l) => l.includes('sim'))!;
     const cells = simLine.split('│').map((c) => c.trim());

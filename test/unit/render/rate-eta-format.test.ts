@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatElapsed, formatEta, formatRate, rateAndEta, truncate } from '../../../src/cli/render/format.js';
+import {
+  formatElapsed,
+  formatEta,
+  formatRate,
+  rateAndEta,
+  truncate,
+} from '../../../src/cli/render/format.js';
 import { donePercent, stateBar } from '../../../src/cli/render/progress.js';
 import { makeColors } from '../../../src/cli/render/colors.js';
 
