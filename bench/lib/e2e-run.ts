@@ -144,7 +144,7 @@ export async function runWorkflows(
   if (failed.length) throw new Error(`submit failed: ${failed[0].error}`);
   const submitMs = performance.now() - submitStart;
   const ids = results.map((r) => r.workflow_id);
-  let states: Record<string, number> | null = null;
+  let states: Record<string, number> | null;
   let last = await sample(fleet, t0);
   while (!(states = await allTerminal(fleet.backend, ids))) {
     if (performance.now() - t0 > opts.timeoutMs) {

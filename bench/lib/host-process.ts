@@ -28,20 +28,16 @@ export async function startHost(config: HostConfig, timeoutMs = 60_000): Promise
     if (m.type === 'report') waiters.shift()?.(m);
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${config.role} host did not start in ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => reject(new Error(`${config.role} host did not start in ${timeoutMs} ms`)), timeoutMs);
     child.on('message', (m: HostMessage) => {
-      if (m.type === 'ready') (clearTimeout(timer), resolve());
+      if (m.type !== 'ready') return;
+      clearTimeout(timer);
+      resolve();
     });
-    child.once(
-      'exit',
-      (code) => (
-        clearTimeout(timer),
-        reject(new Error(`${config.role} host exited with ${code} during start`))
-      ),
-    );
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${config.role} host exited with ${code} during start`));
+    });
   });
   const ask = (cmd: 'report' | 'stop') =>
     new Promise<HostReport>((resolve) => {

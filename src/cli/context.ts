@@ -159,9 +159,12 @@ export function checkWorkflowId(id: unknown): string {
   return id;
 }
 
-/** Ask a yes/no question on the terminal; non-interactive stdin answers no. */
+/** Ask a yes/no question on stderr; without a terminal to answer, the answer is no (and says so). */
 export async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
+  if (!process.stdin.isTTY) {
+    process.stderr.write(`${question} [y/N] no (stdin is not a terminal; pass --yes)\n`);
+    return false;
+  }
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {

@@ -136,23 +136,34 @@ export function hostileDefinition(): fc.Arbitrary<unknown> {
   );
 }
 
+/**
+ * Characters XML 1.0 cannot carry. Azure refuses a queue message containing them at send; Azurite
+ * accepts it and then returns an empty list on every receive of that queue until it expires, so such a
+ * body is not a message jobq can ever be handed (and JSON-encoded jobq messages never contain them).
+ */
+const XML_INVALID =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /** Queue message bodies that are broken in many ways: text, JSON of the wrong shape, broken envelopes. */
 export function hostileMessage(): fc.Arbitrary<string> {
   const envelope = (kwargs: unknown) => JSON.stringify({ id: 'x', task_name: 'x', kwargs, num_retries: 0 });
-  return fc.oneof(
-    fc.string({ maxLength: 200 }),
-    fc.jsonValue().map((v) => JSON.stringify(v)),
-    fc.jsonValue().map((v) => envelope(v)),
-    fc.jsonValue().map((v) => envelope({ __completion_body: v })),
-    fc.jsonValue().map((v) => envelope({ __workflow_id: v, __workflow_task: 7 })),
-    fc.constantFrom(
-      '{',
-      '[]',
-      'null',
-      '"',
-      '\u0000',
-      '{"kwargs": "{\\"__completion_body\\": 1}"}',
-      'x'.repeat(40_000),
-    ),
-  );
+  return fc
+    .oneof(
+      fc.string({ maxLength: 200 }),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.jsonValue().map((v) => envelope(v)),
+      fc.jsonValue().map((v) => envelope({ __completion_body: v })),
+      fc.jsonValue().map((v) => envelope({ __workflow_id: v, __workflow_task: 7 })),
+      fc.constantFrom(
+        '{',
+        '[]',
+        'null',
+        '"',
+        '{"kwargs": "{\\"__completion_body\\": 1}"}',
+        'x'.repeat(40_000),
+      ),
+    )
+    .map((body) => body.replace(XML_INVALID, ''))
+    .filter((body) => body.length > 0);
 }

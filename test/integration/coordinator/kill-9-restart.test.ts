@@ -52,14 +52,17 @@ describe('kill -9 and restart', () => {
     for (let k = 0; k <= KILLS; k++) {
       const child = spawnCoordinator(prefix);
       children.push(child);
-      let started = false;
+      let own = '';
       child.stderr!.on('data', (d: Buffer) => {
         stderr += d.toString();
-        started ||= d.toString().includes('coordinator started');
+        own += d.toString();
       });
+      const started = () => own.includes('coordinator started');
       if (k === KILLS) break;
       // Kill at a random point of the running loop, not during process start-up.
-      await waitFor(() => started, { timeoutMs: 60_000, what: 'child coordinator started' });
+      await waitFor(started, { timeoutMs: 60_000, what: 'child coordinator started' }).catch((err: unknown) => {
+        throw new Error(`${String(err)}; child stderr: ${own.slice(-2000)}`);
+      });
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 1500));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));

@@ -30,11 +30,7 @@ const taskArb: fc.Arbitrary<TaskGen> = fc.record({
   merge: fc.nat(7),
 });
 
-function buildDefinition(
-  specs: TaskGen[],
-  maxPar: number,
-  allTasks: boolean,
-): WorkflowDefinition {
+function buildDefinition(specs: TaskGen[], maxPar: number, allTasks: boolean): WorkflowDefinition {
   const tasks: TaskDefinition[] = specs.map((s, i) => {
     const parents = i === 0 ? [] : [...new Set(s.parents.map((p) => `t${p % i}`))];
     let policy: DepPolicy = 'all';
@@ -296,7 +292,7 @@ describe('random DAGs under random event interleavings', () => {
       ),
       { numRuns: 300 },
     );
-  });
+  }, 180_000);
 
   it('a few hundred tasks: the same properties', () => {
     fc.assert(
@@ -306,5 +302,5 @@ describe('random DAGs under random event interleavings', () => {
       { numRuns: 15 },
     );
     if (process.env.ENGINE_PROP_STATS) console.log(STATS);
-  });
+  }, 180_000);
 });

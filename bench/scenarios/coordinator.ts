@@ -1,0 +1,239 @@
+/**
+ * `coordinator`: completions/s of the coordinator against the raw Azurite receive+delete drain measured
+ * in the same run, at the same depth, on the same Azurite process (interleaved: ceiling, coordinator,
+ * ceiling, …, each on a fresh queue and prefix), plus the same shape on memory adapters and many small
+ * workflows at once. Azurite runs in disk mode (`--location` in a temp dir): in-memory mode freezes for
+ * seconds during its queue-extent GC once a few thousand messages were consumed (azurite-limits.md §7).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAzurite, type EmbeddedAzurite } from '../../src/azurite/embedded.js';
+import { openAzureBackend } from '../../src/adapters/azure/open.js';
+import { openMemoryBackend } from '../../src/adapters/memory/open.js';
+import { createMemoryWorld } from '../../src/adapters/memory/world.js';
+import { Coordinator } from '../../src/coordinator/index.js';
+import { DEFAULT_COORDINATOR_SETTINGS } from '../../src/config/defaults.js';
+import type { CoordinatorSettings, Target } from '../../src/config/types.js';
+import type { Backend } from '../../src/ports/backend.js';
+import { silentLogger } from '../../src/log.js';
+import { WorkflowClient } from '../../src/client/workflow-client.js';
+import { parseDefinition } from '../../src/model/load.js';
+import { decodeTaskMessage } from '../../src/wire/task-message.js';
+import { encodeCompletionMessage } from '../../src/wire/completion-message.js';
+import type { BenchContext, BenchScenario } from '../lib/report.js';
+import { measureDrain, warmUpAzurite } from '../lib/ceilings.js';
+import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from '../../test/integration/coordinator/seed.js';
+
+const SETTINGS: CoordinatorSettings = { ...DEFAULT_COORDINATOR_SETTINGS, statsLogIntervalS: 3600 };
+let prefixSeq = 0;
+
+function target(az: EmbeddedAzurite): Target {
+  const account = { kind: 'azurite' as const, account: 'devstoreaccount1' as const, host: az.host, blobPort: az.ports.blob, queuePort: az.ports.queue, tablePort: az.ports.table };
+  return { storage: account, prefix: `Bench${process.pid}x${prefixSeq++}`, queues: { kind: 'storage', account }, blobs: { account, container: 'bench-files' } };
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+}
+
+/** Complete every task message that appears (a minimal worker), until stopped. */
+function simulateWorkers(backend: Backend): { stop(): Promise<void> } {
+  let stopping = false;
+  const q = backend.queues.get('default');
+  const loop = (async () => {
+    await q.ensure();
+    while (!stopping) {
+      const msgs = await q.receive(32, 60).catch(() => []);
+      if (msgs.length === 0) await new Promise((r) => setTimeout(r, 10));
+      await Promise.all(msgs.map(async (m) => {
+        const t = decodeTaskMessage(m.body);
+        if (t.kind === 'workflow') {
+          await backend.completions.send(encodeCompletionMessage({ workflowId: t.workflowId, task: t.task, success: true, outputRef: null, error: null, attemptNo: t.attemptNo }));
+        }
+        await q.delete(m);
+      }));
+    }
+  })();
+  return { stop: async () => ((stopping = true), await loop) };
+}
+
+interface CoordinatorRun {
+  perS: number;
+  seconds: number;
+  batches: number;
+  flushes: number;
+  conflicts: number;
+  sinkCompleted: boolean;
+}
+
+/** Seed the fan-out/fan-in shape with its leaves RUNNING, prefill their completions, time the coordinator. */
+async function coordinatorRun(backend: Backend, leaves: number, opts: { completeSink: boolean; timeoutMs: number }): Promise<CoordinatorRun> {
+  await backend.ensureResources();
+  const tasks = await storeRunningWorkflow(backend, fanOutFanIn(leaves), 'wf-bench');
+  await prefillCompletions(backend, 'wf-bench', tasks);
+  const c = new Coordinator({ backend, settings: SETTINGS, logger: silentLogger() });
+  await c.start();
+  const started = performance.now();
+  await until(() => c.stats().completions_handled >= leaves, opts.timeoutMs);
+  const seconds = (performance.now() - started) / 1000;
+  const handled = Math.min(leaves, c.stats().completions_handled);
+  let sinkCompleted = false;
+  if (opts.completeSink) {
+    const workers = simulateWorkers(backend);
+    sinkCompleted = await until(async () => (await backend.state.load('wf-bench').then((w) => w?.state?.workflow_state)) === 'completed', 60_000);
+    await workers.stop();
+  }
+  await c.stop();
+  const s = c.stats();
+  return { perS: handled / seconds, seconds, batches: s.batches, flushes: s.flushes, conflicts: s.flush_conflicts, sinkCompleted };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Interleave raw drain and coordinator runs at `depth` on one Azurite; report the means and their ratio. */
+async function ratioFigure(ctx: BenchContext, metric: string, depth: number, rounds: number, targetRatio: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'jobq-bench-coord-'));
+  const az = await startAzurite({ location: dir });
+  try {
+    await warmUpAzurite(az.connectionString);
+    const ceilings: number[] = [];
+    const runs: CoordinatorRun[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const drain = await measureDrain({ connectionString: az.connectionString, depth, deleteConcurrency: 16, maxDurationMs: 120_000 });
+      ceilings.push(drain.perS);
+      ctx.log(`${metric}: raw drain ${drain.perS.toFixed(0)}/s at depth ${depth}`);
+      const backend = await openAzureBackend(target(az));
+      try {
+        const run = await coordinatorRun(backend, depth, { completeSink: true, timeoutMs: 240_000 });
+        runs.push(run);
+        ctx.log(`${metric}: coordinator ${run.perS.toFixed(0)}/s (${run.batches} batches, ${run.flushes} flushes, sink ${run.sinkCompleted ? 'completed' : 'NOT completed'})`);
+      } finally {
+        await backend.close();
+      }
+    }
+    const ceiling = mean(ceilings);
+    const value = mean(runs.map((r) => r.perS));
+    ctx.emit({
+      metric,
+      value,
+      unit: '1/s',
+      target: targetRatio,
+      higher_is_better: true,
+      ceiling,
+      ratio: value / ceiling,
+      settings: {
+        shape: `1 root + ${depth} leaves + 1 sink, ${depth} completions prefilled`,
+        azurite: 'disk mode (--location), one process for ceiling and coordinator, interleaved',
+        rounds,
+        ceiling_runs: ceilings.map((x) => Math.round(x)),
+        coordinator_runs: runs.map((r) => Math.round(r.perS)),
+        flushes: runs.map((r) => r.flushes),
+        batches: runs.map((r) => r.batches),
+        cas_conflicts: runs.map((r) => r.conflicts),
+        sink_completed: runs.every((r) => r.sinkCompleted),
+        batch_size: SETTINGS.batchSize,
+        ack_concurrency: SETTINGS.ackConcurrency,
+        raw_drain_delete_concurrency: 16,
+      },
+    });
+  } finally {
+    await az.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function memoryFigure(ctx: BenchContext): Promise<void> {
+  const rates: number[] = [];
+  for (let r = 0; r < (ctx.quick ? 3 : 7); r++) {
+    const backend = openMemoryBackend(createMemoryWorld(), 'BenchMem');
+    const run = await coordinatorRun(backend, 998, { completeSink: false, timeoutMs: 60_000 });
+    rates.push(run.perS);
+  }
+  const sorted = [...rates].sort((a, b) => a - b);
+  ctx.emit({
+    metric: 'memory_ref_shape_completions_per_s',
+    value: sorted[Math.floor(sorted.length / 2)],
+    unit: '1/s',
+    target: 50_000,
+    higher_is_better: true,
+    settings: { shape: '1 root + 998 leaves + 1 sink', adapters: 'memory', runs: rates.map(Math.round), statistic: 'median', first_run_includes_jit_warmup: true },
+  });
+}
+
+function diamond(i: number): unknown {
+  const mid = Array.from({ length: 8 }, (_, k) => ({ name: `m${k}`, depends_on: ['top'] }));
+  return { name: `diamond-${i}`, tasks: [{ name: 'top', depends_on: [] }, ...mid, { name: 'bottom', depends_on: mid.map((m) => m.name) }] };
+}
+
+async function manyWorkflowsFigure(ctx: BenchContext): Promise<void> {
+  const count = ctx.quick ? 100 : 1000;
+  const dir = mkdtempSync(join(tmpdir(), 'jobq-bench-many-'));
+  const az = await startAzurite({ location: dir });
+  try {
+    await warmUpAzurite(az.connectionString);
+    const drain = await measureDrain({ connectionString: az.connectionString, depth: 1000, deleteConcurrency: 16, maxDurationMs: 60_000 });
+    const backend = await openAzureBackend(target(az));
+    try {
+      const client = new WorkflowClient({ backend });
+      await client.ensureResources();
+      const defs = Array.from({ length: count }, (_, i) => client.prepare(parseDefinition(diamond(i), 'bench')));
+      await client.submitBatch(defs.map((prepared, i) => ({ source: `d${i}`, prepared })), { concurrency: 16 });
+      const workers = simulateWorkers(backend);
+      const c = new Coordinator({ backend, settings: SETTINGS, logger: silentLogger() });
+      await c.start();
+      const started = performance.now();
+      const total = count * 10;
+      const ok = await until(() => c.stats().completions_handled >= total, 300_000);
+      const seconds = (performance.now() - started) / 1000;
+      await workers.stop();
+      await c.stop();
+      const s = c.stats();
+      const value = Math.min(total, s.completions_handled) / seconds;
+      ctx.log(`many workflows: ${value.toFixed(0)} completions/s, ${s.flushes} flushes over ${s.batches} batches, ${s.flush_conflicts} conflicts${ok ? '' : ' (TIMED OUT)'}`);
+      ctx.emit({
+        metric: 'azurite_many_workflows_completions_per_s',
+        value,
+        unit: '1/s',
+        target: null,
+        higher_is_better: true,
+        ceiling: drain.perS,
+        ratio: value / drain.perS,
+        settings: {
+          workflows: count,
+          tasks_per_workflow: 10,
+          finished: ok,
+          flushes: s.flushes,
+          batches: s.batches,
+          flushes_per_batch: Number((s.flushes / Math.max(1, s.batches)).toFixed(2)),
+          cas_conflicts: s.flush_conflicts,
+          cache_max_workflows: SETTINGS.cacheMaxWorkflows,
+          ceiling: 'raw receive+delete drain at depth 1000 on the same Azurite (the coordinator keeps the backlog below that)',
+          azurite: 'disk mode (--location)',
+          workers: 'simulated in the bench process (receive 32, complete, delete)',
+        },
+      });
+    } finally {
+      await backend.close();
+    }
+  } finally {
+    await az.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const scenario: BenchScenario = {
+  name: 'coordinator',
+  description: 'coordinator completions/s vs raw Azurite drain (ref shape, 5k leaves), memory adapters, 1,000 diamonds',
+  async run(ctx) {
+    await memoryFigure(ctx);
+    await ratioFigure(ctx, 'azurite_ref_shape_completions_per_s', 998, ctx.quick ? 1 : 2, 0.95);
+    await ratioFigure(ctx, 'azurite_5k_leaves_completions_per_s', 5000, 1, 0.9);
+    await manyWorkflowsFigure(ctx);
+  },
+};
