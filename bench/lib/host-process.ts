@@ -28,7 +28,10 @@ export async function startHost(config: HostConfig, timeoutMs = 60_000): Promise
     if (m.type === 'report') waiters.shift()?.(m);
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${config.role} host did not start in ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${config.role} host did not start in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     child.on('message', (m: HostMessage) => {
       if (m.type !== 'ready') return;
       clearTimeout(timer);

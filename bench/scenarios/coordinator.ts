@@ -23,14 +23,30 @@ import { decodeTaskMessage } from '../../src/wire/task-message.js';
 import { encodeCompletionMessage } from '../../src/wire/completion-message.js';
 import type { BenchContext, BenchScenario } from '../lib/report.js';
 import { measureDrain, warmUpAzurite } from '../lib/ceilings.js';
-import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from '../../test/integration/coordinator/seed.js';
+import {
+  fanOutFanIn,
+  prefillCompletions,
+  storeRunningWorkflow,
+} from '../../test/integration/coordinator/seed.js';
 
 const SETTINGS: CoordinatorSettings = { ...DEFAULT_COORDINATOR_SETTINGS, statsLogIntervalS: 3600 };
 let prefixSeq = 0;
 
 function target(az: EmbeddedAzurite): Target {
-  const account = { kind: 'azurite' as const, account: 'devstoreaccount1' as const, host: az.host, blobPort: az.ports.blob, queuePort: az.ports.queue, tablePort: az.ports.table };
-  return { storage: account, prefix: `Bench${process.pid}x${prefixSeq++}`, queues: { kind: 'storage', account }, blobs: { account, container: 'bench-files' } };
+  const account = {
+    kind: 'azurite' as const,
+    account: 'devstoreaccount1' as const,
+    host: az.host,
+    blobPort: az.ports.blob,
+    queuePort: az.ports.queue,
+    tablePort: az.ports.table,
+  };
+  return {
+    storage: account,
+    prefix: `Bench${process.pid}x${prefixSeq++}`,
+    queues: { kind: 'storage', account },
+    blobs: { account, container: 'bench-files' },
+  };
 }
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -51,13 +67,24 @@ function simulateWorkers(backend: Backend): { stop(): Promise<void> } {
     while (!stopping) {
       const msgs = await q.receive(32, 60).catch(() => []);
       if (msgs.length === 0) await new Promise((r) => setTimeout(r, 10));
-      await Promise.all(msgs.map(async (m) => {
-        const t = decodeTaskMessage(m.body);
-        if (t.kind === 'workflow') {
-          await backend.completions.send(encodeCompletionMessage({ workflowId: t.workflowId, task: t.task, success: true, outputRef: null, error: null, attemptNo: t.attemptNo }));
-        }
-        await q.delete(m);
-      }));
+      await Promise.all(
+        msgs.map(async (m) => {
+          const t = decodeTaskMessage(m.body);
+          if (t.kind === 'workflow') {
+            await backend.completions.send(
+              encodeCompletionMessage({
+                workflowId: t.workflowId,
+                task: t.task,
+                success: true,
+                outputRef: null,
+                error: null,
+                attemptNo: t.attemptNo,
+              }),
+            );
+          }
+          await q.delete(m);
+        }),
+      );
     }
   })();
   return { stop: async () => ((stopping = true), await loop) };
@@ -73,7 +100,11 @@ interface CoordinatorRun {
 }
 
 /** Seed the fan-out/fan-in shape with its leaves RUNNING, prefill their completions, time the coordinator. */
-async function coordinatorRun(backend: Backend, leaves: number, opts: { completeSink: boolean; timeoutMs: number }): Promise<CoordinatorRun> {
+async function coordinatorRun(
+  backend: Backend,
+  leaves: number,
+  opts: { completeSink: boolean; timeoutMs: number },
+): Promise<CoordinatorRun> {
   await backend.ensureResources();
   const tasks = await storeRunningWorkflow(backend, fanOutFanIn(leaves), 'wf-bench');
   await prefillCompletions(backend, 'wf-bench', tasks);
@@ -86,33 +117,57 @@ async function coordinatorRun(backend: Backend, leaves: number, opts: { complete
   let sinkCompleted = false;
   if (opts.completeSink) {
     const workers = simulateWorkers(backend);
-    sinkCompleted = await until(async () => (await backend.state.load('wf-bench').then((w) => w?.state?.workflow_state)) === 'completed', 60_000);
+    sinkCompleted = await until(
+      async () =>
+        (await backend.state.load('wf-bench').then((w) => w?.state?.workflow_state)) === 'completed',
+      60_000,
+    );
     await workers.stop();
   }
   await c.stop();
   const s = c.stats();
-  return { perS: handled / seconds, seconds, batches: s.batches, flushes: s.flushes, conflicts: s.flush_conflicts, sinkCompleted };
+  return {
+    perS: handled / seconds,
+    seconds,
+    batches: s.batches,
+    flushes: s.flushes,
+    conflicts: s.flush_conflicts,
+    sinkCompleted,
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Interleave raw drain and coordinator runs at `depth` on one Azurite; report the means and their ratio. */
-async function ratioFigure(ctx: BenchContext, metric: string, depth: number, rounds: number, targetRatio: number): Promise<void> {
+async function ratioFigure(
+  ctx: BenchContext,
+  metric: string,
+  depth: number,
+  rounds: number,
+  targetRatio: number,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'jobq-bench-coord-'));
-  const az = await startAzurite({ location: dir });
+  const az = await startAzurite({ location: dir, startTimeoutMs: 120_000 });
   try {
     await warmUpAzurite(az.connectionString);
     const ceilings: number[] = [];
     const runs: CoordinatorRun[] = [];
     for (let r = 0; r < rounds; r++) {
-      const drain = await measureDrain({ connectionString: az.connectionString, depth, deleteConcurrency: 16, maxDurationMs: 120_000 });
+      const drain = await measureDrain({
+        connectionString: az.connectionString,
+        depth,
+        deleteConcurrency: 16,
+        maxDurationMs: 120_000,
+      });
       ceilings.push(drain.perS);
       ctx.log(`${metric}: raw drain ${drain.perS.toFixed(0)}/s at depth ${depth}`);
       const backend = await openAzureBackend(target(az));
       try {
         const run = await coordinatorRun(backend, depth, { completeSink: true, timeoutMs: 240_000 });
         runs.push(run);
-        ctx.log(`${metric}: coordinator ${run.perS.toFixed(0)}/s (${run.batches} batches, ${run.flushes} flushes, sink ${run.sinkCompleted ? 'completed' : 'NOT completed'})`);
+        ctx.log(
+          `${metric}: coordinator ${run.perS.toFixed(0)}/s (${run.batches} batches, ${run.flushes} flushes, sink ${run.sinkCompleted ? 'completed' : 'NOT completed'})`,
+        );
       } finally {
         await backend.close();
       }
@@ -162,28 +217,47 @@ async function memoryFigure(ctx: BenchContext): Promise<void> {
     unit: '1/s',
     target: 50_000,
     higher_is_better: true,
-    settings: { shape: '1 root + 998 leaves + 1 sink', adapters: 'memory', runs: rates.map(Math.round), statistic: 'median', first_run_includes_jit_warmup: true },
+    settings: {
+      shape: '1 root + 998 leaves + 1 sink',
+      adapters: 'memory',
+      runs: rates.map(Math.round),
+      statistic: 'median',
+      first_run_includes_jit_warmup: true,
+    },
   });
 }
 
 function diamond(i: number): unknown {
   const mid = Array.from({ length: 8 }, (_, k) => ({ name: `m${k}`, depends_on: ['top'] }));
-  return { name: `diamond-${i}`, tasks: [{ name: 'top', depends_on: [] }, ...mid, { name: 'bottom', depends_on: mid.map((m) => m.name) }] };
+  return {
+    name: `diamond-${i}`,
+    tasks: [{ name: 'top', depends_on: [] }, ...mid, { name: 'bottom', depends_on: mid.map((m) => m.name) }],
+  };
 }
 
 async function manyWorkflowsFigure(ctx: BenchContext): Promise<void> {
   const count = ctx.quick ? 100 : 1000;
   const dir = mkdtempSync(join(tmpdir(), 'jobq-bench-many-'));
-  const az = await startAzurite({ location: dir });
+  const az = await startAzurite({ location: dir, startTimeoutMs: 120_000 });
   try {
     await warmUpAzurite(az.connectionString);
-    const drain = await measureDrain({ connectionString: az.connectionString, depth: 1000, deleteConcurrency: 16, maxDurationMs: 60_000 });
+    const drain = await measureDrain({
+      connectionString: az.connectionString,
+      depth: 1000,
+      deleteConcurrency: 16,
+      maxDurationMs: 60_000,
+    });
     const backend = await openAzureBackend(target(az));
     try {
       const client = new WorkflowClient({ backend });
       await client.ensureResources();
-      const defs = Array.from({ length: count }, (_, i) => client.prepare(parseDefinition(diamond(i), 'bench')));
-      await client.submitBatch(defs.map((prepared, i) => ({ source: `d${i}`, prepared })), { concurrency: 16 });
+      const defs = Array.from({ length: count }, (_, i) =>
+        client.prepare(parseDefinition(diamond(i), 'bench')),
+      );
+      await client.submitBatch(
+        defs.map((prepared, i) => ({ source: `d${i}`, prepared })),
+        { concurrency: 16 },
+      );
       const workers = simulateWorkers(backend);
       const c = new Coordinator({ backend, settings: SETTINGS, logger: silentLogger() });
       await c.start();
@@ -195,7 +269,9 @@ async function manyWorkflowsFigure(ctx: BenchContext): Promise<void> {
       await c.stop();
       const s = c.stats();
       const value = Math.min(total, s.completions_handled) / seconds;
-      ctx.log(`many workflows: ${value.toFixed(0)} completions/s, ${s.flushes} flushes over ${s.batches} batches, ${s.flush_conflicts} conflicts${ok ? '' : ' (TIMED OUT)'}`);
+      ctx.log(
+        `many workflows: ${value.toFixed(0)} completions/s, ${s.flushes} flushes over ${s.batches} batches, ${s.flush_conflicts} conflicts${ok ? '' : ' (TIMED OUT)'}`,
+      );
       ctx.emit({
         metric: 'azurite_many_workflows_completions_per_s',
         value,
@@ -213,7 +289,8 @@ async function manyWorkflowsFigure(ctx: BenchContext): Promise<void> {
           flushes_per_batch: Number((s.flushes / Math.max(1, s.batches)).toFixed(2)),
           cas_conflicts: s.flush_conflicts,
           cache_max_workflows: SETTINGS.cacheMaxWorkflows,
-          ceiling: 'raw receive+delete drain at depth 1000 on the same Azurite (the coordinator keeps the backlog below that)',
+          ceiling:
+            'raw receive+delete drain at depth 1000 on the same Azurite (the coordinator keeps the backlog below that)',
           azurite: 'disk mode (--location)',
           workers: 'simulated in the bench process (receive 32, complete, delete)',
         },
@@ -229,7 +306,8 @@ async function manyWorkflowsFigure(ctx: BenchContext): Promise<void> {
 
 export const scenario: BenchScenario = {
   name: 'coordinator',
-  description: 'coordinator completions/s vs raw Azurite drain (ref shape, 5k leaves), memory adapters, 1,000 diamonds',
+  description:
+    'coordinator completions/s vs raw Azurite drain (ref shape, 5k leaves), memory adapters, 1,000 diamonds',
   async run(ctx) {
     await memoryFigure(ctx);
     await ratioFigure(ctx, 'azurite_ref_shape_completions_per_s', 998, ctx.quick ? 1 : 2, 0.95);

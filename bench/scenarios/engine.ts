@@ -163,7 +163,7 @@ export const scenario: BenchScenario = {
   name: 'engine',
   description: 'pure workflow engine: completions/s, memory per task, state blob size',
   async run(ctx: BenchContext): Promise<void> {
-    const rounds = ctx.quick ? 2 : 5;
+    const rounds = ctx.quick ? 3 : 15;
     const runs: [string, () => WorkflowDefinition, number, number][] = [
       ['fanout_fanin_10k_completions_per_s', () => fanOutFanIn(9_998), 10_000, 500_000],
       ['chain_10k_completions_per_s', () => chain(10_000), 10_000, 500_000],

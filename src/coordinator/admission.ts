@@ -102,7 +102,10 @@ export class Admission {
         for (let id = this.head(); id !== null && this.hasCapacity(); id = this.head()) {
           this.take(id);
           const rt = await this.activate(id).catch((err: unknown) => {
-            this.logger.warn({ err, workflowId: id }, 'admission failed; will retry on the next activation sweep');
+            this.logger.warn(
+              { err, workflowId: id },
+              'admission failed; will retry on the next activation sweep',
+            );
             return undefined;
           });
           if (rt === undefined || rt === null || rt.isTerminal()) this.running.delete(id);

@@ -17,7 +17,13 @@ const MAX_CONDITION_ROUNDS = 64;
  * Finish a step: while the engine reports blob outputs it needs for pending conditions, fetch them
  * (cached per batch) and continue evaluation. Returns everything to push and whether state changed.
  */
-export async function settleStep(rt: Runtime, first: StepResult, outputs: BatchOutputs, stats: CoordinatorStats, now: () => number): Promise<AppliedStep> {
+export async function settleStep(
+  rt: Runtime,
+  first: StepResult,
+  outputs: BatchOutputs,
+  stats: CoordinatorStats,
+  now: () => number,
+): Promise<AppliedStep> {
   let step = first;
   let changed = step.changed;
   const dispatch = [...step.dispatch];
@@ -37,7 +43,13 @@ export async function settleStep(rt: Runtime, first: StepResult, outputs: BatchO
 const NOTHING: AppliedStep = { changed: false, dispatch: [] };
 
 /** Apply one work item to `rt` (reference §5.5 for completions; DECISIONS §4.2 for control items). */
-export async function applyItem(rt: Runtime, item: WorkItem, outputs: BatchOutputs, stats: CoordinatorStats, now: () => number): Promise<AppliedStep> {
+export async function applyItem(
+  rt: Runtime,
+  item: WorkItem,
+  outputs: BatchOutputs,
+  stats: CoordinatorStats,
+  now: () => number,
+): Promise<AppliedStep> {
   switch (item.kind) {
     case 'completion': {
       const step = rt.applyCompletion(item.completion, now(), outputs.resolve);
@@ -52,7 +64,9 @@ export async function applyItem(rt: Runtime, item: WorkItem, outputs: BatchOutpu
       return settleStep(rt, rt.requestCancel(now()), outputs, stats, now);
     case 'retry':
       // The client already reset the durable state; dispatch what it made ready (only if admitted).
-      return rt.activated && !rt.isTerminal() ? settleStep(rt, rt.activate(now(), outputs.resolve), outputs, stats, now) : NOTHING;
+      return rt.activated && !rt.isTerminal()
+        ? settleStep(rt, rt.activate(now(), outputs.resolve), outputs, stats, now)
+        : NOTHING;
     case 'noop':
       return NOTHING;
   }

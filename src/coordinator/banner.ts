@@ -13,7 +13,10 @@ export function coordinatorBanner(cfg: ResolvedConfig): string {
     const v: ValueSource | undefined = cfg.coordinatorSources[k];
     return v && v !== 'default' ? ` (${v})` : '';
   };
-  const queues = cfg.target?.queues.kind === 'service-bus' ? `service bus ${cfg.display.queues}` : `storage queues ${cfg.display.queues}`;
+  const queues =
+    cfg.target?.queues.kind === 'service-bus'
+      ? `service bus ${cfg.display.queues}`
+      : `storage queues ${cfg.display.queues}`;
   const lines = [
     configBanner(cfg, 'Coordinator'),
     `  state account:     ${cfg.display.storage}`,

@@ -53,7 +53,11 @@ export class KeyedMutex {
 }
 
 /** Run `fn` over `items` with at most `limit` in flight; rejects with the first error after all settle. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let firstError: unknown = null;
   const worker = async (): Promise<void> => {

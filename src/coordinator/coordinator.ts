@@ -14,7 +14,14 @@ import { MainLoop } from './main-loop.js';
 import { Admission } from './admission.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { SweepRunner } from './sweeper.js';
-import { activationSweep, cancelPoll, orphanSweep, readyRepair, runningTimeout, type SweepDeps } from './sweeps.js';
+import {
+  activationSweep,
+  cancelPoll,
+  orphanSweep,
+  readyRepair,
+  runningTimeout,
+  type SweepDeps,
+} from './sweeps.js';
 import { CoordinatorMetrics } from './metrics.js';
 import { Waker } from './concurrency.js';
 
@@ -58,14 +65,27 @@ export class Coordinator {
     // Callers that only stop() must not see an unhandled rejection.
     this.done.catch(() => undefined);
     const now = () => Date.now();
-    this.lease = new LeaseKeeper(backend.lease, { coordinatorId: this.coordinatorId, host: hostname(), pid: process.pid, startedAt: new Date().toISOString() }, this.counters, this.logger, {
-      durationS: settings.leaseDurationS,
-      renewIntervalS: settings.leaseRenewIntervalS,
-      onRegained: () => this.table.dropAll('lease was lost and regained'),
-      onFatal: (err) => void this.fail(err),
-    });
+    this.lease = new LeaseKeeper(
+      backend.lease,
+      {
+        coordinatorId: this.coordinatorId,
+        host: hostname(),
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+      },
+      this.counters,
+      this.logger,
+      {
+        durationS: settings.leaseDurationS,
+        renewIntervalS: settings.leaseRenewIntervalS,
+        onRegained: () => this.table.dropAll('lease was lost and regained'),
+        onFatal: (err) => void this.fail(err),
+      },
+    );
     const leaseHeld = () => this.lease.held();
-    this.admission = new Admission(settings.maxRunningWorkflows, this.counters, this.logger, (id) => this.activate(id));
+    this.admission = new Admission(settings.maxRunningWorkflows, this.counters, this.logger, (id) =>
+      this.activate(id),
+    );
     this.table = new WorkflowTable({
       backend,
       settings,
@@ -73,9 +93,17 @@ export class Coordinator {
       stats: this.counters,
       leaseHeld,
       now,
-      hooks: { admit: (id, at) => this.admission.admit(id, at), observed: (id, rt) => this.admission.observed(id, rt) },
+      observeFlush: (s) => this.metrics.flushSeconds.observe(s),
+      hooks: {
+        admit: (id, at) => this.admission.admit(id, at),
+        observed: (id, rt) => this.admission.observed(id, rt),
+      },
     });
-    this.metrics = new CoordinatorMetrics({ stats: () => this.stats(), lastProgressAt: () => this.loop.lastProgressAt, leaseHeld });
+    this.metrics = new CoordinatorMetrics({
+      stats: () => this.stats(),
+      lastProgressAt: () => this.loop.lastProgressAt,
+      leaseHeld,
+    });
     this.loop = new MainLoop({
       completions: backend.completions,
       outputs: backend.outputs,
@@ -86,9 +114,24 @@ export class Coordinator {
       leaseHeld,
       observeBatch: (s) => this.metrics.batchSeconds.observe(s),
     });
-    const sweepDeps: SweepDeps = { index: backend.index, state: backend.state, table: this.table, admission: this.admission, settings, stats: this.counters, logger: this.logger, now };
+    const sweepDeps: SweepDeps = {
+      index: backend.index,
+      state: backend.state,
+      table: this.table,
+      admission: this.admission,
+      settings,
+      stats: this.counters,
+      logger: this.logger,
+      now,
+    };
     this.sweeps = new SweepRunner(
-      [cancelPoll(sweepDeps), readyRepair(sweepDeps), runningTimeout(sweepDeps), activationSweep(sweepDeps), orphanSweep(sweepDeps)],
+      [
+        cancelPoll(sweepDeps),
+        readyRepair(sweepDeps),
+        runningTimeout(sweepDeps),
+        activationSweep(sweepDeps),
+        orphanSweep(sweepDeps),
+      ],
       this.logger,
       leaseHeld,
     );
@@ -110,7 +153,10 @@ export class Coordinator {
       if (settings.metricsPort !== null) {
         const staleMs = Math.max(30_000, settings.visibilityTimeoutS * 1000);
         this.metricsServer = await this.metrics.listen(settings.metricsPort, staleMs);
-        this.logger.info({ port: this.metricsServer.port }, `metrics on http://0.0.0.0:${this.metricsServer.port}/metrics`);
+        this.logger.info(
+          { port: this.metricsServer.port },
+          `metrics on http://0.0.0.0:${this.metricsServer.port}/metrics`,
+        );
       }
     } catch (err) {
       await this.lease.stop();

@@ -47,14 +47,25 @@ export class Dispatcher {
   private async pushOne(rt: Runtime, d: TaskDispatch): Promise<void> {
     const queue = await this.queue(d.queue);
     const parents = rt.parents(d.task);
-    const base = { workflowId: rt.workflowId, task: d.task, attemptNo: d.attemptNo, kwargsJson: rt.taskKwargsJson(d.task) };
-    const msg = encodeTaskMessage({ ...base, upstreamRefs: parents.length ? rt.parentOutputRefs(d.task) : null });
+    const base = {
+      workflowId: rt.workflowId,
+      task: d.task,
+      attemptNo: d.attemptNo,
+      kwargsJson: rt.taskKwargsJson(d.task),
+    };
+    const msg = encodeTaskMessage({
+      ...base,
+      upstreamRefs: parents.length ? rt.parentOutputRefs(d.task) : null,
+    });
     try {
       await queue.send(msg.body, { messageId: msg.id });
     } catch (err) {
       if (!isJobqError(err, 'MessageTooLargeError') || parents.length === 0) throw err;
       this.stats.refs_dropped++;
-      this.logger.warn({ workflowId: rt.workflowId, task: d.task, attempt: d.attemptNo }, 'task message too large with upstream refs; sending without them (worker reads state)');
+      this.logger.warn(
+        { workflowId: rt.workflowId, task: d.task, attempt: d.attemptNo },
+        'task message too large with upstream refs; sending without them (worker reads state)',
+      );
       const bare = encodeTaskMessage({ ...base, upstreamRefs: null });
       await queue.send(bare.body, { messageId: bare.id });
     }

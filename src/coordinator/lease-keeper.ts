@@ -40,7 +40,9 @@ export class LeaseKeeper {
 
   /** Whether this process may act as leader right now. */
   held(): boolean {
-    return (this.state === 'held' || this.state === 'renewing') && Date.now() < this.validUntil - SAFETY_MARGIN_MS;
+    return (
+      (this.state === 'held' || this.state === 'renewing') && Date.now() < this.validUntil - SAFETY_MARGIN_MS
+    );
   }
 
   get leaseState(): LeaseState {
@@ -95,7 +97,10 @@ export class LeaseKeeper {
           continue;
         }
         this.setState('lost');
-        this.logger.error({ err }, 'coordinator lease lost: stopped flushing and acking; trying to reacquire');
+        this.logger.error(
+          { err },
+          'coordinator lease lost: stopped flushing and acking; trying to reacquire',
+        );
         if (!(await this.reacquire())) return;
       }
     }
@@ -119,7 +124,9 @@ export class LeaseKeeper {
       await this.waker.sleep(RETRY_MS);
     }
     if (this.stopping) return false;
-    const err = new LeaseLostError(`Lost the coordinator lease and could not reacquire it within ${this.opts.durationS}s; another coordinator may be running. Exiting.`);
+    const err = new LeaseLostError(
+      `Lost the coordinator lease and could not reacquire it within ${this.opts.durationS}s; another coordinator may be running. Exiting.`,
+    );
     this.opts.onFatal(err);
     return false;
   }

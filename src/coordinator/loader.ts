@@ -37,7 +37,11 @@ export class WorkflowLoader {
     const stored = await this.loadDocs(workflowId);
     const cancelRequested = await cancelP;
     if (!stored) return null;
-    return { runtime: WorkflowRuntime.fromDocs(stored.def, stored.state), etag: stored.etag, cancelRequested };
+    return {
+      runtime: WorkflowRuntime.fromDocs(stored.def, stored.state),
+      etag: stored.etag,
+      cancelRequested,
+    };
   }
 
   /** Forget a definition (the workflow vanished). */
@@ -45,7 +49,9 @@ export class WorkflowLoader {
     this.defs.delete(workflowId);
   }
 
-  private async loadDocs(workflowId: string): Promise<{ def: DefinitionDocV1; state: StateDocV1 | null; etag: string } | null> {
+  private async loadDocs(
+    workflowId: string,
+  ): Promise<{ def: DefinitionDocV1; state: StateDocV1 | null; etag: string } | null> {
     const def = this.defs.get(workflowId);
     if (def) {
       const s = await this.backend.state.loadState(workflowId);

@@ -41,7 +41,10 @@ export class MainLoop {
 
   constructor(private readonly d: MainLoopDeps) {
     const s = d.settings;
-    this.backoff = new IdleBackoff({ initialMs: Math.min(FIRST_IDLE_WAIT_MS, s.idleSleepS * 1000), maxMs: Math.max(s.idleSleepS, s.maxIdleSleepS) * 1000 });
+    this.backoff = new IdleBackoff({
+      initialMs: Math.min(FIRST_IDLE_WAIT_MS, s.idleSleepS * 1000),
+      maxMs: Math.max(s.idleSleepS, s.maxIdleSleepS) * 1000,
+    });
   }
 
   /** Ask the loop to finish its current batch and return. */
@@ -119,7 +122,10 @@ export class MainLoop {
     const decoded = decodeCoordinatorMessage(msg.body);
     if (decoded.kind === 'poison') {
       this.d.stats.poison_messages++;
-      this.d.logger.warn({ id: msg.id, reason: decoded.reason }, `dropping un-parseable completion message id=${msg.id}`);
+      this.d.logger.warn(
+        { id: msg.id, reason: decoded.reason },
+        `dropping un-parseable completion message id=${msg.id}`,
+      );
       this.d.table.ack([msg], 0);
       return null;
     }
@@ -129,7 +135,8 @@ export class MainLoop {
     }
     this.d.stats.control_messages++;
     const c = decoded.control;
-    if (c.type === 'activate') return [c.workflowId, { msg, item: { kind: 'activate' }, createdAt: c.createdAt }];
+    if (c.type === 'activate')
+      return [c.workflowId, { msg, item: { kind: 'activate' }, createdAt: c.createdAt }];
     return [c.workflowId, { msg, item: { kind: c.type } }];
   }
 }

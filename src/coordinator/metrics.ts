@@ -8,7 +8,13 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CoordinatorStats, NumericStat } from './stats.js';
 
 /** Counters that only ever grow (exported as Prometheus counters); the rest are gauges. */
-const GAUGES: ReadonlySet<NumericStat> = new Set(['cached_workflows', 'last_workflow_latency_s', 'running_workflows', 'admission_waiting', 'orphan_blobs']);
+const GAUGES: ReadonlySet<NumericStat> = new Set([
+  'cached_workflows',
+  'last_workflow_latency_s',
+  'running_workflows',
+  'admission_waiting',
+  'orphan_blobs',
+]);
 
 export interface MetricsSource {
   stats(): CoordinatorStats;
@@ -29,20 +35,47 @@ export class CoordinatorMetrics {
       const name = `jobq_coordinator_${key}${GAUGES.has(key) ? '' : '_total'}`;
       const help = `coordinator ${key.replace(/_/g, ' ')}`;
       if (GAUGES.has(key)) {
-        new Gauge({ name, help, registers: [this.registry], collect() { this.set(source.stats()[key] as number); } });
+        new Gauge({
+          name,
+          help,
+          registers: [this.registry],
+          collect() {
+            this.set(source.stats()[key] as number);
+          },
+        });
       } else {
-        new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(source.stats()[key] as number); } });
+        new Counter({
+          name,
+          help,
+          registers: [this.registry],
+          collect() {
+            this.reset();
+            this.inc(source.stats()[key] as number);
+          },
+        });
       }
     }
     new Gauge({
       name: 'jobq_coordinator_lease_held',
       help: '1 while this coordinator holds the prefix lease',
       registers: [this.registry],
-      collect() { this.set(source.leaseHeld() ? 1 : 0); },
+      collect() {
+        this.set(source.leaseHeld() ? 1 : 0);
+      },
     });
     const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-    this.batchSeconds = new Histogram({ name: 'jobq_coordinator_batch_seconds', help: 'receive → apply → push time per batch', buckets, registers: [this.registry] });
-    this.flushSeconds = new Histogram({ name: 'jobq_coordinator_flush_seconds', help: 'state-blob CAS write time', buckets, registers: [this.registry] });
+    this.batchSeconds = new Histogram({
+      name: 'jobq_coordinator_batch_seconds',
+      help: 'receive → apply → push time per batch',
+      buckets,
+      registers: [this.registry],
+    });
+    this.flushSeconds = new Histogram({
+      name: 'jobq_coordinator_flush_seconds',
+      help: 'state-blob CAS write time',
+      buckets,
+      registers: [this.registry],
+    });
   }
 
   /** Healthy: lease held and the loop turned within `staleMs`. */
@@ -51,7 +84,11 @@ export class CoordinatorMetrics {
   }
 
   /** Serve `/metrics` and `/healthz` on 127.0.0.1-or-all `port` (0 = any free port). Resolves to the bound port. */
-  async listen(port: number, staleMs: number, host = '0.0.0.0'): Promise<{ port: number; close(): Promise<void> }> {
+  async listen(
+    port: number,
+    staleMs: number,
+    host = '0.0.0.0',
+  ): Promise<{ port: number; close(): Promise<void> }> {
     const server: Server = createServer((req, res) => {
       if (req.url === '/metrics') {
         this.registry.metrics().then(

@@ -85,7 +85,6 @@ export function emptyStats(): CoordinatorStats {
   };
 }
 
-
 /** Tracks the delta between two stats lines so the line can show a rate. */
 export class StatsLine {
   private lastTotal = 0;

@@ -49,7 +49,12 @@ function versionKey(d: SweepDeps, row: IndexRow): string {
  * Visit the rows of one shard that the skip cache does not vouch for. `visit` returns when the
  * workflow must be looked at again even if unchanged (Infinity: only after a change).
  */
-async function visitRows(d: SweepDeps, cache: SkipCache, rows: IndexRow[], visit: (row: IndexRow) => Promise<number>): Promise<void> {
+async function visitRows(
+  d: SweepDeps,
+  cache: SkipCache,
+  rows: IndexRow[],
+  visit: (row: IndexRow) => Promise<number>,
+): Promise<void> {
   const now = d.now();
   for (const row of rows) {
     if (cache.fresh(row.workflowId, versionKey(d, row), now)) {
@@ -69,9 +74,13 @@ export function cancelPoll(d: SweepDeps): ShardSweep {
     intervalS: d.settings.cancelPollIntervalS,
     async tick(shard) {
       d.stats.cancel_polls++;
-      const rows = (await d.index.listShard(shard, { cancelRequested: true })).filter((r) => !isTerminalWorkflowState(r.workflowState));
+      const rows = (await d.index.listShard(shard, { cancelRequested: true })).filter(
+        (r) => !isTerminalWorkflowState(r.workflowState),
+      );
       await visitRows(d, cache, rows, async (row) => {
-        const r = await d.table.mutate(row.workflowId, (rt, now) => (rt.isTerminal() ? null : rt.requestCancel(now)));
+        const r = await d.table.mutate(row.workflowId, (rt, now) =>
+          rt.isTerminal() ? null : rt.requestCancel(now),
+        );
         if (r?.step.changed) {
           d.stats.workflows_cancelled++;
           d.logger.info({ workflowId: row.workflowId, state: r.runtime.state }, 'cancel applied');
@@ -91,11 +100,14 @@ export function readyRepair(d: SweepDeps): ShardSweep {
     intervalS: d.settings.readySweepIntervalS,
     async tick(shard) {
       d.stats.ready_sweeps++;
-      const rows = (await d.index.listShard(shard, { states: ['pending', 'running'] })).filter((r) => !r.cancelRequested);
+      const rows = (await d.index.listShard(shard, { states: ['pending', 'running'] })).filter(
+        (r) => !r.cancelRequested,
+      );
       await visitRows(d, cache, rows, async (row) => {
         let dueAt = Infinity;
         const r = await d.table.mutate(row.workflowId, (rt, now) => {
-          if (rt.isTerminal() || rt.cancelRequested || !rt.activated || rt.readyTasks().length === 0) return null;
+          if (rt.isTerminal() || rt.cancelRequested || !rt.activated || rt.readyTasks().length === 0)
+            return null;
           const idleSince = Date.parse(rt.updatedAt);
           if (now - idleSince < thresholdMs) {
             dueAt = idleSince + thresholdMs;
@@ -106,7 +118,10 @@ export function readyRepair(d: SweepDeps): ShardSweep {
         const n = r?.step.dispatch.length ?? 0;
         if (n > 0) {
           d.stats.ready_tasks_repushed += n;
-          d.logger.warn({ workflowId: row.workflowId }, `ready-repair re-dispatching ${n} task(s) in ${row.workflowId}: ${r!.step.dispatch.map((t) => t.task).join(', ')}`);
+          d.logger.warn(
+            { workflowId: row.workflowId },
+            `ready-repair re-dispatching ${n} task(s) in ${row.workflowId}: ${r!.step.dispatch.map((t) => t.task).join(', ')}`,
+          );
         }
         return dueAt;
       });
@@ -148,7 +163,10 @@ export function runningTimeout(d: SweepDeps): ShardSweep {
         });
         if (timedOut.length) {
           d.stats.tasks_timed_out += timedOut.length;
-          d.logger.warn({ workflowId: row.workflowId }, `running-timeout: ${timedOut.length} task(s) of ${row.workflowId} timed out: ${timedOut.join(', ')}`);
+          d.logger.warn(
+            { workflowId: row.workflowId },
+            `running-timeout: ${timedOut.length} task(s) of ${row.workflowId} timed out: ${timedOut.join(', ')}`,
+          );
         }
         return dueAt;
       });

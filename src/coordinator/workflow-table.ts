@@ -38,6 +38,8 @@ export interface TableDeps {
   /** Whether this process holds the lease right now (DECISIONS §4.6): no flush or ack otherwise. */
   leaseHeld(): boolean;
   now(): number;
+  /** Observe one state-blob write, seconds. */
+  observeFlush?(seconds: number): void;
 }
 
 export interface IncomingMessage {
@@ -93,7 +95,11 @@ export class WorkflowTable {
     return this.mutex.run(workflowId, async () => {
       const cached = this.slots.has(workflowId);
       const slot = await this.acquire(workflowId);
-      if (!slot) return this.dropOrphans(workflowId, incoming.map((m) => m.msg));
+      if (!slot)
+        return this.dropOrphans(
+          workflowId,
+          incoming.map((m) => m.msg),
+        );
       const dispatch: AppliedStep['dispatch'] = [];
       for (const m of incoming) {
         if (m.item.kind === 'retry' && cached && !(await this.reload(slot, 'retry requested'))) return;
@@ -111,13 +117,23 @@ export class WorkflowTable {
    * Run a mutation (sweep, admission, cancel) on a workflow under its mutex. `fn` returns null for
    * "nothing to do". With `cachedOnly`, a workflow not in memory is left alone (returns null).
    */
-  mutate(workflowId: string, fn: (rt: Runtime, now: number) => StepResult | null, opts: { cachedOnly?: boolean } = {}): Promise<{ step: StepResult; runtime: Runtime } | null> {
+  mutate(
+    workflowId: string,
+    fn: (rt: Runtime, now: number) => StepResult | null,
+    opts: { cachedOnly?: boolean } = {},
+  ): Promise<{ step: StepResult; runtime: Runtime } | null> {
     return this.mutex.run(workflowId, async () => {
       const slot = opts.cachedOnly ? (this.slots.get(workflowId) ?? null) : await this.acquire(workflowId);
       if (!slot) return null;
       const step = fn(slot.runtime, this.d.now());
       if (!step) return null;
-      const r = await settleStep(slot.runtime, step, new BatchOutputs(this.d.backend.outputs), this.d.stats, this.d.now);
+      const r = await settleStep(
+        slot.runtime,
+        step,
+        new BatchOutputs(this.d.backend.outputs),
+        this.d.stats,
+        this.d.now,
+      );
       if (r.changed) slot.gen++;
       if (await this.push(slot, r.dispatch)) this.requestFlush(slot);
       return { step, runtime: slot.runtime };
@@ -145,7 +161,9 @@ export class WorkflowTable {
   /** Wait until every flush, ack and index write in flight has settled. */
   async drain(): Promise<void> {
     for (;;) {
-      const flushing = [...this.slots.values()].map((s) => s.flushing).filter((p): p is Promise<void> => p !== null);
+      const flushing = [...this.slots.values()]
+        .map((s) => s.flushing)
+        .filter((p): p is Promise<void> => p !== null);
       if (flushing.length === 0 && this.pendingAcks.size === 0) break;
       await Promise.all([...flushing, ...this.pendingAcks]);
     }
@@ -154,7 +172,9 @@ export class WorkflowTable {
 
   // --- slots -------------------------------------------------------------------------------------
 
-  private async acquire(workflowId: string): Promise<(WorkflowSlot & { epoch: number; flushErrors: number }) | null> {
+  private async acquire(
+    workflowId: string,
+  ): Promise<(WorkflowSlot & { epoch: number; flushErrors: number }) | null> {
     const hit = this.slots.get(workflowId);
     if (hit) {
       this.slots.delete(workflowId);
@@ -177,14 +197,19 @@ export class WorkflowTable {
    * READY (or parked by a client `retry`) in the durable state of an admitted workflow has no message:
    * push it as soon as the workflow is loaded rather than waiting for the ready-repair threshold.
    */
-  private async dispatchParked(slot: WorkflowSlot & { epoch: number; flushErrors: number }): Promise<boolean> {
+  private async dispatchParked(
+    slot: WorkflowSlot & { epoch: number; flushErrors: number },
+  ): Promise<boolean> {
     const rt = slot.runtime;
     if (!rt.activated || rt.isTerminal() || rt.cancelRequested) return true;
     const step = rt.redispatchReady(this.d.now());
     if (step.dispatch.length === 0) return true;
     if (step.changed) slot.gen++;
     this.d.stats.ready_tasks_repushed += step.dispatch.length;
-    this.d.logger.warn({ workflowId: slot.id }, `dispatching ${step.dispatch.length} ready task(s) found without a message in ${slot.id}: ${step.dispatch.map((d) => d.task).join(', ')}`);
+    this.d.logger.warn(
+      { workflowId: slot.id },
+      `dispatching ${step.dispatch.length} ready task(s) found without a message in ${slot.id}: ${step.dispatch.map((d) => d.task).join(', ')}`,
+    );
     if (!(await this.push(slot, step.dispatch))) return false;
     this.requestFlush(slot);
     return true;
@@ -208,7 +233,10 @@ export class WorkflowTable {
       await this.dispatcher.push(slot.runtime, dispatch);
       return true;
     } catch (err) {
-      this.d.logger.error({ err, workflowId: slot.id }, 'push failed; dropping in-memory progress (messages will be redelivered)');
+      this.d.logger.error(
+        { err, workflowId: slot.id },
+        'push failed; dropping in-memory progress (messages will be redelivered)',
+      );
       this.abandon(slot, 'push failed');
       return false;
     }
@@ -227,12 +255,21 @@ export class WorkflowTable {
     if (fresh === null) {
       this.d.logger.warn({ workflowId: slot.id }, `workflow ${slot.id} vanished mid-flush; dropping`);
       this.loader.forget(slot.id);
-      this.dropOrphans(slot.id, slot.held.map((h) => h.msg));
+      this.dropOrphans(
+        slot.id,
+        slot.held.map((h) => h.msg),
+      );
       slot.held = [];
       this.retire(slot);
       return false;
     }
-    Object.assign(slot, { runtime: fresh.runtime, etag: fresh.etag, gen: 0, durableGen: 0, epoch: slot.epoch + 1 });
+    Object.assign(slot, {
+      runtime: fresh.runtime,
+      etag: fresh.etag,
+      gen: 0,
+      durableGen: 0,
+      epoch: slot.epoch + 1,
+    });
     this.knownEtags.set(slot.id, fresh.etag);
     this.orCancel(slot, fresh.cancelRequested);
     const outputs = new BatchOutputs(this.d.backend.outputs);
@@ -255,7 +292,11 @@ export class WorkflowTable {
   /** Give up on in-memory progress: messages stay un-acked and reappear after the visibility timeout. */
   private abandon(slot: WorkflowSlot, reason: string): void {
     if (slot.retired) return;
-    if (slot.held.length) this.d.logger.warn({ workflowId: slot.id, messages: slot.held.length }, `leaving messages un-acked for redelivery: ${reason}`);
+    if (slot.held.length)
+      this.d.logger.warn(
+        { workflowId: slot.id, messages: slot.held.length },
+        `leaving messages un-acked for redelivery: ${reason}`,
+      );
     slot.held = [];
     this.retire(slot);
   }
@@ -296,7 +337,15 @@ export class WorkflowTable {
       if (slot.retired || slot.gen <= slot.durableGen) return;
       if (!this.d.leaseHeld()) return this.abandon(slot, 'lease not held');
       const snap = await this.mutex.run(slot.id, (): Snapshot | null =>
-        slot.retired ? null : { doc: slot.runtime.toStateDoc(), gen: slot.gen, etag: slot.etag, epoch: slot.epoch, runtime: slot.runtime },
+        slot.retired
+          ? null
+          : {
+              doc: slot.runtime.toStateDoc(),
+              gen: slot.gen,
+              etag: slot.etag,
+              epoch: slot.epoch,
+              runtime: slot.runtime,
+            },
       );
       if (!snap) return;
       if (!this.d.leaseHeld()) return this.abandon(slot, 'lease not held');
@@ -304,6 +353,7 @@ export class WorkflowTable {
       try {
         const etag = await this.d.backend.state.saveState(snap.doc, snap.etag);
         this.d.stats.last_workflow_latency_s = (performance.now() - started) / 1000;
+        this.d.observeFlush?.(this.d.stats.last_workflow_latency_s);
         this.d.stats.flushes++;
         if (slot.epoch !== snap.epoch) continue;
         Object.assign(slot, { etag, durableGen: snap.gen, conflicts: 0, flushErrors: 0 });
@@ -318,17 +368,26 @@ export class WorkflowTable {
   }
 
   /** False when the loop must stop (gave up, slot gone). */
-  private async onFlushError(slot: WorkflowSlot & { epoch: number; flushErrors: number }, err: unknown): Promise<boolean> {
+  private async onFlushError(
+    slot: WorkflowSlot & { epoch: number; flushErrors: number },
+    err: unknown,
+  ): Promise<boolean> {
     if (isJobqError(err, 'StateConflictError')) {
       this.d.stats.flush_conflicts++;
       slot.conflicts++;
       const limit = Math.max(1, this.d.settings.flushRetryLimit);
       if (slot.conflicts >= limit) {
-        this.d.logger.warn({ workflowId: slot.id }, `flush conflict for ${slot.id} after ${slot.conflicts} attempts; deferring ack so messages are redelivered`);
+        this.d.logger.warn(
+          { workflowId: slot.id },
+          `flush conflict for ${slot.id} after ${slot.conflicts} attempts; deferring ack so messages are redelivered`,
+        );
         this.abandon(slot, 'flush conflicts');
         return false;
       }
-      this.d.logger.info({ workflowId: slot.id, attempt: slot.conflicts }, 'flush conflict; reloading and re-applying');
+      this.d.logger.info(
+        { workflowId: slot.id, attempt: slot.conflicts },
+        'flush conflict; reloading and re-applying',
+      );
       return this.mutex.run(slot.id, () => (slot.retired ? false : this.reload(slot, 'conflict')));
     }
     this.d.stats.flush_errors++;
@@ -350,13 +409,19 @@ export class WorkflowTable {
     if (covered.length === 0) return;
     slot.held = rest;
     if (covered.some((h) => h.item.kind === 'completion')) this.d.stats.workflows_advanced++;
-    this.ack(covered.map((h) => h.msg), covered.filter((h) => h.item.kind === 'completion').length);
+    this.ack(
+      covered.map((h) => h.msg),
+      covered.filter((h) => h.item.kind === 'completion').length,
+    );
   }
 
   /** Completions of unknown/deleted workflows: acked at once and counted (reference §5.4 d). */
   private dropOrphans(workflowId: string, msgs: ReceivedMessage[]): void {
     if (msgs.length === 0) return;
-    this.d.logger.warn({ workflowId }, `${msgs.length} completion(s) for unknown workflow ${workflowId}; dropping`);
+    this.d.logger.warn(
+      { workflowId },
+      `${msgs.length} completion(s) for unknown workflow ${workflowId}; dropping`,
+    );
     this.d.stats.orphan_completions += msgs.length;
     this.ack(msgs, msgs.length);
   }
@@ -366,9 +431,15 @@ export class WorkflowTable {
     if (!this.d.leaseHeld() || msgs.length === 0) return;
     this.d.stats.completions_handled += completions;
     const del = (msg: ReceivedMessage): Promise<void> =>
-      this.d.backend.completions.delete(msg).catch((err: unknown) => this.d.logger.debug({ err, id: msg.id }, 'ack failed (message will be redelivered)'));
+      this.d.backend.completions
+        .delete(msg)
+        .catch((err: unknown) =>
+          this.d.logger.debug({ err, id: msg.id }, 'ack failed (message will be redelivered)'),
+        );
     // One bounded fan-out per call (not one promise chain per message): acks are the hottest path.
-    const p: Promise<void> = this.acks.run(() => forEachLimit(msgs, this.d.settings.ackConcurrency, del)).finally(() => this.pendingAcks.delete(p));
+    const p: Promise<void> = this.acks
+      .run(() => forEachLimit(msgs, this.d.settings.ackConcurrency, del))
+      .finally(() => this.pendingAcks.delete(p));
     this.pendingAcks.add(p);
   }
 }

@@ -387,4 +387,3 @@ export class TaskMachine {
   }
 }
 
-export { COMPLETED, FAILED, RUNNING, READY, READY_PENDING_BUDGET, PENDING };

@@ -15,6 +15,7 @@ import { Worker } from '../../src/worker/index.js';
 import { DEFAULT_COORDINATOR_SETTINGS } from '../../src/config/defaults.js';
 import { silentLogger } from '../../src/log.js';
 import type { Backend } from '../../src/ports/backend.js';
+import { WorkflowClient } from '../../src/client/workflow-client.js';
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
@@ -134,5 +135,37 @@ describe('watch in a terminal', () => {
     const screen = pty.screen();
     expect(code, screen).toBe(1);
     expect(screen).toContain(`Workflow ${id} reached terminal state: failed.`);
+  });
+
+  it('submit --wait follows the workflow and exits 0 when it completed (plain output when not a terminal)', async () => {
+    const r = await runCli(['workflow', target, 'submit', 'examples/diamond.yaml', '--wait'], {
+      env: azuriteEnv(),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(r.stderr).toContain(`Workflow ${id} reached terminal state: completed.`);
+    expect(r.stderr).not.toContain('\u001b[');
+  });
+
+  it('retry of a failed workflow is dispatched by the running coordinator (the task runs again)', async () => {
+    const sub = await runCli(['workflow', target, 'submit', 'examples/failing.yaml'], { env: azuriteEnv() });
+    const id = sub.stdout.trim();
+    const client = new WorkflowClient({ backend });
+    await waitFor(async () => (await client.status(id)).status === 'failed', {
+      timeoutMs: 120_000,
+      what: 'first failure',
+    });
+    const r = await runCli(['workflow', target, 'retry', id, '--json'], { env: azuriteEnv() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ reset: 2, now_ready: 1 });
+    const attemptOfBreak = async () => (await client.status(id)).tasks!.find((t) => t.name === 'break')!;
+    await waitFor(
+      async () => (await attemptOfBreak()).attempt_no >= 2 && (await client.status(id)).status === 'failed',
+      {
+        timeoutMs: 120_000,
+        what: 'the retried task to run and fail again',
+      },
+    );
   });
 });

@@ -84,7 +84,7 @@ describe('list, summary, tasks', () => {
       wf('list', '--json'),
       wf('list', '--status', 'COMPLETED'),
     ]);
-    expect(text.stdout).toMatch(new RegExp(`${id} .*diamond .*pending .*0/4 done, 0 fail`));
+    expect(text.stdout, text.stderr).toMatch(new RegExp(`${id} .*diamond .*pending .*0/4 done, 0 fail`));
     expect(JSON.parse(json.stdout)).toEqual([
       expect.objectContaining({ workflow_id: id, status: 'pending', total: 4 }),
     ]);
@@ -122,10 +122,10 @@ describe('list, summary, tasks', () => {
       wf('tasks', id, '--limit', '2'),
       wf('tasks', '--json'),
     ]);
-    expect(ready.stdout).toMatch(/\ba +│ ready/);
+    expect(ready.stdout, ready.stderr).toMatch(/\ba +│ ready/);
     expect(ready.stdout).not.toMatch(/\bd +│/);
     expect(JSON.parse(json.stdout).map((t: { name: string }) => t.name)).toEqual(['b']);
-    expect(limited.stdout).toContain('(showing first 2 — use --limit 0 for all)');
+    expect(limited.stdout, limited.stderr).toContain('(showing first 2 — use --limit 0 for all)');
     expect(JSON.parse(scanAll.stdout)).toHaveLength(4);
     expect(JSON.parse(scanAll.stdout)[0]).toHaveProperty('workflow_id', id);
   });

@@ -54,17 +54,37 @@ export const coordinatorCommand: CommandModule = {
   describe: 'Run the coordinator daemon for a prefix (one per prefix; holds the prefix lease)',
   builder: (y) =>
     knobOptions(y)
-      .option('break-lease', { type: 'boolean', default: false, describe: "Break an existing coordinator lease first (only if the old coordinator is really gone)" })
-      .example('$0 workflow myaccount/MyProject coordinator --max-running-workflows 20 --metrics-port 9464', '')
+      .option('break-lease', {
+        type: 'boolean',
+        default: false,
+        describe: 'Break an existing coordinator lease first (only if the old coordinator is really gone)',
+      })
+      .example(
+        '$0 workflow myaccount/MyProject coordinator --max-running-workflows 20 --metrics-port 9464',
+        '',
+      )
       .epilog('Stops on SIGINT/SIGTERM after finishing the current cycle and releasing the lease.'),
   handler: async (raw) => {
     const a = raw as unknown as CoordinatorArgs;
-    const cfg = resolveConfig({ flags: { target: a.target, queues: a.queues, blobs: a.blobs, config: a.config, coordinator: knobFlags(a) } });
+    const cfg = resolveConfig({
+      flags: {
+        target: a.target,
+        queues: a.queues,
+        blobs: a.blobs,
+        config: a.config,
+        coordinator: knobFlags(a),
+      },
+    });
     const target = requireTarget(cfg);
     const logger = createLogger({ level: a['log-level'] ?? process.env.JOBQ_LOG_LEVEL ?? 'info' });
     process.stderr.write(coordinatorBanner(cfg) + '\n');
     const backend = await openAzureBackend(target, { logger });
-    const coordinator = new Coordinator({ backend, settings: cfg.coordinator, logger, breakLease: a['break-lease'] });
+    const coordinator = new Coordinator({
+      backend,
+      settings: cfg.coordinator,
+      logger,
+      breakLease: a['break-lease'],
+    });
     try {
       await coordinator.start();
       const removeHandlers = onSignals((signal) => {

@@ -77,6 +77,19 @@ export class Fleet {
     return revived;
   }
 
+  /** The last log lines of every process, keyed `<tag> <role>`. */
+  tails(tag: string): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const p of [this.coordinator, ...this.workers]) {
+      out[`${tag} ${p.role}`] = p.tail
+        .split('\n')
+        .filter(Boolean)
+        .slice(-10)
+        .map((l) => l.slice(0, 400));
+    }
+    return out;
+  }
+
   async stop(): Promise<void> {
     await Promise.all([this.coordinator, ...this.workers].map((p) => p.stop()));
   }

@@ -45,10 +45,12 @@ export interface ChaosReport extends Comparison {
   coordinator_kills: number;
   worker_kills: number;
   unexpected_exits: string[];
-  chaos_run_s: number;
-  fault_free_run_s: number;
+  /** Wall time of the whole run (chaos and its fault-free twin run side by side). */
+  run_s: number;
   leftover_queue_messages: Record<string, number>;
   errors: string[];
+  /** Last log lines of each process when the run failed (empty when ok). */
+  diagnostics: Record<string, string[]>;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -130,9 +132,10 @@ async function waitTerminal(
   }
 }
 
-/** The chaos phase: load in waves until enough coordinator kills happened, then let it finish. */
+/** The chaos phase: load in waves (each also given to the fault-free twin) until enough kills. */
 async function chaosPhase(
   ctx: RunContext,
+  twin: RunContext,
   opts: ChaosOptions,
   deadline: number,
 ): Promise<{ kills: number; workerKills: number; exits: string[] }> {
@@ -151,17 +154,22 @@ async function chaosPhase(
         wave,
         kind: 'cancel',
       });
-      ctx.cancelName = cancel.name;
+      ctx.cancelName = twin.cancelName = cancel.name;
       wfs.push(cancel);
     }
     wave++;
-    await submit(ctx, wfs);
+    await Promise.all([
+      submit(ctx, wfs),
+      submit(
+        twin,
+        wfs.map((wf) => retargetWorkflow(wf, ctx.dirs, twin.dirs)),
+      ),
+    ]);
   };
-  ctx.fleet.start();
   await nextWave();
   while (kills < opts.coordinatorKills && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, between(rand, opts.killGapS[0], opts.killGapS[1]) * 1000));
-    exits.push(...ctx.fleet.reviveExited());
+    exits.push(...ctx.fleet.reviveExited(), ...twin.fleet.reviveExited().map((e) => `fault-free ${e}`));
     await ctx.fleet.coordinator.kill9();
     kills++;
     ctx.fleet.coordinator.start();
@@ -171,13 +179,14 @@ async function chaosPhase(
       workerKills++;
       victim.start();
     }
-    const snap = await snapshot(ctx);
-    await maybeCancel(ctx, snap);
-    if (allTerminal(ctx, snap)) await nextWave();
-    if (kills % 10 === 0)
+    const [snap, twinSnap] = await Promise.all([snapshot(ctx), snapshot(twin)]);
+    await Promise.all([maybeCancel(ctx, snap), maybeCancel(twin, twinSnap)]);
+    if (allTerminal(ctx, snap) && allTerminal(twin, twinSnap)) await nextWave();
+    if (kills % 10 === 0) {
       opts.log(
         `chaos: ${kills} coordinator kills, ${workerKills} worker kills, ${ctx.submitted.length} workflows`,
       );
+    }
   }
   return { kills, workerKills, exits };
 }
@@ -196,40 +205,28 @@ function newContext(az: EmbeddedAzurite, root: string, tag: string, opts: ChaosO
     coordinatorArgs: opts.coordinatorArgs ?? CHAOS_COORDINATOR_ARGS,
     workerArgs: opts.workerArgs ?? CHAOS_WORKER_ARGS,
   });
-  return {
-    az,
-    dirs,
-    prefix,
-    fleet,
-    defsDir,
-    submitted: [],
-    cancelName: null,
-    cancelIssued: false,
-  };
+  return { az, dirs, prefix, fleet, defsDir, submitted: [], cancelName: null, cancelIssued: false };
 }
 
-/** Replays the chaos run's workflows with no faults; its final states are the expectation. */
-async function faultFreePhase(
+/** Lets both runs finish (bounded), stops their processes, then reads storage once nothing writes. */
+async function settle(
   ctx: RunContext,
-  chaos: RunContext,
+  twin: RunContext,
   deadline: number,
-): Promise<StorageSnapshot> {
-  ctx.cancelName = chaos.cancelName;
-  ctx.fleet.start();
-  await submit(
-    ctx,
-    chaos.submitted.map((wf) => retargetWorkflow(wf, chaos.dirs, ctx.dirs)),
-  );
-  try {
-    await waitTerminal(ctx, deadline);
-  } finally {
-    await ctx.fleet.stop();
-  }
-  // The verdict reads storage once nothing writes any more.
-  return snapshot(ctx);
+  exits: string[],
+): Promise<[StorageSnapshot, StorageSnapshot]> {
+  await Promise.all([
+    waitTerminal(ctx, deadline, async () => void exits.push(...ctx.fleet.reviveExited())),
+    waitTerminal(twin, deadline),
+  ]);
+  await Promise.all([ctx.fleet.stop(), twin.fleet.stop()]);
+  return Promise.all([snapshot(ctx), snapshot(twin)]);
 }
 
-/** Runs the whole chaos scenario and returns its report (never throws for a mismatch; `ok` says). */
+/**
+ * Runs the whole chaos scenario and returns its report (never throws for a mismatch; `ok` says). The
+ * fault-free twin runs beside the chaos run on its own prefix, with the same waves and the same cancel.
+ */
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const deadline = started + opts.maxDurationS * 1000;
@@ -239,18 +236,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const clean = newContext(az, root, 'Clean', opts);
   const errors: string[] = [];
   try {
-    // The chaos phase gets ~70 % of the budget; the rest is for draining it and the fault-free replay.
-    const phase = await chaosPhase(chaos, opts, started + opts.maxDurationS * 700);
+    chaos.fleet.start();
+    clean.fleet.start();
+    // Killing stops at 75 % of the budget; the rest is for letting the load finish.
+    const phase = await chaosPhase(chaos, clean, opts, started + opts.maxDurationS * 750);
     opts.log(`chaos: kills done (${phase.kills}); waiting for ${chaos.submitted.length} workflows to finish`);
-    await waitTerminal(chaos, deadline - opts.maxDurationS * 150, async () => {
-      phase.exits.push(...chaos.fleet.reviveExited());
-    });
-    await chaos.fleet.stop();
-    const chaosSnap = await snapshot(chaos);
-    const chaosS = (Date.now() - started) / 1000;
-    opts.log(`chaos: phase over after ${chaosS.toFixed(0)} s; fault-free replay`);
-    const cleanStarted = Date.now();
-    const cleanSnap = await faultFreePhase(clean, chaos, deadline);
+    const [chaosSnap, cleanSnap] = await settle(chaos, clean, deadline, phase.exits);
     const comparison = compareRuns({
       names: chaos.submitted.map((w) => w.name),
       chaos: chaosSnap,
@@ -258,9 +249,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       chaosEffects: countEffects(readFileSync(chaos.dirs.effectsFile, 'utf8')),
       cleanEffects: countEffects(readFileSync(clean.dirs.effectsFile, 'utf8')),
     });
-    const report: ChaosReport = {
+    if (phase.kills < opts.coordinatorKills) {
+      errors.push(`only ${phase.kills} of ${opts.coordinatorKills} coordinator kills within the time bound`);
+    }
+    const ok = comparison.mismatches.length === 0 && comparison.problems.length === 0 && errors.length === 0;
+    return {
       ...comparison,
-      ok: false,
+      ok,
+      diagnostics: ok ? {} : { ...chaos.fleet.tails('chaos'), ...clean.fleet.tails('fault-free') },
       seed: opts.seed,
       azurite: opts.azurite,
       workflows: chaos.submitted.length,
@@ -268,15 +264,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       coordinator_kills: phase.kills,
       worker_kills: phase.workerKills,
       unexpected_exits: phase.exits,
-      chaos_run_s: chaosS,
-      fault_free_run_s: (Date.now() - cleanStarted) / 1000,
+      run_s: (Date.now() - started) / 1000,
       leftover_queue_messages: await queueDepths(az.connectionString),
       errors,
     };
-    if (phase.kills < opts.coordinatorKills)
-      errors.push(`only ${phase.kills} of ${opts.coordinatorKills} coordinator kills within the time bound`);
-    report.ok = comparison.mismatches.length === 0 && comparison.problems.length === 0 && errors.length === 0;
-    return report;
   } finally {
     for (const ctx of [chaos, clean]) {
       writeFileSync(ctx.dirs.stopFile, '');

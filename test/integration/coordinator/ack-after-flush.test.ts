@@ -9,11 +9,20 @@ import { TransientStorageError } from '../../../src/errors.js';
 import { WorkflowClient } from '../../../src/client/workflow-client.js';
 import { decodeTaskMessage } from '../../../src/wire/task-message.js';
 import { uniquePrefix, waitFor } from '../../support/azurite.js';
-import { FakeWorkers, def, openTestBackend, override, startCoordinator, submit, taskStates, waitForState } from './harness.js';
+import {
+  FakeWorkers,
+  def,
+  openTestBackend,
+  override,
+  startCoordinator,
+  submit,
+  taskStates,
+  waitForState,
+, TEST_QUEUE } from './harness.js';
 import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from './seed.js';
 
 /** Task messages currently on `queue` (peeked by receiving with a short visibility and releasing). */
-async function drainTaskIds(backend: Backend, queue = 'default'): Promise<string[]> {
+async function drainTaskIds(backend: Backend, queue = TEST_QUEUE): Promise<string[]> {
   const q = backend.queues.get(queue);
   const ids: string[] = [];
   for (;;) {
@@ -40,20 +49,27 @@ describe('ack only after flush', () => {
 
   it('a coordinator that cannot flush acks nothing; its successor re-applies everything (crash before flush, push before flush)', async () => {
     const { backend, client } = await setup();
-    const leaves = await storeRunningWorkflow(backend, fanOutFanIn(5), 'wf-crash');
+    const leaves = await storeRunningWorkflow(backend, fanOutFanIn(5, 'perf', TEST_QUEUE), 'wf-crash');
     await prefillCompletions(backend, 'wf-crash', leaves);
     const failing = override(backend, {
-      state: override(backend.state, { saveState: () => Promise.reject(new TransientStorageError('injected: disk on fire')) }),
+      state: override(backend.state, {
+        saveState: () => Promise.reject(new TransientStorageError('injected: disk on fire')),
+      }),
     });
     const a = await startCoordinator(failing, { visibilityTimeoutS: 2 });
     await waitFor(() => a.stats().flush_errors >= 3, { what: 'A gave up flushing' });
     expect(a.stats().completions_handled).toBe(0);
     expect(a.stats().tasks_pushed).toBe(1); // the sink was pushed before the (failed) flush
     await a.stop();
-    expect(Object.values(await taskStates(client, 'wf-crash')).filter((s) => s === 'running')).toHaveLength(5);
+    expect(Object.values(await taskStates(client, 'wf-crash')).filter((s) => s === 'running')).toHaveLength(
+      5,
+    );
 
     const b = await startCoordinator(backend);
-    await waitFor(() => b.stats().completions_handled === 5, { what: 'B applied the redelivered completions', timeoutMs: 30_000 });
+    await waitFor(() => b.stats().completions_handled === 5, {
+      what: 'B applied the redelivered completions',
+      timeoutMs: 30_000,
+    });
     expect((await taskStates(client, 'wf-crash')).sink).toBe('running');
     // Same attempt ⇒ same message id: the repeated push is a duplicate message, not a new attempt.
     expect(await drainTaskIds(backend)).toEqual(['sink/1', 'sink/1']);
@@ -62,17 +78,26 @@ describe('ack only after flush', () => {
 
   it('a coordinator that flushed but never acked: its successor sees duplicates and changes nothing (crash after flush, before ack)', async () => {
     const { backend, client } = await setup();
-    const leaves = await storeRunningWorkflow(backend, fanOutFanIn(5), 'wf-noack');
+    const leaves = await storeRunningWorkflow(backend, fanOutFanIn(5, 'perf', TEST_QUEUE), 'wf-noack');
     await prefillCompletions(backend, 'wf-noack', leaves);
-    const noAck = override(backend, { completions: override(backend.completions, { delete: () => Promise.resolve() }) });
+    const noAck = override(backend, {
+      completions: override(backend.completions, { delete: () => Promise.resolve() }),
+    });
     const a = await startCoordinator(noAck, { visibilityTimeoutS: 2 });
-    await waitFor(async () => (await taskStates(client, 'wf-noack')).sink === 'running', { what: 'A flushed' });
+    await waitFor(async () => (await taskStates(client, 'wf-noack')).sink === 'running', {
+      what: 'A flushed',
+    });
     await a.stop();
     const etag = (await backend.state.loadState('wf-noack'))!.etag;
 
     const b = await startCoordinator(backend);
-    await waitFor(() => b.stats().duplicate_completions === 5, { what: 'B saw 5 duplicates', timeoutMs: 30_000 });
-    await waitFor(async () => (await backend.completions.approximateDepth()) === 0, { what: 'duplicates acked' });
+    await waitFor(() => b.stats().duplicate_completions === 5, {
+      what: 'B saw 5 duplicates',
+      timeoutMs: 30_000,
+    });
+    await waitFor(async () => (await backend.completions.approximateDepth()) === 0, {
+      what: 'duplicates acked',
+    });
     expect(b.stats().tasks_pushed).toBe(0);
     expect((await backend.state.loadState('wf-noack'))!.etag).toBe(etag);
     expect(await drainTaskIds(backend)).toEqual(['sink/1']);
@@ -82,10 +107,18 @@ describe('ack only after flush', () => {
   it('accepts a completion for a task durable as READY at a newer attempt (push-before-flush recovery, §8 #11)', async () => {
     const { backend, client } = await setup();
     const failing = override(backend, {
-      state: override(backend.state, { saveState: () => Promise.reject(new TransientStorageError('injected')) }),
+      state: override(backend.state, {
+        saveState: () => Promise.reject(new TransientStorageError('injected')),
+      }),
     });
     const a = await startCoordinator(failing, { visibilityTimeoutS: 2 });
-    const id = await submit(client, def('pbf', [['root', []], ['child', ['root']]]));
+    const id = await submit(
+      client,
+      def('pbf', [
+        ['root', []],
+        ['child', ['root']],
+      ]),
+    );
     await waitFor(() => a.stats().tasks_pushed === 1, { what: 'A pushed the root' });
     await a.stop();
     const workers = new FakeWorkers(backend).start();

@@ -16,7 +16,15 @@ describe('admission', () => {
     const client = new WorkflowClient({ backend });
     const ids: string[] = [];
     for (const name of ['first', 'second', 'third']) {
-      ids.push(await submit(client, def(name, [['x', []], ['y', ['x']]])));
+      ids.push(
+        await submit(
+          client,
+          def(name, [
+            ['x', []],
+            ['y', ['x']],
+          ]),
+        ),
+      );
       await new Promise((r) => setTimeout(r, 5)); // distinct created_at milliseconds
     }
     const workers = new FakeWorkers(backend).start();

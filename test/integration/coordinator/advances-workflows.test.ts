@@ -4,7 +4,15 @@ import { Coordinator } from '../../../src/coordinator/index.js';
 import { WorkflowClient } from '../../../src/client/workflow-client.js';
 import { silentLogger } from '../../../src/log.js';
 import { uniquePrefix } from '../../support/azurite.js';
-import { FakeWorkers, def, openTestBackend, submit, taskStates, testSettings, waitForState } from './harness.js';
+import {
+  FakeWorkers,
+  def,
+  openTestBackend,
+  submit,
+  taskStates,
+  testSettings,
+  waitForState,
+} from './harness.js';
 
 describe('coordinator advances workflows on Azurite', () => {
   let backend: Backend;
@@ -17,7 +25,10 @@ describe('coordinator advances workflows on Azurite', () => {
     client = new WorkflowClient({ backend });
     coord = new Coordinator({ backend, settings: testSettings(), logger: silentLogger() });
     await coord.start();
-    workers = new FakeWorkers(backend, 'default', (t) => ({ success: true, output: { from: t.task, n: 2 } })).start();
+    workers = new FakeWorkers(backend, 'default', (t) => ({
+      success: true,
+      output: { from: t.task, n: 2 },
+    })).start();
   });
 
   afterAll(async () => {
@@ -32,12 +43,17 @@ describe('coordinator advances workflows on Azurite', () => {
       def('diamond', [
         ['a', []],
         ['b', ['a']],
-        ['c', ['a'], { condition: "inputs.a.n > 5" }],
+        ['c', ['a'], { condition: 'inputs.a.n > 5' }],
         ['d', ['b', 'c'], { dep_policy: 'all' }],
       ]),
     );
     expect(await waitForState(client, id, ['completed', 'failed'])).toBe('completed');
-    expect(await taskStates(client, id)).toEqual({ a: 'completed', b: 'completed', c: 'skipped', d: 'completed' });
+    expect(await taskStates(client, id)).toEqual({
+      a: 'completed',
+      b: 'completed',
+      c: 'skipped',
+      d: 'completed',
+    });
     expect(workers.count('a', id)).toBe(1);
     expect(workers.count('b', id)).toBe(1);
     expect(workers.count('c', id)).toBe(0);
@@ -52,7 +68,13 @@ describe('coordinator advances workflows on Azurite', () => {
   });
 
   it('refreshes the index row to the terminal state with final counters', async () => {
-    const id = await submit(client, def('pair', [['x', []], ['y', ['x']]]));
+    const id = await submit(
+      client,
+      def('pair', [
+        ['x', []],
+        ['y', ['x']],
+      ]),
+    );
     await waitForState(client, id, ['completed']);
     const row = await (async () => {
       for (let i = 0; i < 100; i++) {

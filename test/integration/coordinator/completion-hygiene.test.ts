@@ -5,11 +5,26 @@ import type { Coordinator } from '../../../src/coordinator/index.js';
 import { WorkflowClient } from '../../../src/client/workflow-client.js';
 import { encodeCompletionMessage } from '../../../src/wire/completion-message.js';
 import { uniquePrefix, waitFor } from '../../support/azurite.js';
-import { FakeWorkers, def, openTestBackend, startCoordinator, submit, taskStates, waitForState } from './harness.js';
+import {
+  FakeWorkers,
+  def,
+  openTestBackend,
+  startCoordinator,
+  submit,
+  taskStates,
+  waitForState,
+, TEST_QUEUE } from './harness.js';
 import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from './seed.js';
 
 const done = (workflowId: string, task: string, attemptNo: number | null, success = true) =>
-  encodeCompletionMessage({ workflowId, task, success, outputRef: null, error: success ? null : 'boom', attemptNo });
+  encodeCompletionMessage({
+    workflowId,
+    task,
+    success,
+    outputRef: null,
+    error: success ? null : 'boom',
+    attemptNo,
+  });
 
 describe('completion hygiene', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -29,10 +44,12 @@ describe('completion hygiene', () => {
 
   it('applies many completions of one workflow with far fewer flushes than completions (§8 #1)', async () => {
     const { backend, client } = await setup();
-    const leaves = await storeRunningWorkflow(backend, fanOutFanIn(200), 'wf-many');
+    const leaves = await storeRunningWorkflow(backend, fanOutFanIn(200, 'perf', TEST_QUEUE), 'wf-many');
     await prefillCompletions(backend, 'wf-many', leaves);
     const c = await coordinator(backend);
-    await waitFor(async () => (await taskStates(client, 'wf-many')).sink === 'running', { what: 'sink dispatched' });
+    await waitFor(async () => (await taskStates(client, 'wf-many')).sink === 'running', {
+      what: 'sink dispatched',
+    });
     const s = c.stats();
     expect(s.completions_handled).toBe(200);
     expect(s.flushes).toBeLessThan(60);
@@ -49,7 +66,13 @@ describe('completion hygiene', () => {
     }).start();
     cleanup.push(() => workers.stop());
     const c = await coordinator(backend);
-    const id = await submit(client, def('dupes', [['a', [], { num_retries: 1 }], ['b', ['a']]]));
+    const id = await submit(
+      client,
+      def('dupes', [
+        ['a', [], { num_retries: 1 }],
+        ['b', ['a']],
+      ]),
+    );
     await waitFor(() => workers.count('a', id) === 2, { what: 'attempt 2 dispatched' });
     // A late success of the failed first attempt while attempt 2 runs: stale, ignored.
     await backend.completions.send(done(id, 'a', 1));
@@ -70,7 +93,9 @@ describe('completion hygiene', () => {
     cleanup.push(() => workers.stop());
     const c = await coordinator(backend);
     await backend.completions.send('this is not an envelope');
-    await backend.completions.send(JSON.stringify({ version: 1, kwargs: { __completion_body: '{"workflow_id": 3}' } }));
+    await backend.completions.send(
+      JSON.stringify({ version: 1, kwargs: { __completion_body: '{"workflow_id": 3}' } }),
+    );
     const id = await submit(client, def('after-poison', [['a', []]]));
     await waitForState(client, id, ['completed']);
     await waitFor(() => c.stats().poison_messages >= 2, { what: 'poison counted' });

@@ -13,9 +13,16 @@ import type { WorkflowDefinition } from '../../../src/model/types.js';
 import { WorkflowClient } from '../../../src/client/workflow-client.js';
 import { decodeTaskMessage } from '../../../src/wire/task-message.js';
 import { encodeCompletionMessage } from '../../../src/wire/completion-message.js';
+import { randomBytes } from 'node:crypto';
 import { azuriteAccount, waitFor } from '../../support/azurite.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import { Coordinator } from '../../../src/coordinator/index.js';
+
+/**
+ * Task queues are per account, not per prefix, and test files share one Azurite: each test file (its own
+ * module instance) sends its tasks to its own queue so simulated workers never see another file's tasks.
+ */
+export const TEST_QUEUE = `tq${randomBytes(4).toString('hex')}`;
 
 /** Settings with every interval short enough for tests (sweeps still sharded: 16 ticks per pass). */
 export function testSettings(over: Partial<CoordinatorSettings> = {}): CoordinatorSettings {
@@ -40,7 +47,12 @@ export function testSettings(over: Partial<CoordinatorSettings> = {}): Coordinat
 
 export function azureTarget(prefix: string): Target {
   const account = azuriteAccount();
-  return { storage: account, prefix, queues: { kind: 'storage', account }, blobs: { account, container: 'jobq-workflow-data' } };
+  return {
+    storage: account,
+    prefix,
+    queues: { kind: 'storage', account },
+    blobs: { account, container: 'jobq-workflow-data' },
+  };
 }
 
 export async function openTestBackend(prefix: string): Promise<Backend> {
@@ -50,11 +62,26 @@ export async function openTestBackend(prefix: string): Promise<Backend> {
 }
 
 /** A definition from a compact task list: `[name, dependsOn, extra]`. */
-export function def(name: string, tasks: [string, string[], Record<string, unknown>?][], extra: Record<string, unknown> = {}): WorkflowDefinition {
-  return parseDefinition({ name, ...extra, tasks: tasks.map(([n, deps, more]) => ({ name: n, depends_on: deps, ...(more ?? {}) })) }, 'test');
+export function def(
+  name: string,
+  tasks: [string, string[], Record<string, unknown>?][],
+  extra: Record<string, unknown> = {},
+): WorkflowDefinition {
+  return parseDefinition(
+    {
+      name,
+      ...extra,
+      tasks: tasks.map(([n, deps, more]) => ({ name: n, depends_on: deps, ...(more ?? {}) })),
+    },
+    'test',
+  );
 }
 
-export async function submit(client: WorkflowClient, d: WorkflowDefinition, workflowId?: string): Promise<string> {
+export async function submit(
+  client: WorkflowClient,
+  d: WorkflowDefinition,
+  workflowId?: string,
+): Promise<string> {
   const r = await client.submit(d, workflowId ? { workflowId } : {});
   return r.workflowId;
 }
@@ -79,7 +106,7 @@ export class FakeWorkers {
 
   constructor(
     private readonly backend: Backend,
-    private readonly queue = 'default',
+    private readonly queue = TEST_QUEUE,
     private readonly decide: (t: TaskSeen) => Outcome = () => ({ success: true }),
   ) {}
 
@@ -97,6 +124,17 @@ export class FakeWorkers {
     return this.seen.filter((s) => s.task === task && (!workflowId || s.workflowId === workflowId)).length;
   }
 
+  private readonly owned = new Map<string, boolean>();
+
+  private async owns(workflowId: string): Promise<boolean> {
+    let known = this.owned.get(workflowId);
+    if (known === undefined) {
+      known = (await this.backend.state.loadState(workflowId)) !== null;
+      this.owned.set(workflowId, known);
+    }
+    return known;
+  }
+
   private async run(): Promise<void> {
     const q = this.backend.queues.get(this.queue);
     await q.ensure();
@@ -106,26 +144,47 @@ export class FakeWorkers {
         await new Promise((r) => setTimeout(r, 20));
         continue;
       }
-      await Promise.all(msgs.map(async (m) => {
-        const t = decodeTaskMessage(m.body);
-        if (t.kind !== 'workflow') return q.delete(m);
-        const seen = { workflowId: t.workflowId, task: t.task, attemptNo: t.attemptNo, upstream: t.upstreamRefs };
-        this.seen.push(seen);
-        const out = this.decide(seen);
-        if (out === 'hold') return;
-        await q.delete(m);
-        if (out === 'drop') return;
-        const outputRef = out.output === undefined ? null : JSON.stringify(out.output);
-        await this.backend.completions.send(
-          encodeCompletionMessage({ workflowId: t.workflowId, task: t.task, success: out.success, outputRef, error: out.error ?? null, attemptNo: t.attemptNo }),
-        );
-      }));
+      await Promise.all(
+        msgs.map(async (m) => {
+          const t = decodeTaskMessage(m.body);
+          if (t.kind !== 'workflow') return q.delete(m);
+          // Task queues are per account, not per prefix: leave other test files' tasks to their own workers.
+          if (!(await this.owns(t.workflowId))) return q.release(m);
+          const seen = {
+            workflowId: t.workflowId,
+            task: t.task,
+            attemptNo: t.attemptNo,
+            upstream: t.upstreamRefs,
+          };
+          this.seen.push(seen);
+          const out = this.decide(seen);
+          if (out === 'hold') return;
+          await q.delete(m);
+          if (out === 'drop') return;
+          const outputRef = out.output === undefined ? null : JSON.stringify(out.output);
+          await this.backend.completions.send(
+            encodeCompletionMessage({
+              workflowId: t.workflowId,
+              task: t.task,
+              success: out.success,
+              outputRef,
+              error: out.error ?? null,
+              attemptNo: t.attemptNo,
+            }),
+          );
+        }),
+      );
     }
   }
 }
 
 /** Poll the durable state until the workflow reaches one of `states`. */
-export async function waitForState(client: WorkflowClient, workflowId: string, states: WorkflowState[], timeoutMs = 30_000): Promise<WorkflowState> {
+export async function waitForState(
+  client: WorkflowClient,
+  workflowId: string,
+  states: WorkflowState[],
+  timeoutMs = 30_000,
+): Promise<WorkflowState> {
   return waitFor(
     async () => {
       const s = await client.status(workflowId, { includeTasks: false }).catch(() => null);
@@ -136,15 +195,23 @@ export async function waitForState(client: WorkflowClient, workflowId: string, s
 }
 
 /** Durable per-task states of a workflow. */
-export async function taskStates(client: WorkflowClient, workflowId: string): Promise<Record<string, string>> {
+export async function taskStates(
+  client: WorkflowClient,
+  workflowId: string,
+): Promise<Record<string, string>> {
   const loaded = await client.loadRuntime(workflowId);
   if (!loaded) throw new Error(`no workflow ${workflowId}`);
   return Object.fromEntries(loaded.rt.taskNames().map((n) => [n, loaded.rt.taskState(n)]));
 }
 
 /** A coordinator on `backend` with test settings, started. */
-export async function startCoordinator(backend: Backend, over: Partial<CoordinatorSettings> = {}): Promise<Coordinator> {
-  const logger = process.env.JOBQ_TEST_LOG ? createLogger({ level: process.env.JOBQ_TEST_LOG }) : silentLogger();
+export async function startCoordinator(
+  backend: Backend,
+  over: Partial<CoordinatorSettings> = {},
+): Promise<Coordinator> {
+  const logger = process.env.JOBQ_TEST_LOG
+    ? createLogger({ level: process.env.JOBQ_TEST_LOG })
+    : silentLogger();
   const c = new Coordinator({ backend, settings: testSettings(over), logger });
   await c.start();
   return c;

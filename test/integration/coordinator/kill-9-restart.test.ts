@@ -15,11 +15,35 @@ const KILLS = 6;
 function spawnCoordinator(prefix: string): ChildProcess {
   const az = azurite();
   const args = [
-    '--import', 'tsx', 'src/cli/dev-entry.ts', 'workflow', `devstoreaccount1/${prefix}`, 'coordinator', '--break-lease',
-    '--visibility-timeout-s', '2', '--lease-duration-s', '15', '--lease-renew-interval-s', '2',
-    '--idle-sleep-s', '0.02', '--max-idle-sleep-s', '0.2', '--ready-sweep-interval-s', '0.1', '--activation-sweep-interval-s', '0.1',
+    '--import',
+    'tsx',
+    'src/cli/dev-entry.ts',
+    'workflow',
+    `devstoreaccount1/${prefix}`,
+    'coordinator',
+    '--break-lease',
+    '--visibility-timeout-s',
+    '2',
+    '--lease-duration-s',
+    '15',
+    '--lease-renew-interval-s',
+    '2',
+    '--idle-sleep-s',
+    '0.02',
+    '--max-idle-sleep-s',
+    '0.2',
+    '--ready-sweep-interval-s',
+    '0.1',
+    '--activation-sweep-interval-s',
+    '0.1',
   ];
-  const env = { ...process.env, BLOB_PORT: String(az.ports.blob), QUEUE_PORT: String(az.ports.queue), TABLE_PORT: String(az.ports.table), JOBQ_LOG_LEVEL: 'info' };
+  const env = {
+    ...process.env,
+    BLOB_PORT: String(az.ports.blob),
+    QUEUE_PORT: String(az.ports.queue),
+    TABLE_PORT: String(az.ports.table),
+    JOBQ_LOG_LEVEL: 'info',
+  };
   return spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
@@ -43,8 +67,10 @@ describe('kill -9 and restart', () => {
     const prefix = uniquePrefix('Kill');
     const backend = await openTestBackend(prefix);
     const client = new WorkflowClient({ backend });
-    const workers = new FakeWorkers(backend, 'default', (t) =>
-      t.task === 'b' && t.attemptNo === 1 ? { success: false, error: 'flaky first attempt' } : { success: true, output: { n: 2 } },
+    const workers = new FakeWorkers(backend, undefined, (t) =>
+      t.task === 'b' && t.attemptNo === 1
+        ? { success: false, error: 'flaky first attempt' }
+        : { success: true, output: { n: 2 } },
     ).start();
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) ids.push((await client.submit(chaosDef(i))).workflowId);
@@ -60,9 +86,11 @@ describe('kill -9 and restart', () => {
       const started = () => own.includes('coordinator started');
       if (k === KILLS) break;
       // Kill at a random point of the running loop, not during process start-up.
-      await waitFor(started, { timeoutMs: 60_000, what: 'child coordinator started' }).catch((err: unknown) => {
-        throw new Error(`${String(err)}; child stderr: ${own.slice(-2000)}`);
-      });
+      await waitFor(started, { timeoutMs: 150_000, what: 'child coordinator started' }).catch(
+        (err: unknown) => {
+          throw new Error(`${String(err)}; child stderr: ${own.slice(-2000)}`);
+        },
+      );
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 1500));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
@@ -70,12 +98,20 @@ describe('kill -9 and restart', () => {
     try {
       for (const id of ids) await waitForState(client, id, ['completed', 'failed', 'cancelled'], 90_000);
     } catch (err) {
-      for (const id of ids) console.error(id, (await client.status(id)).status, JSON.stringify(await taskStates(client, id)));
+      for (const id of ids)
+        console.error(id, (await client.status(id)).status, JSON.stringify(await taskStates(client, id)));
       console.error(stderr.slice(-3000));
       throw err;
     }
     for (const id of ids) {
-      expect(await taskStates(client, id)).toEqual({ a: 'completed', b: 'completed', c: 'skipped', d: 'completed', e: 'completed', f: 'completed' });
+      expect(await taskStates(client, id)).toEqual({
+        a: 'completed',
+        b: 'completed',
+        c: 'skipped',
+        d: 'completed',
+        e: 'completed',
+        f: 'completed',
+      });
       expect((await client.status(id)).status).toBe('completed');
     }
     const last = children[children.length - 1];
@@ -86,8 +122,10 @@ describe('kill -9 and restart', () => {
     // Fault-free: a, b (twice: its first attempt fails), d, e, f per workflow; c is skipped.
     const faultFree = ids.length * 6;
     expect(workers.seen.length).toBeGreaterThanOrEqual(faultFree);
-    console.info(`kill -9 x${KILLS}: ${workers.seen.length} task executions for ${faultFree} in a fault-free run (${workers.seen.length - faultFree} duplicates)`);
+    console.info(
+      `kill -9 x${KILLS}: ${workers.seen.length} task executions for ${faultFree} in a fault-free run (${workers.seen.length - faultFree} duplicates)`,
+    );
     await workers.stop();
     await backend.close();
-  }, 240_000);
+  }, 600_000);
 });

@@ -5,10 +5,24 @@ import { WorkflowClient } from '../../../src/client/workflow-client.js';
 import { Coordinator } from '../../../src/coordinator/index.js';
 import { silentLogger } from '../../../src/log.js';
 import { uniquePrefix, waitFor } from '../../support/azurite.js';
-import { FakeWorkers, def, openTestBackend, startCoordinator, submit, taskStates, testSettings, waitForState } from './harness.js';
+import {
+  FakeWorkers,
+  def,
+  openTestBackend,
+  startCoordinator,
+  submit,
+  taskStates,
+  testSettings,
+  waitForState,
+, TEST_QUEUE } from './harness.js';
 import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from './seed.js';
 
-const foreign = { coordinatorId: 'someone-else', host: 'elsewhere', pid: 1, startedAt: new Date().toISOString() };
+const foreign = {
+  coordinatorId: 'someone-else',
+  host: 'elsewhere',
+  pid: 1,
+  startedAt: new Date().toISOString(),
+};
 
 describe('lease as fence', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -27,13 +41,22 @@ describe('lease as fence', () => {
     const first = await startCoordinator(b1);
     cleanup.push(() => first.stop());
     const second = new Coordinator({ backend: b2, settings: testSettings(), logger: silentLogger() });
-    const err = await second.start().then(() => null, (e: unknown) => e as Error);
+    const err = await second.start().then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
     expect(err?.name).toBe('LeaseHeldError');
     expect(err?.message).toContain(prefix);
     const workers = new FakeWorkers(b1).start();
     cleanup.push(() => workers.stop());
     const client = new WorkflowClient({ backend: b1 });
-    const id = await submit(client, def('one-leader', [['a', []], ['b', ['a']]]));
+    const id = await submit(
+      client,
+      def('one-leader', [
+        ['a', []],
+        ['b', ['a']],
+      ]),
+    );
     await waitForState(client, id, ['completed']);
     expect(first.stats().completions_handled).toBeGreaterThanOrEqual(2);
     expect(second.stats().completions_handled).toBe(0);
@@ -45,7 +68,12 @@ describe('lease as fence', () => {
     const b = await backendFor(prefix);
     const squatter = await backendFor(prefix);
     await squatter.lease.acquire(60, foreign);
-    const c = new Coordinator({ backend: b, settings: testSettings(), logger: silentLogger(), breakLease: true });
+    const c = new Coordinator({
+      backend: b,
+      settings: testSettings(),
+      logger: silentLogger(),
+      breakLease: true,
+    });
     await c.start();
     cleanup.push(() => c.stop());
     expect(c.stats().lease_state).toBe('held');
@@ -57,16 +85,24 @@ describe('lease as fence', () => {
     const b = await backendFor(prefix);
     const thief = await backendFor(prefix);
     const client = new WorkflowClient({ backend: b });
-    const leaves = await storeRunningWorkflow(b, fanOutFanIn(3), 'wf-fenced');
+    const leaves = await storeRunningWorkflow(b, fanOutFanIn(3, 'perf', TEST_QUEUE), 'wf-fenced');
     const c = await startCoordinator(b, { leaseDurationS: 15, leaseRenewIntervalS: 0.5 });
     await thief.lease.break();
     await thief.lease.acquire(60, foreign);
-    await waitFor(() => c.stats().lease_state === 'lost', { what: 'coordinator noticed the lost lease', timeoutMs: 10_000 });
+    await waitFor(() => c.stats().lease_state === 'lost', {
+      what: 'coordinator noticed the lost lease',
+      timeoutMs: 10_000,
+    });
     await prefillCompletions(b, 'wf-fenced', leaves);
-    const failure = await c.done.then(() => null, (e: unknown) => e as Error);
+    const failure = await c.done.then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
     expect(failure?.name).toBe('LeaseLostError');
     expect(c.stats().completions_handled).toBe(0);
-    expect(Object.values(await taskStates(client, 'wf-fenced')).filter((s) => s === 'running')).toHaveLength(3);
+    expect(Object.values(await taskStates(client, 'wf-fenced')).filter((s) => s === 'running')).toHaveLength(
+      3,
+    );
     expect(await b.completions.approximateDepth()).toBe(3);
   }, 60_000);
 });

@@ -9,7 +9,17 @@ import { WorkflowClient } from '../../../src/client/workflow-client.js';
 import { WorkflowRuntime } from '../../../src/engine/index.js';
 import { encodeCompletionMessage } from '../../../src/wire/completion-message.js';
 import { uniquePrefix, waitFor } from '../../support/azurite.js';
-import { FakeWorkers, def, openTestBackend, startCoordinator, submit, taskStates, waitForState, type Outcome, type TaskSeen } from './harness.js';
+import {
+  FakeWorkers,
+  def,
+  openTestBackend,
+  startCoordinator,
+  submit,
+  taskStates,
+  waitForState,
+  type Outcome,
+  type TaskSeen,
+, TEST_QUEUE } from './harness.js';
 import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from './seed.js';
 
 describe('sweeps', () => {
@@ -32,7 +42,13 @@ describe('sweeps', () => {
 
   it('admits a pending workflow whose activate message was lost (activation sweep)', async () => {
     const { backend, client } = await setup();
-    const id = await submit(client, def('lost-activate', [['a', []], ['b', ['a']]]));
+    const id = await submit(
+      client,
+      def('lost-activate', [
+        ['a', []],
+        ['b', ['a']],
+      ]),
+    );
     await backend.completions.clear();
     const c = await coordinator(backend);
     expect(await waitForState(client, id, ['completed'])).toBe('completed');
@@ -50,7 +66,13 @@ describe('sweeps', () => {
       return { success: true };
     });
     const first = await coordinator(backend);
-    const id = await submit(client, def('stuck-ready', [['a', []], ['b', ['a']]]));
+    const id = await submit(
+      client,
+      def('stuck-ready', [
+        ['a', []],
+        ['b', ['a']],
+      ]),
+    );
     await waitForState(client, id, ['failed']);
     await first.stop();
     await client.retry(id); // b → READY in durable state, plus a `retry` message …
@@ -63,9 +85,17 @@ describe('sweeps', () => {
   });
 
   it('fails a task stuck RUNNING past its timeout and dispatches the retry at once (§8 #18)', async () => {
-    const { backend, client, workers } = await setup((t) => (t.task === 'slow' && t.attemptNo === 1 ? 'drop' : { success: true }));
+    const { backend, client, workers } = await setup((t) =>
+      t.task === 'slow' && t.attemptNo === 1 ? 'drop' : { success: true },
+    );
     const c = await coordinator(backend);
-    const id = await submit(client, def('stuck-running', [['slow', [], { timeout_s: 1, num_retries: 1 }], ['after', ['slow']]]));
+    const id = await submit(
+      client,
+      def('stuck-running', [
+        ['slow', [], { timeout_s: 1, num_retries: 1 }],
+        ['after', ['slow']],
+      ]),
+    );
     expect(await waitForState(client, id, ['completed', 'failed'])).toBe('completed');
     expect(c.stats().tasks_timed_out).toBe(1);
     expect(workers.seen.filter((s) => s.task === 'slow').map((s) => s.attemptNo)).toEqual([1, 2]);
@@ -74,12 +104,28 @@ describe('sweeps', () => {
   it('cancels pending tasks at once, lets running ones finish, then ends cancelled (§8 #13)', async () => {
     const { backend, client, workers } = await setup((t) => (t.task === 'a' ? 'hold' : { success: true }));
     await coordinator(backend);
-    const id = await submit(client, def('cancel-me', [['a', []], ['b', ['a']], ['c', ['b']]]));
+    const id = await submit(
+      client,
+      def('cancel-me', [
+        ['a', []],
+        ['b', ['a']],
+        ['c', ['b']],
+      ]),
+    );
     await waitFor(() => workers.count('a', id) === 1, { what: 'a running' });
     await client.cancel(id);
     await waitForState(client, id, ['cancelling']);
     expect(await taskStates(client, id)).toEqual({ a: 'running', b: 'cancelled', c: 'cancelled' });
-    await backend.completions.send(encodeCompletionMessage({ workflowId: id, task: 'a', success: true, outputRef: null, error: null, attemptNo: 1 }));
+    await backend.completions.send(
+      encodeCompletionMessage({
+        workflowId: id,
+        task: 'a',
+        success: true,
+        outputRef: null,
+        error: null,
+        attemptNo: 1,
+      }),
+    );
     expect(await waitForState(client, id, ['cancelled'])).toBe('cancelled');
     expect((await taskStates(client, id)).a).toBe('completed');
     expect(workers.count('b', id)).toBe(0);
@@ -88,7 +134,13 @@ describe('sweeps', () => {
   it('cancel poll applies a cancel whose control message was lost', async () => {
     const { backend, client, workers } = await setup((t) => (t.task === 'a' ? 'hold' : { success: true }));
     const c = await coordinator(backend);
-    const id = await submit(client, def('cancel-poll', [['a', []], ['b', ['a']]]));
+    const id = await submit(
+      client,
+      def('cancel-poll', [
+        ['a', []],
+        ['b', ['a']],
+      ]),
+    );
     await waitFor(() => workers.count('a', id) === 1, { what: 'a running' });
     await backend.index.requestCancel(id); // the flag only, no control message
     await waitForState(client, id, ['cancelling']);
@@ -97,10 +149,17 @@ describe('sweeps', () => {
 
   it('sweeps share the main loop runtime: no CAS conflicts while a sweep visits a busy workflow (§8 #2)', async () => {
     const { backend, client } = await setup();
-    const leaves = await storeRunningWorkflow(backend, fanOutFanIn(100), 'wf-busy');
-    const c = await coordinator(backend, { runningTimeoutS: 3600, cancelPollIntervalS: 0.01, runningSweepIntervalS: 0.01, readySweepIntervalS: 0.01 });
+    const leaves = await storeRunningWorkflow(backend, fanOutFanIn(100, 'perf', TEST_QUEUE), 'wf-busy');
+    const c = await coordinator(backend, {
+      runningTimeoutS: 3600,
+      cancelPollIntervalS: 0.01,
+      runningSweepIntervalS: 0.01,
+      readySweepIntervalS: 0.01,
+    });
     await prefillCompletions(backend, 'wf-busy', leaves);
-    await waitFor(async () => ['running', 'completed'].includes((await taskStates(client, 'wf-busy')).sink), { what: 'sink dispatched' });
+    await waitFor(async () => ['running', 'completed'].includes((await taskStates(client, 'wf-busy')).sink), {
+      what: 'sink dispatched',
+    });
     expect(c.stats().running_sweeps).toBeGreaterThan(3);
     expect(c.stats().flush_conflicts).toBe(0);
     expect(c.stats().completions_handled).toBeGreaterThanOrEqual(100);
@@ -108,21 +167,27 @@ describe('sweeps', () => {
 
   it('an outside write to a cached workflow costs one conflict, then a reload re-applies the messages (§8 #2)', async () => {
     const { backend, client } = await setup();
-    const leaves = await storeRunningWorkflow(backend, fanOutFanIn(4), 'wf-outside');
+    const leaves = await storeRunningWorkflow(backend, fanOutFanIn(4, 'perf', TEST_QUEUE), 'wf-outside');
     const c = await coordinator(backend);
     await prefillCompletions(backend, 'wf-outside', leaves.slice(0, 1));
     await waitFor(() => c.stats().completions_handled === 1, { what: 'first completion' });
     const cur = (await backend.state.load('wf-outside'))!;
     await backend.state.saveState(WorkflowRuntime.fromDocs(cur.def, cur.state).toStateDoc(), cur.etag); // new ETag, same content
     await prefillCompletions(backend, 'wf-outside', leaves.slice(1));
-    await waitFor(async () => ['running', 'completed'].includes((await taskStates(client, 'wf-outside')).sink), { what: 'sink dispatched' });
+    await waitFor(
+      async () => ['running', 'completed'].includes((await taskStates(client, 'wf-outside')).sink),
+      { what: 'sink dispatched' },
+    );
     expect(c.stats().flush_conflicts).toBe(1);
     expect(c.stats().completions_handled).toBeGreaterThanOrEqual(4);
   });
 
   it('reports workflow blobs without an index row and deletes nothing (§8 #12)', async () => {
     const { backend } = await setup();
-    const rt = WorkflowRuntime.fromDefinition(def('orphan', [['a', []]]), { workflowId: 'wf-orphan', now: Date.now() });
+    const rt = WorkflowRuntime.fromDefinition(def('orphan', [['a', []]]), {
+      workflowId: 'wf-orphan',
+      now: Date.now(),
+    });
     await backend.state.createWorkflow(rt.toDefinitionDoc(), rt.toStateDoc());
     const c = await coordinator(backend);
     await waitFor(() => c.stats().orphan_blobs >= 1, { what: 'orphan reported' });

@@ -31,7 +31,11 @@ async function seeded(leaves: number): Promise<{ backend: Backend; tasks: string
 describe('coordinator on memory adapters', () => {
   it('drains the reference shape and dispatches the sink once', async () => {
     const { backend } = await seeded(998);
-    const c = new Coordinator({ backend, settings: { ...DEFAULT_COORDINATOR_SETTINGS }, logger: silentLogger() });
+    const c = new Coordinator({
+      backend,
+      settings: { ...DEFAULT_COORDINATOR_SETTINGS },
+      logger: silentLogger(),
+    });
     await c.start();
     await until(() => c.stats().tasks_pushed === 1);
     await c.stop();
@@ -58,8 +62,16 @@ describe('coordinator on memory adapters', () => {
         return got;
       },
     });
-    Object.assign(backend.state, { saveState: async (...a: Parameters<typeof saveState>) => (await gate, saveState(...a)) });
-    const settings = { ...DEFAULT_COORDINATOR_SETTINGS, batchSize: 4, maxReceivesPerCycle: 2, idleSleepS: 0.001, maxIdleSleepS: 0.01 };
+    Object.assign(backend.state, {
+      saveState: async (...a: Parameters<typeof saveState>) => (await gate, saveState(...a)),
+    });
+    const settings = {
+      ...DEFAULT_COORDINATOR_SETTINGS,
+      batchSize: 4,
+      maxReceivesPerCycle: 2,
+      idleSleepS: 0.001,
+      maxIdleSleepS: 0.01,
+    };
     const c = new Coordinator({ backend, settings, logger: silentLogger() });
     await c.start();
     await until(() => received >= 8);
