@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { createLogger, redactSecrets } from '../log.js';
 import { configBanner, resolveConfig, requireTarget, type ResolvedConfig } from '../config/resolve.js';
 import type { Target } from '../config/types.js';
-import { openAzureBackend } from '../adapters/azure/open.js';
+import { assertAzuriteReachable, openAzureBackend } from '../adapters/azure/open.js';
 import { UsageError } from '../errors.js';
 import type { Backend } from '../ports/backend.js';
 import { WorkflowClient } from '../client/workflow-client.js';
@@ -75,6 +75,21 @@ export function resolveTarget(
   return { cfg, target: requireTarget(cfg) };
 }
 
+/**
+ * Fail in one line (naming `jobq azurite`) when an Azurite target has nothing listening. The probe is
+ * tried three times: a refused connection fails at once, but on a busy machine a 1 s connect timeout
+ * alone would report a running Azurite as absent.
+ */
+export async function assertReachable(target: Target): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await assertAzuriteReachable(target);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
 export interface CliContext {
   target: Target;
   backend: Backend;
@@ -94,7 +109,8 @@ export async function openContext(
   const term = terminal(args);
   const logger = cliLogger(args);
   const { cfg, target } = resolveTarget(args);
-  const backend = await openAzureBackend(target, { logger });
+  await assertReachable(target);
+  const backend = await openAzureBackend(target, { logger, checkReachable: false });
   if (!opts.quiet) term.note(term.err.dim(configBanner(cfg, opts.action)));
   const client = new WorkflowClient({ backend, logger });
   return {

@@ -386,4 +386,3 @@ export class TaskMachine {
     this.step.changed = true;
   }
 }
-

@@ -1,10 +1,11 @@
 import type { CommandModule } from 'yargs';
-import { assertAzuriteReachable, openAzureBackend } from '../../adapters/azure/open.js';
+import { openAzureBackend } from '../../adapters/azure/open.js';
 import { configBanner } from '../../config/resolve.js';
 import { DEFAULT_DOCTOR_THRESHOLDS, runDoctor } from '../../client/doctor.js';
 import type { DoctorCheck, DoctorReport } from '../../client/types.js';
 import { redactSecrets } from '../../log.js';
 import {
+  assertReachable,
   cliLogger,
   positiveNumber,
   printJson,
@@ -71,7 +72,7 @@ async function preflight(
     },
   ];
   try {
-    await assertAzuriteReachable(target);
+    await assertReachable(target);
   } catch (err) {
     checks.push({
       name: 'Workflow store',
@@ -81,7 +82,7 @@ async function preflight(
     });
     return { checks, open: null };
   }
-  return { checks, open: () => openAzureBackend(target, { logger: cliLogger(a) }) };
+  return { checks, open: () => openAzureBackend(target, { logger: cliLogger(a), checkReachable: false }) };
 }
 
 /** `jobq workflow doctor`: health checks of the prefix; exit 1 if any check failed. */

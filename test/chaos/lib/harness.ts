@@ -167,26 +167,38 @@ async function chaosPhase(
     ]);
   };
   await nextWave();
-  while (kills < opts.coordinatorKills && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, between(rand, opts.killGapS[0], opts.killGapS[1]) * 1000));
-    exits.push(...ctx.fleet.reviveExited(), ...twin.fleet.reviveExited().map((e) => `fault-free ${e}`));
-    await ctx.fleet.coordinator.kill9();
-    kills++;
-    ctx.fleet.coordinator.start();
-    if (rand() < opts.workerKillProbability) {
-      const victim = ctx.fleet.workers[Math.floor(rand() * ctx.fleet.workers.length)];
-      await victim.kill9();
-      workerKills++;
-      victim.start();
+  let killing = true;
+  // The load driver runs beside the kill loop, so slow snapshots or submits never delay a kill.
+  const driver = (async () => {
+    while (killing) {
+      const [snap, twinSnap] = await Promise.all([snapshot(ctx), snapshot(twin)]);
+      await Promise.all([maybeCancel(ctx, snap), maybeCancel(twin, twinSnap)]);
+      if (killing && allTerminal(ctx, snap) && allTerminal(twin, twinSnap)) await nextWave();
+      await new Promise((r) => setTimeout(r, 1_000));
     }
-    const [snap, twinSnap] = await Promise.all([snapshot(ctx), snapshot(twin)]);
-    await Promise.all([maybeCancel(ctx, snap), maybeCancel(twin, twinSnap)]);
-    if (allTerminal(ctx, snap) && allTerminal(twin, twinSnap)) await nextWave();
-    if (kills % 10 === 0) {
-      opts.log(
-        `chaos: ${kills} coordinator kills, ${workerKills} worker kills, ${ctx.submitted.length} workflows`,
-      );
+  })();
+  try {
+    while (kills < opts.coordinatorKills && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, between(rand, opts.killGapS[0], opts.killGapS[1]) * 1000));
+      exits.push(...ctx.fleet.reviveExited(), ...twin.fleet.reviveExited().map((e) => `fault-free ${e}`));
+      await ctx.fleet.coordinator.kill9();
+      kills++;
+      ctx.fleet.coordinator.start();
+      if (rand() < opts.workerKillProbability) {
+        const victim = ctx.fleet.workers[Math.floor(rand() * ctx.fleet.workers.length)];
+        await victim.kill9();
+        workerKills++;
+        victim.start();
+      }
+      if (kills % 10 === 0) {
+        opts.log(
+          `chaos: ${kills} coordinator kills, ${workerKills} worker kills, ${ctx.submitted.length} workflows`,
+        );
+      }
     }
+  } finally {
+    killing = false;
+    await driver;
   }
   return { kills, workerKills, exits };
 }

@@ -10,12 +10,15 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 
 /**
  * The argv prefix that runs the jobq CLI from this checkout: the build when it exists (as in `npm test`,
- * `npm run chaos`), else the sources. `JOBQ_CLI=source|built` overrides (a stale dist/ while developing).
+ * `npm run chaos`), else the sources. `JOBQ_CLI=source|built|<path to a jobq.js>` overrides (for a
+ * stale dist/ while developing).
  */
 export function jobqArgv(): string[] {
   const choice = process.env.JOBQ_CLI;
-  if (choice !== 'source' && (choice === 'built' || existsSync(join(ROOT, 'dist/cli/main.js'))))
+  if (choice && choice !== 'source' && choice !== 'built') return [choice];
+  if (choice !== 'source' && (choice === 'built' || existsSync(join(ROOT, 'dist/cli/main.js')))) {
     return [join(ROOT, 'bin/jobq.js')];
+  }
   return ['--import', 'tsx', join(ROOT, 'src/cli/dev-entry.ts')];
 }
 

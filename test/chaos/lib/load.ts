@@ -166,5 +166,5 @@ export function retargetWorkflow(wf: ChaosWorkflow, from: LoadDirs, to: LoadDirs
   let text = JSON.stringify(wf);
   for (const key of ['effectsFile', 'markerDir', 'stopFile'] as const)
     text = text.split(from[key]).join(to[key]);
-  return JSON.parse(text) as ChaosWorkflow;
+  return { ...(JSON.parse(text) as ChaosWorkflow), default_queue: to.queue };
 }

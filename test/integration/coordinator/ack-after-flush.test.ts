@@ -18,7 +18,8 @@ import {
   submit,
   taskStates,
   waitForState,
-, TEST_QUEUE } from './harness.js';
+  TEST_QUEUE,
+} from './harness.js';
 import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from './seed.js';
 
 /** Task messages currently on `queue` (peeked by receiving with a short visibility and releasing). */

@@ -25,7 +25,7 @@ describe('coordinator advances workflows on Azurite', () => {
     client = new WorkflowClient({ backend });
     coord = new Coordinator({ backend, settings: testSettings(), logger: silentLogger() });
     await coord.start();
-    workers = new FakeWorkers(backend, 'default', (t) => ({
+    workers = new FakeWorkers(backend, undefined, (t) => ({
       success: true,
       output: { from: t.task, n: 2 },
     })).start();

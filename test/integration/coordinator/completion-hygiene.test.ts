@@ -13,7 +13,8 @@ import {
   submit,
   taskStates,
   waitForState,
-, TEST_QUEUE } from './harness.js';
+  TEST_QUEUE,
+} from './harness.js';
 import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from './seed.js';
 
 const done = (workflowId: string, task: string, attemptNo: number | null, success = true) =>
@@ -60,7 +61,7 @@ describe('completion hygiene', () => {
 
   it('counts duplicate and stale completions and pushes the child once (§8 #8, #17)', async () => {
     const { backend, client } = await setup();
-    const workers = new FakeWorkers(backend, 'default', (t) => {
+    const workers = new FakeWorkers(backend, undefined, (t) => {
       if (t.task !== 'a') return { success: true };
       return t.attemptNo === 1 ? { success: false, error: 'first attempt fails' } : 'hold';
     }).start();

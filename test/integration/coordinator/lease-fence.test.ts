@@ -14,7 +14,8 @@ import {
   taskStates,
   testSettings,
   waitForState,
-, TEST_QUEUE } from './harness.js';
+  TEST_QUEUE,
+} from './harness.js';
 import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from './seed.js';
 
 const foreign = {

@@ -19,7 +19,8 @@ import {
   waitForState,
   type Outcome,
   type TaskSeen,
-, TEST_QUEUE } from './harness.js';
+  TEST_QUEUE,
+} from './harness.js';
 import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from './seed.js';
 
 describe('sweeps', () => {
@@ -30,7 +31,7 @@ describe('sweeps', () => {
   async function setup(decide?: (t: TaskSeen) => Outcome) {
     const backend = await openTestBackend(uniquePrefix('Swp'));
     cleanup.push(() => backend.close());
-    const workers = new FakeWorkers(backend, 'default', decide).start();
+    const workers = new FakeWorkers(backend, undefined, decide).start();
     cleanup.push(() => workers.stop());
     return { backend, client: new WorkflowClient({ backend }), workers };
   }

@@ -27,7 +27,7 @@ describe('transient faults', () => {
   ): Promise<{ backend: Backend; client: WorkflowClient; workers: FakeWorkers }> {
     const backend = await openTestBackend(uniquePrefix('Flt'));
     cleanup.push(() => backend.close());
-    const workers = new FakeWorkers(backend, 'default', decide).start();
+    const workers = new FakeWorkers(backend, undefined, decide).start();
     cleanup.push(() => workers.stop());
     return { backend, client: new WorkflowClient({ backend }), workers };
   }

@@ -290,7 +290,7 @@ describe('random DAGs under random event interleavings', () => {
       fc.property(caseArb(1, 25, 120), (c) =>
         run(buildDefinition(c.specs, c.maxPar, c.allTasks), c.events, c.snapAt),
       ),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.SMALL_RUNS ?? 300), endOnFailure: true },
     );
   }, 180_000);
 
@@ -299,7 +299,7 @@ describe('random DAGs under random event interleavings', () => {
       fc.property(caseArb(100, 300, 800), (c) =>
         run(buildDefinition(c.specs, c.maxPar, c.allTasks), c.events, c.snapAt),
       ),
-      { numRuns: 15 },
+      { numRuns: Number(process.env.BIG_RUNS ?? 15), endOnFailure: true },
     );
     if (process.env.ENGINE_PROP_STATS) console.log(STATS);
   }, 180_000);
