@@ -63,7 +63,6 @@ async function run(ctx: BenchContext): Promise<void> {
         requests: counts,
         requests_by_operation: detail,
         queue_pool_transactions: queueByKind,
-        usd_per_month_estimate: 'storage transactions are billed per 10,000; see docs/operations.md',
       },
     });
   } finally {

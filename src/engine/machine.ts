@@ -307,8 +307,10 @@ export class TaskMachine {
       this.startedAt[i] = 0;
       this.step.changed = true;
       this.step.retried = true;
-      this.setState(i, READY);
-      this.enqueue(i);
+      if (this.policyHolds(i)) {
+        this.setState(i, READY);
+        this.enqueue(i);
+      } else this.setState(i, PENDING); // a workflow retry reset a parent it waited on: wait again
       return;
     }
     if (outputRef === null) this.outputRefs.delete(i);
@@ -335,6 +337,14 @@ export class TaskMachine {
     this.recheck.clear();
   }
 
+  private policyHolds(i: number): boolean {
+    const t = this.table;
+    return (
+      policyVerdict(t.policy[i], t.parentCount(i), this.doneParents[i], this.failedParents[i]) ===
+      VERDICT_SATISFIED
+    );
+  }
+
   /** Workflow retry, part 1 (reference §2.11): failed/upstream_failed/cancelled → pending. */
   resetFailedTasks(): number {
     let reset = 0;
@@ -351,8 +361,18 @@ export class TaskMachine {
     return reset;
   }
 
-  /** Workflow retry, part 2: examine every pending task (conditions included, transitively). */
+  /**
+   * Workflow retry, part 2: a waiting task whose policy needed a now-reset parent to be terminal
+   * (e.g. `all_settled`) goes back to pending; then every pending task is examined (conditions
+   * included, transitively).
+   */
   examineAllPending(): void {
+    const t = this.table;
+    for (let i = 0; i < t.size; i++) {
+      const s = this.state[i];
+      if (s !== READY && s !== READY_PENDING_BUDGET) continue;
+      if (!this.policyHolds(i)) this.setState(i, PENDING);
+    }
     for (let i = 0; i < this.table.size; i++) {
       if (this.state[i] === PENDING) this.examine(i);
       this.settleStack();

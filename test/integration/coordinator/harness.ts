@@ -129,7 +129,7 @@ export class FakeWorkers {
   private async owns(workflowId: string): Promise<boolean> {
     let known = this.owned.get(workflowId);
     if (known === undefined) {
-      known = (await this.backend.state.loadState(workflowId)) !== null;
+      known = (await this.backend.state.load(workflowId).catch((err: unknown) => (console.error('owns', err), true))) !== null;
       this.owned.set(workflowId, known);
     }
     return known;

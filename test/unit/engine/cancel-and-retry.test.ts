@@ -135,3 +135,20 @@ describe('workflow state and result policy (reference §2.7–2.8)', () => {
     });
   });
 });
+
+describe('retry and waiting dependents', () => {
+  it('a parked all_settled task whose failed parent is reset waits for that parent again', () => {
+    const { rt } = started(
+      def(
+        { a: {}, b: {}, c: {}, j: { deps: ['a', 'b'], dep_policy: 'all_settled' } },
+        { max_parallelism: 1 },
+      ),
+    );
+    rt.applyCompletion({ task: 'a', success: false, outputRef: null, error: 'x', attemptNo: 1 }, T0);
+    ok(rt, 'b');
+    expect(rt.taskState('j')).toBe('ready_pending_budget');
+    rt.resetFailed(T0 + 1000);
+    expect(rt.taskState('j')).toBe('pending');
+    expect(rt.taskState('a')).toBe('ready_pending_budget');
+  });
+});

@@ -299,7 +299,11 @@ describe('random DAGs under random event interleavings', () => {
       fc.property(caseArb(100, 300, 800), (c) =>
         run(buildDefinition(c.specs, c.maxPar, c.allTasks), c.events, c.snapAt),
       ),
-      { numRuns: Number(process.env.BIG_RUNS ?? 15), endOnFailure: true },
+      {
+        numRuns: Number(process.env.BIG_RUNS ?? 15),
+        endOnFailure: true,
+        seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined,
+      },
     );
     if (process.env.ENGINE_PROP_STATS) console.log(STATS);
   }, 180_000);
