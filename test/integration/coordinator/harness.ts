@@ -70,6 +70,7 @@ export function def(
   return parseDefinition(
     {
       name,
+      default_queue: TEST_QUEUE,
       ...extra,
       tasks: tasks.map(([n, deps, more]) => ({ name: n, depends_on: deps, ...(more ?? {}) })),
     },
@@ -129,7 +130,7 @@ export class FakeWorkers {
   private async owns(workflowId: string): Promise<boolean> {
     let known = this.owned.get(workflowId);
     if (known === undefined) {
-      known = (await this.backend.state.load(workflowId).catch((err: unknown) => (console.error('owns', err), true))) !== null;
+      known = (await this.backend.state.loadState(workflowId)) !== null;
       this.owned.set(workflowId, known);
     }
     return known;
