@@ -141,7 +141,9 @@ describe('submit, cancel, retry', () => {
     expect(JSON.parse(json.stdout)).toEqual({ reset: 2, now_ready: 1, still_pending: 1 });
     expect(await backend.index.getCancelRequested('wf-one')).toBe(false);
     const [again, missing] = await Promise.all([wf('retry', 'wf-one'), wf('retry', 'ghost')]);
-    expect(again.stdout, again.stderr).toContain(`Workflow wf-one in devstoreaccount1/${prefix}: no tasks to retry.`);
+    expect(again.stdout, again.stderr).toContain(
+      `Workflow wf-one in devstoreaccount1/${prefix}: no tasks to retry.`,
+    );
     expectUserError(missing, 1, /not found/);
   });
 });

@@ -84,13 +84,13 @@ describe('kill -9 and restart', () => {
         own += d.toString();
       });
       const started = () => own.includes('coordinator started');
-      if (k === KILLS) break;
       // Kill at a random point of the running loop, not during process start-up.
       await waitFor(started, { timeoutMs: 150_000, what: 'child coordinator started' }).catch(
         (err: unknown) => {
           throw new Error(`${String(err)}; child stderr: ${own.slice(-2000)}`);
         },
       );
+      if (k === KILLS) break;
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 1500));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
