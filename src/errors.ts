@@ -75,6 +75,16 @@ export function isJobqError(err: unknown, name?: JobqErrorName): err is JobqErro
 export function isUserError(err: unknown): boolean {
   return (
     isJobqError(err) &&
-    ['UsageError', 'DefinitionError', 'ConfigError', 'StorageUnreachableError', 'MessageTooLargeError', 'WorkflowNotFoundError', 'WorkflowExistsError', 'LeaseHeldError', 'TaskContextError'].includes(err.name)
+    [
+      'UsageError',
+      'DefinitionError',
+      'ConfigError',
+      'StorageUnreachableError',
+      'MessageTooLargeError',
+      'WorkflowNotFoundError',
+      'WorkflowExistsError',
+      'LeaseHeldError',
+      'TaskContextError',
+    ].includes(err.name)
   );
 }

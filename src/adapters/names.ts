@@ -29,7 +29,8 @@ export const stateBlobName = (workflowId: string) => `${workflowId}.state.bin`;
 export const legacyBlobName = (workflowId: string) => `${workflowId}.json`;
 /** Canonical blob output location and ref (reference §4.5). */
 export const outputBlobName = (workflowId: string, task: string) => `${workflowId}/${task}.json`;
-export const canonicalOutputRef = (workflowId: string, task: string) => `blob:${outputBlobName(workflowId, task)}`;
+export const canonicalOutputRef = (workflowId: string, task: string) =>
+  `blob:${outputBlobName(workflowId, task)}`;
 /** File stash location in the file-output container (reference §4.6). */
 export const stashBlobName = (workflowId: string, task: string, filename: string) =>
   `workflow-files/${workflowId}/${task}/${filename}`;

@@ -89,9 +89,22 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Embe
   };
   const args = [
     azuriteEntryPoint(),
-    '--blobHost', HOST, '--queueHost', HOST, '--tableHost', HOST,
-    '--blobPort', String(ports.blob), '--queuePort', String(ports.queue), '--tablePort', String(ports.table),
-    '--silent', '--loose', '--skipApiVersionCheck', '--disableTelemetry',
+    '--blobHost',
+    HOST,
+    '--queueHost',
+    HOST,
+    '--tableHost',
+    HOST,
+    '--blobPort',
+    String(ports.blob),
+    '--queuePort',
+    String(ports.queue),
+    '--tablePort',
+    String(ports.table),
+    '--silent',
+    '--loose',
+    '--skipApiVersionCheck',
+    '--disableTelemetry',
   ];
   if (opts.location) {
     mkdirSync(opts.location, { recursive: true });
@@ -115,7 +128,11 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Embe
   const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
   for (;;) {
     if (exited) throw new Error(`Azurite exited during start-up: ${stderr.trim() || 'no output'}`);
-    const up = await Promise.all([isListening(ports.blob), isListening(ports.queue), isListening(ports.table)]);
+    const up = await Promise.all([
+      isListening(ports.blob),
+      isListening(ports.queue),
+      isListening(ports.table),
+    ]);
     if (up.every(Boolean)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -129,7 +146,11 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Embe
     ports,
     pid: child.pid ?? -1,
     connectionString,
-    env: () => ({ BLOB_PORT: String(ports.blob), QUEUE_PORT: String(ports.queue), TABLE_PORT: String(ports.table) }),
+    env: () => ({
+      BLOB_PORT: String(ports.blob),
+      QUEUE_PORT: String(ports.queue),
+      TABLE_PORT: String(ports.table),
+    }),
     stop: () => stopChild(child, () => exited),
   };
 }

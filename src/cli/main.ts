@@ -5,7 +5,11 @@
 import yargs, { type Argv } from 'yargs';
 import { isJobqError, isUserError } from '../errors.js';
 import { redactSecrets } from '../log.js';
-import { WORKFLOW_SUBCOMMANDS, registerWorkflowCommands, registerTopLevelCommands } from './commands/index.js';
+import {
+  WORKFLOW_SUBCOMMANDS,
+  registerWorkflowCommands,
+  registerTopLevelCommands,
+} from './commands/index.js';
 
 /** Exit code carrier: commands set `ctx.exitCode` or throw. */
 export class CliExit extends Error {
@@ -46,7 +50,11 @@ export function buildParser(argv: string[]): Argv {
       describe: 'Log level for stderr logs (trace|debug|info|warn|error|silent)',
       global: true,
     })
-    .option('color', { type: 'boolean', describe: 'Colour output (--no-color or NO_COLOR=1 to disable)', global: true })
+    .option('color', {
+      type: 'boolean',
+      describe: 'Colour output (--no-color or NO_COLOR=1 to disable)',
+      global: true,
+    })
     .strict()
     .demandCommand(1, 'Name a command: workflow, worker, task or azurite (see --help).')
     .recommendCommands()
@@ -67,7 +75,11 @@ export function buildParser(argv: string[]): Argv {
           describe: 'ACCOUNT/PREFIX (may also be given positionally: jobq workflow ACCOUNT/PREFIX <cmd>)',
           global: true,
         })
-        .option('queues', { type: 'string', describe: 'Queue backend: account, connection string or sb://namespace', global: true })
+        .option('queues', {
+          type: 'string',
+          describe: 'Queue backend: account, connection string or sb://namespace',
+          global: true,
+        })
         .option('blobs', { type: 'string', describe: 'File-output location ACCOUNT/CONTAINER', global: true })
         .option('config', { type: 'string', describe: 'Path of a jobq.yaml config file', global: true })
         .demandCommand(1, 'Name a workflow command (see jobq workflow --help).'),
@@ -78,7 +90,8 @@ export function buildParser(argv: string[]): Argv {
 
 /** Run the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const debug = argv.includes('debug') && argv.some((a) => a === '--log-level' || a.startsWith('--log-level='));
+  const debug =
+    argv.includes('debug') && argv.some((a) => a === '--log-level' || a.startsWith('--log-level='));
   try {
     const parser = buildParser(argv);
     await parser.parseAsync();

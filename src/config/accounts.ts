@@ -15,7 +15,8 @@ export interface AzuritePortEnv {
 function port(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new ConfigError(`${name} must be a port number (1-65535), got '${value}'.`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new ConfigError(`${name} must be a port number (1-65535), got '${value}'.`);
   return n;
 }
 
@@ -88,7 +89,11 @@ export interface QueueAddress {
  * Resolve a queue spec (reference §4.9): `name` → default backend; `account/name`; `sb://ns/name`;
  * `sb://ns` alone → queue named by the last path segment (the namespace).
  */
-export function parseQueueAddress(spec: string, defaults: QueuesSpec, env: AzuritePortEnv = process.env): QueueAddress {
+export function parseQueueAddress(
+  spec: string,
+  defaults: QueuesSpec,
+  env: AzuritePortEnv = process.env,
+): QueueAddress {
   const s = spec.trim();
   if (!s) throw new ConfigError('Queue name must not be empty.');
   if (s.startsWith('sb://')) {
@@ -96,11 +101,14 @@ export function parseQueueAddress(spec: string, defaults: QueuesSpec, env: Azuri
     const parts = rest.split('/');
     const ns = parts[0].split('.')[0];
     const name = parts.length > 1 ? parts.slice(1).join('/') : ns;
-    const sameNs = defaults.kind === 'service-bus' && defaults.namespace === ns ? defaults.connectionString : null;
+    const sameNs =
+      defaults.kind === 'service-bus' && defaults.namespace === ns ? defaults.connectionString : null;
     return { backend: { kind: 'service-bus', namespace: ns, connectionString: sameNs }, name };
   }
   if (isStorageConnectionString(s) || isServiceBusConnectionString(s)) {
-    throw new ConfigError(`Queue spec '${s.slice(0, 20)}…' looks like a connection string; use ACCOUNT/QUEUE or set --queues.`);
+    throw new ConfigError(
+      `Queue spec '${s.slice(0, 20)}…' looks like a connection string; use ACCOUNT/QUEUE or set --queues.`,
+    );
   }
   const slash = s.lastIndexOf('/');
   if (slash < 0) return { backend: defaults, name: s };

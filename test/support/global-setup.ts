@@ -11,7 +11,7 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
   const az = await startAzurite();
   project.provide('azurite', { host: az.host, ports: az.ports, connectionString: az.connectionString });
   Object.assign(process.env, az.env());
