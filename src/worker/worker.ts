@@ -14,6 +14,12 @@ import { targetEnv } from './task-env.js';
 /** Storage Queue's per-call receive maximum. */
 const MAX_RECEIVE_BATCH = 32;
 const IDLE_BACKOFF_INITIAL_MS = 100;
+/**
+ * How long a busy worker waits for more slots to free before receiving into a partly free pool. Every
+ * receive scans the queue on the server (Azurite: every message in the account), so refilling one slot
+ * at a time would cost one receive per task; waiting briefly lets one receive fill many slots.
+ */
+const REFILL_LINGER_MS = 50;
 /** Default bound on waiting for running tasks when stopping. */
 export const DEFAULT_STOP_GRACE_MS = 30_000;
 
@@ -115,11 +121,21 @@ export class Worker {
   }
 
   private async loop(): Promise<void> {
+    let lingerUntil = 0;
     while (!this.stopping) {
       if (this.running.size >= this.opts.concurrency) {
         await this.pause(Infinity);
         continue;
       }
+      if (this.freeSlots() < this.refillBatch() && this.running.size > 0) {
+        const now = Date.now();
+        if (lingerUntil === 0) lingerUntil = now + REFILL_LINGER_MS;
+        if (now < lingerUntil) {
+          await this.pause(lingerUntil - now);
+          continue;
+        }
+      }
+      lingerUntil = 0;
       const messages = await this.receive();
       if (messages === null) continue;
       if (messages.length === 0) {
@@ -139,9 +155,18 @@ export class Worker {
     this.logger.info({ stats: this.stats }, 'worker stopped');
   }
 
+  private freeSlots(): number {
+    return this.opts.concurrency - this.running.size;
+  }
+
+  /** Free slots worth a receive without lingering: half the pool, at most one full receive. */
+  private refillBatch(): number {
+    return Math.max(1, Math.min(MAX_RECEIVE_BATCH, Math.ceil(this.opts.concurrency / 2)));
+  }
+
   /** One batch receive sized to the free slots; null after an error (already backed off). */
   private async receive(): Promise<ReceivedMessage[] | null> {
-    const free = Math.min(MAX_RECEIVE_BATCH, this.opts.concurrency - this.running.size);
+    const free = Math.min(MAX_RECEIVE_BATCH, this.freeSlots());
     try {
       return await this.queue.receive(free, Math.ceil(this.opts.visibilityTimeoutS));
     } catch (err) {
