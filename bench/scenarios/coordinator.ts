@@ -5,6 +5,8 @@
  * workflows at once. Azurite runs in disk mode (`--location` in a temp dir): in-memory mode freezes for
  * seconds during its queue-extent GC once a few thousand messages were consumed (azurite-limits.md §7).
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +32,48 @@ import {
 } from '../../test/integration/coordinator/seed.js';
 
 const SETTINGS: CoordinatorSettings = { ...DEFAULT_COORDINATOR_SETTINGS, statsLogIntervalS: 3600 };
+/** The raw drain deletes with the coordinator's ack concurrency, so both send the same request shape. */
+const DRAIN_DELETE_CONCURRENCY = SETTINGS.ackConcurrency;
 let prefixSeq = 0;
+
+/** Kind of an Azure Storage request, from its method and path (for the per-completion request mix). */
+function requestKind(method: string, path: string): string {
+  if (path.includes('/messages')) {
+    if (method === 'GET') return 'receive';
+    if (method === 'DELETE') return 'delete';
+    if (method === 'POST') return 'send';
+  }
+  if (path.includes('comp=lease')) return 'lease';
+  if (method === 'PUT' && path.includes('.state.bin')) return 'state_flush';
+  if (method === 'GET' && path.includes('.bin')) return 'blob_read';
+  if (path.includes('WorkflowsIndex')) return method === 'GET' ? 'index_read' : 'index_write';
+  return 'other';
+}
+
+/**
+ * Counts every HTTP request this process sends (the SDKs use node:http), by kind, while enabled: the
+ * coordinator's request mix during a drain, compared with the raw drain's 1 receive per 32 + 1 delete.
+ */
+class RequestCounter {
+  readonly counts = new Map<string, number>();
+  private readonly onRequest = (msg: unknown): void => {
+    const req = (msg as { request: ClientRequest }).request;
+    const kind = requestKind(req.method, req.path);
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
+  };
+
+  start(): this {
+    subscribe('http.client.request.start', this.onRequest);
+    return this;
+  }
+
+  stop(): Record<string, number> {
+    unsubscribe('http.client.request.start', this.onRequest);
+    return Object.fromEntries([...this.counts].sort((a, b) => b[1] - a[1]));
+  }
+}
+
+const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
 function target(az: EmbeddedAzurite): Target {
   const account = {
@@ -49,11 +92,16 @@ function target(az: EmbeddedAzurite): Target {
   };
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+/** Poll `check` until true or the deadline; `pollMs` 0 polls every macrotask (for runs of a few ms). */
+async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  pollMs = 5,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => (pollMs > 0 ? setTimeout(r, pollMs) : setImmediate(r)));
   }
   return true;
 }
@@ -96,23 +144,28 @@ interface CoordinatorRun {
   batches: number;
   flushes: number;
   conflicts: number;
+  duplicates: number;
   sinkCompleted: boolean;
+  /** Requests sent while the prefilled completions drained (Azure backends only). */
+  requests: Record<string, number>;
 }
 
 /** Seed the fan-out/fan-in shape with its leaves RUNNING, prefill their completions, time the coordinator. */
 async function coordinatorRun(
   backend: Backend,
   leaves: number,
-  opts: { completeSink: boolean; timeoutMs: number },
+  opts: { completeSink: boolean; timeoutMs: number; pollMs?: number },
 ): Promise<CoordinatorRun> {
   await backend.ensureResources();
   const tasks = await storeRunningWorkflow(backend, fanOutFanIn(leaves), 'wf-bench');
   await prefillCompletions(backend, 'wf-bench', tasks);
   const c = new Coordinator({ backend, settings: SETTINGS, logger: silentLogger() });
   await c.start();
+  const counter = new RequestCounter().start();
   const started = performance.now();
-  await until(() => c.stats().completions_handled >= leaves, opts.timeoutMs);
+  await until(() => c.stats().completions_handled >= leaves, opts.timeoutMs, opts.pollMs);
   const seconds = (performance.now() - started) / 1000;
+  const requests = counter.stop();
   const handled = Math.min(leaves, c.stats().completions_handled);
   let sinkCompleted = false;
   if (opts.completeSink) {
@@ -132,7 +185,9 @@ async function coordinatorRun(
     batches: s.batches,
     flushes: s.flushes,
     conflicts: s.flush_conflicts,
+    duplicates: s.duplicate_completions + s.stale_completions,
     sinkCompleted,
+    requests,
   };
 }
 
@@ -156,7 +211,7 @@ async function ratioFigure(
       const drain = await measureDrain({
         connectionString: az.connectionString,
         depth,
-        deleteConcurrency: 16,
+        deleteConcurrency: DRAIN_DELETE_CONCURRENCY,
         maxDurationMs: 120_000,
       });
       ceilings.push(drain.perS);
@@ -166,7 +221,7 @@ async function ratioFigure(
         const run = await coordinatorRun(backend, depth, { completeSink: true, timeoutMs: 240_000 });
         runs.push(run);
         ctx.log(
-          `${metric}: coordinator ${run.perS.toFixed(0)}/s (${run.batches} batches, ${run.flushes} flushes, sink ${run.sinkCompleted ? 'completed' : 'NOT completed'})`,
+          `${metric}: coordinator ${run.perS.toFixed(0)}/s (${run.batches} batches, ${run.flushes} flushes, ${(total(run.requests) / depth).toFixed(3)} requests/completion ${JSON.stringify(run.requests)}, sink ${run.sinkCompleted ? 'completed' : 'NOT completed'})`,
         );
       } finally {
         await backend.close();
@@ -191,10 +246,14 @@ async function ratioFigure(
         flushes: runs.map((r) => r.flushes),
         batches: runs.map((r) => r.batches),
         cas_conflicts: runs.map((r) => r.conflicts),
+        duplicate_or_stale_completions: runs.map((r) => r.duplicates),
         sink_completed: runs.every((r) => r.sinkCompleted),
+        requests_per_completion: runs.map((r) => Number((total(r.requests) / depth).toFixed(3))),
+        raw_drain_requests_per_completion: Number((1 + 1 / 32).toFixed(3)),
+        requests: runs.map((r) => r.requests),
         batch_size: SETTINGS.batchSize,
         ack_concurrency: SETTINGS.ackConcurrency,
-        raw_drain_delete_concurrency: 16,
+        raw_drain_delete_concurrency: DRAIN_DELETE_CONCURRENCY,
       },
     });
   } finally {
@@ -207,7 +266,7 @@ async function memoryFigure(ctx: BenchContext): Promise<void> {
   const rates: number[] = [];
   for (let r = 0; r < (ctx.quick ? 3 : 7); r++) {
     const backend = openMemoryBackend(createMemoryWorld(), 'BenchMem');
-    const run = await coordinatorRun(backend, 998, { completeSink: false, timeoutMs: 60_000 });
+    const run = await coordinatorRun(backend, 998, { completeSink: false, timeoutMs: 60_000, pollMs: 0 });
     rates.push(run.perS);
   }
   const sorted = [...rates].sort((a, b) => a - b);
@@ -223,6 +282,7 @@ async function memoryFigure(ctx: BenchContext): Promise<void> {
       runs: rates.map(Math.round),
       statistic: 'median',
       first_run_includes_jit_warmup: true,
+      timing: 'from start() returning until every completion is acked (polled every macrotask)',
     },
   });
 }
@@ -244,7 +304,7 @@ async function manyWorkflowsFigure(ctx: BenchContext): Promise<void> {
     const drain = await measureDrain({
       connectionString: az.connectionString,
       depth: 1000,
-      deleteConcurrency: 16,
+      deleteConcurrency: DRAIN_DELETE_CONCURRENCY,
       maxDurationMs: 60_000,
     });
     const backend = await openAzureBackend(target(az));

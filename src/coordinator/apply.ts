@@ -13,11 +13,27 @@ export interface AppliedStep {
 /** Bound on fetch → evaluate rounds; each round resolves at least one level of a skip cascade. */
 const MAX_CONDITION_ROUNDS = 64;
 
+/** A result that is usually ready at once; a promise only when blob outputs must be fetched. */
+export type MaybeAsync<T> = T | Promise<T>;
+
 /**
  * Finish a step: while the engine reports blob outputs it needs for pending conditions, fetch them
  * (cached per batch) and continue evaluation. Returns everything to push and whether state changed.
+ * Synchronous when nothing must be fetched (nearly always): no promise per applied message.
  */
-export async function settleStep(
+export function settleStep(
+  rt: Runtime,
+  first: StepResult,
+  outputs: BatchOutputs,
+  stats: CoordinatorStats,
+  now: () => number,
+): MaybeAsync<AppliedStep> {
+  stats.condition_errors += first.conditionErrors;
+  if (first.needOutputs.length === 0) return { changed: first.changed, dispatch: first.dispatch };
+  return fetchAndSettle(rt, first, outputs, stats, now);
+}
+
+async function fetchAndSettle(
   rt: Runtime,
   first: StepResult,
   outputs: BatchOutputs,
@@ -27,7 +43,6 @@ export async function settleStep(
   let step = first;
   let changed = step.changed;
   const dispatch = [...step.dispatch];
-  stats.condition_errors += step.conditionErrors;
   for (let round = 0; step.needOutputs.length > 0 && round < MAX_CONDITION_ROUNDS; round++) {
     const before = outputs.fetched;
     await outputs.fetchAll(step.needOutputs);
@@ -43,13 +58,13 @@ export async function settleStep(
 const NOTHING: AppliedStep = { changed: false, dispatch: [] };
 
 /** Apply one work item to `rt` (reference §5.5 for completions; DECISIONS §4.2 for control items). */
-export async function applyItem(
+export function applyItem(
   rt: Runtime,
   item: WorkItem,
   outputs: BatchOutputs,
   stats: CoordinatorStats,
   now: () => number,
-): Promise<AppliedStep> {
+): MaybeAsync<AppliedStep> {
   switch (item.kind) {
     case 'completion': {
       const step = rt.applyCompletion(item.completion, now(), outputs.resolve);

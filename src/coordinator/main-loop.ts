@@ -31,6 +31,8 @@ export interface MainLoopDeps {
 /** First idle wait after activity; doubles up to `maxIdleSleepS`. */
 const FIRST_IDLE_WAIT_MS = 50;
 const BACKPRESSURE_WAIT_MS = 5;
+/** Re-check stop and lease at least this often while waiting for deletes to catch up. */
+const ACK_WAIT_CAP_MS = 250;
 
 export class MainLoop {
   private readonly waker = new Waker();
@@ -56,12 +58,23 @@ export class MainLoop {
   /** Run until stopped. Never throws: errors are logged and the loop continues. */
   async run(): Promise<void> {
     const maxHeld = this.d.settings.maxReceivesPerCycle * this.d.settings.batchSize;
+    const maxAckBacklog = Math.max(1, this.d.settings.ackConcurrency);
     let processing: Promise<void> = Promise.resolve();
     while (!this.stopping) {
       this.lastProgressAt = Date.now();
       if (!this.d.leaseHeld() || this.d.table.heldCount() >= maxHeld) {
         await processing;
         await this.waker.sleep(this.d.leaseHeld() ? BACKPRESSURE_WAIT_MS : 200);
+        continue;
+      }
+      if (this.d.table.ackBacklog() > maxAckBacklog) {
+        // Like a raw drain: receive again once every acked message holds a delete slot. Receiving
+        // further ahead only makes each Azurite operation scan more messages, and messages received
+        // long before their delete come back when their visibility timeout runs out.
+        await Promise.race([
+          this.d.table.ackBacklogAtMost(maxAckBacklog),
+          this.waker.sleep(ACK_WAIT_CAP_MS),
+        ]);
         continue;
       }
       const [msgs] = await Promise.all([this.receive(), processing]);

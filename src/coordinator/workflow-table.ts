@@ -12,7 +12,8 @@ import type { ReceivedMessage } from '../ports/queue.js';
 import type { Runtime, StepResult } from '../engine/api.js';
 import type { CoordinatorStats } from './stats.js';
 import { isJobqError } from '../errors.js';
-import { KeyedMutex, Semaphore, forEachLimit } from './concurrency.js';
+import { KeyedMutex } from './concurrency.js';
+import { AckQueue } from './ack-queue.js';
 import { Dispatcher } from './dispatcher.js';
 import { WorkflowLoader } from './loader.js';
 import { BatchOutputs } from './outputs.js';
@@ -66,8 +67,7 @@ export class WorkflowTable {
   readonly loader: WorkflowLoader;
   readonly dispatcher: Dispatcher;
   private readonly index: IndexRefresher;
-  private readonly acks: Semaphore;
-  private readonly pendingAcks = new Set<Promise<void>>();
+  private readonly acks: AckQueue;
   /** Last durable ETag per workflow, for the sweeps' skip cache. */
   readonly knownEtags = new LruMap<string, string>(KNOWN_ETAGS_MAX);
 
@@ -75,12 +75,30 @@ export class WorkflowTable {
     this.loader = new WorkflowLoader(d.backend, d.settings.cacheMaxWorkflows);
     this.dispatcher = new Dispatcher(d.backend.queues, d.stats, d.logger, d.settings.pushConcurrency);
     this.index = new IndexRefresher(d.backend.index, d.settings, d.stats, d.logger);
-    // Groups of deletes in flight; each group runs up to ackConcurrency deletes.
-    this.acks = new Semaphore(4);
+    // One FIFO of deletes for the process, ackConcurrency in flight (the raw drain's shape).
+    this.acks = new AckQueue(
+      (msg) =>
+        d.backend.completions
+          .delete(msg)
+          .catch((err: unknown) =>
+            this.d.logger.debug({ err, id: msg.id }, 'ack failed (message will be redelivered)'),
+          ),
+      d.settings.ackConcurrency,
+    );
   }
 
   get size(): number {
     return this.slots.size;
+  }
+
+  /** Acked messages whose delete has not settled yet (waiting or in flight). */
+  ackBacklog(): number {
+    return this.acks.backlog;
+  }
+
+  /** Resolves once at most `limit` deletes are waiting or in flight. */
+  ackBacklogAtMost(limit: number): Promise<void> {
+    return this.acks.whenBacklogAtMost(limit);
   }
 
   /** Messages applied but not yet acked, across all workflows (the main loop's back-pressure). */
@@ -104,10 +122,11 @@ export class WorkflowTable {
       for (const m of incoming) {
         if (m.item.kind === 'retry' && cached && !(await this.reload(slot, 'retry requested'))) return;
         const item = this.admissionOf(slot, m);
-        const r = await applyItem(slot.runtime, item, outputs, this.d.stats, this.d.now);
+        const applied = applyItem(slot.runtime, item, outputs, this.d.stats, this.d.now);
+        const r = applied instanceof Promise ? await applied : applied;
         if (r.changed) slot.gen++;
         slot.held.push({ msg: m.msg, item, gen: slot.gen });
-        dispatch.push(...r.dispatch);
+        for (const d of r.dispatch) dispatch.push(d);
       }
       if (await this.push(slot, dispatch)) this.requestFlush(slot);
     });
@@ -164,8 +183,8 @@ export class WorkflowTable {
       const flushing = [...this.slots.values()]
         .map((s) => s.flushing)
         .filter((p): p is Promise<void> => p !== null);
-      if (flushing.length === 0 && this.pendingAcks.size === 0) break;
-      await Promise.all([...flushing, ...this.pendingAcks]);
+      if (flushing.length === 0 && this.acks.backlog === 0) break;
+      await Promise.all([...flushing, this.acks.whenBacklogAtMost(0)]);
     }
     await this.index.drain();
   }
@@ -430,16 +449,6 @@ export class WorkflowTable {
   ack(msgs: readonly ReceivedMessage[], completions: number): void {
     if (!this.d.leaseHeld() || msgs.length === 0) return;
     this.d.stats.completions_handled += completions;
-    const del = (msg: ReceivedMessage): Promise<void> =>
-      this.d.backend.completions
-        .delete(msg)
-        .catch((err: unknown) =>
-          this.d.logger.debug({ err, id: msg.id }, 'ack failed (message will be redelivered)'),
-        );
-    // One bounded fan-out per call (not one promise chain per message): acks are the hottest path.
-    const p: Promise<void> = this.acks
-      .run(() => forEachLimit(msgs, this.d.settings.ackConcurrency, del))
-      .finally(() => this.pendingAcks.delete(p));
-    this.pendingAcks.add(p);
+    this.acks.push(msgs);
   }
 }

@@ -9,9 +9,23 @@ export function isoMs(ms: number): string {
   return new Date(ms).toISOString().slice(0, 23) + '+00:00';
 }
 
+/**
+ * Direct-mapped cache of whole-second ISO strings. A state document repeats the same few seconds
+ * thousands of times (tasks dispatched or completed together), and formatting through `Date` was the
+ * hottest function of a flush.
+ */
+const ISO_CACHE_SIZE = 256;
+const isoCacheKey = new Float64Array(ISO_CACHE_SIZE).fill(NaN);
+const isoCacheText: string[] = new Array<string>(ISO_CACHE_SIZE).fill('');
+
 /** `2026-11-25T22:30:00+00:00` from epoch seconds. */
 export function isoSeconds(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().slice(0, 19) + '+00:00';
+  const slot = (seconds >>> 0) & (ISO_CACHE_SIZE - 1);
+  if (isoCacheKey[slot] === seconds) return isoCacheText[slot];
+  const text = new Date(seconds * 1000).toISOString().slice(0, 19) + '+00:00';
+  isoCacheKey[slot] = seconds;
+  isoCacheText[slot] = text;
+  return text;
 }
 
 const HAS_ZONE = /(Z|[+-]\d\d:?\d\d)$/i;
@@ -22,8 +36,18 @@ export function parseIsoMs(s: string | null | undefined): number {
   return Date.parse(HAS_ZONE.test(s) ? s : s + 'Z');
 }
 
+let lastParsedText = '';
+let lastParsedSeconds = 0;
+
 /** Epoch seconds (0 = null) of an ISO timestamp; unparseable or missing → 0. */
 export function parseIsoSeconds(s: string | null | undefined): number {
+  // Loading a state document parses the same timestamp for many tasks in a row.
+  if (s === lastParsedText && s !== '') return lastParsedSeconds;
   const ms = parseIsoMs(s);
-  return Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0;
+  const seconds = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0;
+  if (typeof s === 'string') {
+    lastParsedText = s;
+    lastParsedSeconds = seconds;
+  }
+  return seconds;
 }

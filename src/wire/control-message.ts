@@ -15,6 +15,7 @@ import {
   type Completion,
 } from './completion-message.js';
 import { parseEnvelope } from './envelope.js';
+import { decodeCanonicalCompletion } from './completion-fast-decode.js';
 
 export const CONTROL_TASK_NAME = '__jobq_control__';
 export const CONTROL_TYPES = ['activate', 'retry', 'cancel'] as const;
@@ -137,6 +138,9 @@ function decodeControl(workflowId: unknown, control: unknown): CoordinatorMessag
  * typed poison verdict. Never throws.
  */
 export function decodeCoordinatorMessage(body: string): CoordinatorMessage {
+  // Nearly every message is a worker's completion in canonical form: decode it without JSON.parse.
+  const fast = typeof body === 'string' ? decodeCanonicalCompletion(body) : null;
+  if (fast !== null) return { kind: 'completion', completion: fast };
   const env = parseEnvelope(body);
   if (!env.ok) return { kind: 'poison', reason: env.reason };
   const d = completionJson(env.kwargs);
