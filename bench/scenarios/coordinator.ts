@@ -370,7 +370,7 @@ export const scenario: BenchScenario = {
     'coordinator completions/s vs raw Azurite drain (ref shape, 5k leaves), memory adapters, 1,000 diamonds',
   async run(ctx) {
     await memoryFigure(ctx);
-    await ratioFigure(ctx, 'azurite_ref_shape_completions_per_s', 998, ctx.quick ? 1 : 2, 0.95);
+    await ratioFigure(ctx, 'azurite_ref_shape_completions_per_s', 998, ctx.quick ? 1 : 3, 0.95);
     await ratioFigure(ctx, 'azurite_5k_leaves_completions_per_s', 5000, 1, 0.9);
     await manyWorkflowsFigure(ctx);
   },

@@ -57,6 +57,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Probe a TCP port: 'open' when a connection is accepted, 'refused' when the host says nothing listens
+ * (ECONNREFUSED: definitive), 'unknown' on a timeout or any other error (a starved machine or a stalled
+ * server — not proof that nothing is there).
+ */
+export function probePort(
+  port: number,
+  host = HOST,
+  timeoutMs = 3_000,
+): Promise<'open' | 'refused' | 'unknown'> {
+  return new Promise((resolve) => {
+    const sock = connect({ port, host });
+    const done = (r: 'open' | 'refused' | 'unknown') => {
+      sock.removeAllListeners();
+      sock.destroy();
+      resolve(r);
+    };
+    sock.setTimeout(timeoutMs, () => done('unknown'));
+    sock.once('connect', () => done('open'));
+    sock.once('error', (err: NodeJS.ErrnoException) =>
+      done(err.code === 'ECONNREFUSED' ? 'refused' : 'unknown'),
+    );
+  });
+}
+
 /** True if something accepts TCP connections on host:port. */
 export function isListening(port: number, host = HOST, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {

@@ -58,7 +58,9 @@ export class MainLoop {
   /** Run until stopped. Never throws: errors are logged and the loop continues. */
   async run(): Promise<void> {
     const maxHeld = this.d.settings.maxReceivesPerCycle * this.d.settings.batchSize;
-    const maxAckBacklog = Math.max(1, this.d.settings.ackConcurrency);
+    // One batch beyond the deletes in flight: when a receive returns, Azurite still has that many deletes
+    // to work through while this batch is applied and flushed, so it never idles between batches.
+    const maxAckBacklog = Math.max(1, this.d.settings.ackConcurrency) + this.d.settings.batchSize;
     let processing: Promise<void> = Promise.resolve();
     while (!this.stopping) {
       this.lastProgressAt = Date.now();
@@ -68,9 +70,9 @@ export class MainLoop {
         continue;
       }
       if (this.d.table.ackBacklog() > maxAckBacklog) {
-        // Like a raw drain: receive again once every acked message holds a delete slot. Receiving
-        // further ahead only makes each Azurite operation scan more messages, and messages received
-        // long before their delete come back when their visibility timeout runs out.
+        // Receive no faster than deletes keep up (as a raw drain does). Receiving further ahead only
+        // makes each Azurite operation scan more messages, and messages received long before their
+        // delete come back when their visibility timeout runs out.
         await Promise.race([
           this.d.table.ackBacklogAtMost(maxAckBacklog),
           this.waker.sleep(ACK_WAIT_CAP_MS),

@@ -78,11 +78,14 @@ export class WorkflowTable {
     // One FIFO of deletes for the process, ackConcurrency in flight (the raw drain's shape).
     this.acks = new AckQueue(
       (msg) =>
-        d.backend.completions
-          .delete(msg)
-          .catch((err: unknown) =>
-            this.d.logger.debug({ err, id: msg.id }, 'ack failed (message will be redelivered)'),
-          ),
+        // The fence holds for queued deletes too: without the lease the message is left for redelivery.
+        d.leaseHeld()
+          ? d.backend.completions
+              .delete(msg)
+              .catch((err: unknown) =>
+                this.d.logger.debug({ err, id: msg.id }, 'ack failed (message will be redelivered)'),
+              )
+          : Promise.resolve(),
       d.settings.ackConcurrency,
     );
   }

@@ -72,23 +72,36 @@ function policyOf(p: unknown): DepPolicy {
   return 'all';
 }
 
+/** `JSON.stringify(kwargs ?? {})`, without the call for the common empty object (a load does N of them). */
+function kwargsJsonOf(kwargs: unknown): string {
+  if (kwargs === undefined || kwargs === null) return '{}';
+  if (typeof kwargs === 'object' && !Array.isArray(kwargs)) {
+    for (const _ in kwargs) return JSON.stringify(kwargs);
+    return '{}';
+  }
+  return JSON.stringify(kwargs);
+}
+
 /** Build the task table of a stored definition document. */
 export function tableFromDefinitionDoc(
   tasks: Record<string, Partial<DefinitionTaskDocV1>>,
   defaultQueue: string,
 ): TaskTable {
-  return buildTaskTable(
-    Object.entries(tasks).map(([name, t]) => ({
+  const specs: Parameters<typeof buildTaskTable>[0][number][] = [];
+  for (const name in tasks) {
+    const t = tasks[name];
+    specs.push({
       name,
       parents: Array.isArray(t.parents) ? t.parents : [],
-      kwargsJson: JSON.stringify(t.kwargs ?? {}),
+      kwargsJson: kwargsJsonOf(t.kwargs),
       queue: typeof t.queue === 'string' && t.queue ? t.queue : defaultQueue,
       numRetries: typeof t.num_retries === 'number' ? t.num_retries : 0,
       policy: encodePolicy(policyOf(t.dep_policy)),
       timeoutS: typeof t.timeout_s === 'number' ? t.timeout_s : null,
       condition: typeof t.condition === 'string' && t.condition ? t.condition : null,
-    })),
-  );
+    });
+  }
+  return buildTaskTable(specs);
 }
 
 /** Load per-task state from a state document into a fresh machine; unknown task names are ignored. */

@@ -2,7 +2,7 @@
 import type { Backend } from '../../ports/backend.js';
 import type { Target } from '../../config/types.js';
 import { StorageUnreachableError } from '../../errors.js';
-import { isListening } from '../../azurite/embedded.js';
+import { probePort } from '../../azurite/embedded.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { createQueuePool } from '../queue-pool.js';
 import { resourceNames } from '../names.js';
@@ -31,7 +31,8 @@ export async function assertAzuriteReachable(target: Target): Promise<void> {
       [a.queuePort, `http://${a.host}:${a.queuePort}/${a.account}`],
     ];
     for (const [port, endpoint] of checks) {
-      if (!(await isListening(port, a.host, 1_000)))
+      // Only a refused connection proves nothing listens; a slow answer is left to the real calls.
+      if ((await probePort(port, a.host)) === 'refused')
         throw new StorageUnreachableError(unreachableMessage(endpoint));
     }
   }
