@@ -5,7 +5,7 @@ import { StorageUnreachableError } from '../../errors.js';
 import { probePort } from '../../azurite/embedded.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { createQueuePool } from '../queue-pool.js';
-import { resourceNames } from '../names.js';
+import { composeBackend } from '../compose.js';
 import { createAzureStateStore } from './state-store.js';
 import { createAzureIndexStore } from './index-store.js';
 import { createAzureOutputStore } from './output-store.js';
@@ -47,8 +47,7 @@ export async function openAzureBackend(target: Target, opts: OpenAzureOptions = 
   const outputs = createAzureOutputStore(target);
   const lease = createAzureLease(target.storage, target.prefix);
   const queues = createQueuePool(target.queues, { logger });
-  const completions = queues.get(resourceNames(target.prefix).completionQueue);
-  return {
+  return composeBackend({
     kind: 'azure',
     target: `${describeAccount(target.storage)}/${target.prefix}`,
     prefix: target.prefix,
@@ -57,16 +56,5 @@ export async function openAzureBackend(target: Target, opts: OpenAzureOptions = 
     outputs,
     lease,
     queues,
-    completions,
-    async ensureResources() {
-      // The lease and stores need the containers, so create them before anything else runs.
-      await Promise.all([
-        state.ensureResources(),
-        index.ensureResources(),
-        outputs.ensureResources(),
-        completions.ensure(),
-      ]);
-    },
-    close: () => queues.close(),
-  };
+  });
 }

@@ -1,7 +1,7 @@
 /** Compose an in-process Backend for one prefix (`--backend memory`, unit tests). */
 import type { Backend } from '../../ports/backend.js';
 import { DEFAULT_BLOBS_CONTAINER } from '../../config/defaults.js';
-import { resourceNames } from '../names.js';
+import { composeBackend } from '../compose.js';
 import { createMemoryQueuePool } from './queue.js';
 import { createMemoryStateStore } from './state-store.js';
 import { createMemoryIndexStore } from './index-store.js';
@@ -19,8 +19,7 @@ export function openMemoryBackend(world: MemoryWorld, prefix: string): Backend {
   const outputs = createMemoryOutputStore(world, prefix, DEFAULT_BLOBS_CONTAINER);
   const lease = createMemoryLease(world, prefix);
   const queues = createMemoryQueuePool(world.broker);
-  const completions = queues.get(resourceNames(prefix).completionQueue);
-  return {
+  return composeBackend({
     kind: 'memory',
     target: `memory/${prefix}`,
     prefix,
@@ -29,15 +28,5 @@ export function openMemoryBackend(world: MemoryWorld, prefix: string): Backend {
     outputs,
     lease,
     queues,
-    completions,
-    async ensureResources() {
-      await Promise.all([
-        state.ensureResources(),
-        index.ensureResources(),
-        outputs.ensureResources(),
-        completions.ensure(),
-      ]);
-    },
-    close: () => queues.close(),
-  };
+  });
 }
