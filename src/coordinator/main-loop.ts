@@ -34,6 +34,16 @@ const BACKPRESSURE_WAIT_MS = 5;
 /** Re-check stop and lease at least this often while waiting for deletes to catch up. */
 const ACK_WAIT_CAP_MS = 250;
 
+/**
+ * Deletes that may be waiting or in flight when the next receive is issued. A receive and then the
+ * batch's flush each wait in Azurite's queue behind up to `ackConcurrency` deletes, so about two slot
+ * loads plus one batch must be outstanding for Azurite never to run out of deletes while the next batch
+ * is received, applied and flushed. Far below anything that could outlive a visibility timeout.
+ */
+export function ackBacklogLimit(s: Pick<CoordinatorSettings, 'ackConcurrency' | 'batchSize'>): number {
+  return 2 * Math.max(1, s.ackConcurrency) + s.batchSize;
+}
+
 export class MainLoop {
   private readonly waker = new Waker();
   private stopping = false;
@@ -58,9 +68,7 @@ export class MainLoop {
   /** Run until stopped. Never throws: errors are logged and the loop continues. */
   async run(): Promise<void> {
     const maxHeld = this.d.settings.maxReceivesPerCycle * this.d.settings.batchSize;
-    // One batch beyond the deletes in flight: when a receive returns, Azurite still has that many deletes
-    // to work through while this batch is applied and flushed, so it never idles between batches.
-    const maxAckBacklog = Math.max(1, this.d.settings.ackConcurrency) + this.d.settings.batchSize;
+    const maxAckBacklog = ackBacklogLimit(this.d.settings);
     let processing: Promise<void> = Promise.resolve();
     while (!this.stopping) {
       this.lastProgressAt = Date.now();
@@ -73,10 +81,7 @@ export class MainLoop {
         // Receive no faster than deletes keep up (as a raw drain does). Receiving further ahead only
         // makes each Azurite operation scan more messages, and messages received long before their
         // delete come back when their visibility timeout runs out.
-        await Promise.race([
-          this.d.table.ackBacklogAtMost(maxAckBacklog),
-          this.waker.sleep(ACK_WAIT_CAP_MS),
-        ]);
+        await Promise.race([this.d.table.ackBacklogAtMost(maxAckBacklog), this.waker.sleep(ACK_WAIT_CAP_MS)]);
         continue;
       }
       const [msgs] = await Promise.all([this.receive(), processing]);

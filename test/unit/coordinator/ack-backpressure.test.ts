@@ -1,7 +1,7 @@
 /**
  * The main loop receives no faster than deletes keep up (as a raw receive+delete drain does): while
- * deletes are stuck, at most `ackConcurrency + batchSize` acked messages wait for a delete, and only
- * one more batch is received and applied; once deletes resume, everything drains.
+ * deletes are stuck, at most `ackBacklogLimit` acked messages wait for a delete, and only one more
+ * batch is received and applied; once deletes resume, everything drains.
  */
 import { describe, expect, it } from 'vitest';
 import { Coordinator } from '../../../src/coordinator/index.js';
@@ -10,6 +10,7 @@ import { createMemoryWorld } from '../../../src/adapters/memory/world.js';
 import { DEFAULT_COORDINATOR_SETTINGS } from '../../../src/config/defaults.js';
 import { silentLogger } from '../../../src/log.js';
 import type { ReceivedMessage } from '../../../src/ports/queue.js';
+import { ackBacklogLimit } from '../../../src/coordinator/main-loop.js';
 import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from '../../integration/coordinator/seed.js';
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
@@ -57,7 +58,8 @@ describe('coordinator ack back-pressure', () => {
     await until(() => parked.length === settings.ackConcurrency);
     // Let the loop run on while every delete slot is stuck.
     await new Promise((r) => setTimeout(r, 100));
-    const bound = settings.ackConcurrency + settings.batchSize;
+    const bound = ackBacklogLimit(settings);
+    expect(bound).toBe(16);
     // Acked-but-undeleted messages ≤ bound, plus at most one batch received and applied after that.
     expect(received).toBeLessThanOrEqual(bound + 2 * settings.batchSize);
     expect(received).toBeGreaterThanOrEqual(bound);
