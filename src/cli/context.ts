@@ -101,19 +101,27 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
+/** How `openContext` opens storage. */
+export interface OpenContextOptions {
+  action?: string;
+  quiet?: boolean;
+  /**
+   * Runs after the configuration is resolved and the (lazy) backend is built, but before anything is
+   * contacted: input checks here fail with their own error even when storage is unreachable (reference
+   * §7.4: submit validates every file before opening storage).
+   */
+  beforeConnect?: (ctx: CliContext) => void | Promise<void>;
+}
+
 /** Open the storage a command needs and print the banner (stderr) unless `quiet`. */
-export async function openContext(
-  args: GlobalArgs,
-  opts: { action?: string; quiet?: boolean } = {},
-): Promise<CliContext> {
+export async function openContext(args: GlobalArgs, opts: OpenContextOptions = {}): Promise<CliContext> {
   const term = terminal(args);
   const logger = cliLogger(args);
   const { cfg, target } = resolveTarget(args);
-  await assertReachable(target);
+  // Building the backend does no I/O; the reachability probe below is the first contact.
   const backend = await openAzureBackend(target, { logger, checkReachable: false });
-  if (!opts.quiet) term.note(term.err.dim(configBanner(cfg, opts.action)));
   const client = new WorkflowClient({ backend, logger });
-  return {
+  const ctx: CliContext = {
     target,
     backend,
     client,
@@ -122,12 +130,21 @@ export async function openContext(
     label: `${cfg.display.storage}/${cfg.display.prefix}`,
     close: () => backend.close(),
   };
+  try {
+    await opts.beforeConnect?.(ctx);
+    await assertReachable(target);
+  } catch (err) {
+    await backend.close().catch(() => undefined);
+    throw err;
+  }
+  if (!opts.quiet) term.note(term.err.dim(configBanner(cfg, opts.action)));
+  return ctx;
 }
 
 /** Run `fn` with an open context and always close it. */
 export async function withContext<T>(
   args: GlobalArgs,
-  opts: { action?: string; quiet?: boolean },
+  opts: OpenContextOptions,
   fn: (ctx: CliContext) => Promise<T>,
 ): Promise<T> {
   const ctx = await openContext(args, opts);
@@ -138,23 +155,50 @@ export async function withContext<T>(
   }
 }
 
-/** Parse a positive-integer flag value or throw a one-line usage error. */
-export function positiveInt(value: unknown, flag: string, opts: { allowZero?: boolean } = {}): number {
+/**
+ * The text given for `flag` on the command line (`--flag text` or `--flag=text`; the last one wins, as in
+ * yargs), or undefined. Needed because yargs turns a non-numeric value of a number option into NaN.
+ */
+export function rawFlagText(flag: string, argv: readonly string[] = process.argv): string | undefined {
+  const end = argv.indexOf('--');
+  for (let i = (end < 0 ? argv.length : end) - 1; i >= 0; i--) {
+    if (argv[i] === flag) return argv[i + 1];
+    if (argv[i].startsWith(`${flag}=`)) return argv[i].slice(flag.length + 1);
+  }
+  return undefined;
+}
+
+/** What the user typed for a flag whose parsed value is `value` (for error messages). */
+function shownValue(value: unknown, flag: string, argv?: readonly string[]): string {
+  if (typeof value === 'number' && Number.isNaN(value)) return rawFlagText(flag, argv) ?? String(value);
+  return String(value);
+}
+
+/** Parse a positive-integer flag value or throw a one-line usage error echoing the user's input. */
+export function positiveInt(
+  value: unknown,
+  flag: string,
+  opts: { allowZero?: boolean; argv?: readonly string[] } = {},
+): number {
   const n = typeof value === 'number' ? value : Number(value);
   const min = opts.allowZero ? 0 : 1;
   if (!Number.isInteger(n) || n < min) {
     throw new UsageError(
-      `${flag} must be a ${opts.allowZero ? 'non-negative' : 'positive'} integer, got '${String(value)}'.`,
+      `${flag} must be a ${opts.allowZero ? 'non-negative' : 'positive'} integer, got '${shownValue(value, flag, opts.argv)}'.`,
     );
   }
   return n;
 }
 
-/** Parse a positive number flag (seconds, thresholds). */
-export function positiveNumber(value: unknown, flag: string): number {
+/** Parse a positive number flag (seconds, thresholds); the error echoes the user's input. */
+export function positiveNumber(
+  value: unknown,
+  flag: string,
+  opts: { argv?: readonly string[] } = {},
+): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(n) || n <= 0)
-    throw new UsageError(`${flag} must be a positive number, got '${String(value)}'.`);
+    throw new UsageError(`${flag} must be a positive number, got '${shownValue(value, flag, opts.argv)}'.`);
   return n;
 }
 

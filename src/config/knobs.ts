@@ -133,7 +133,7 @@ const SPECS: Spec[] = [
     'leaseRenewIntervalS',
     'number',
     posNum,
-    'seconds > 0 and below lease_duration_s',
+    'seconds > 0, at most half of lease_duration_s (unset: 15, or a quarter of a shorter lease)',
     'How often the lease is renewed (s)',
   ],
   [
@@ -199,6 +199,25 @@ export interface KnobLayers {
   filePath: string | null;
 }
 
+/**
+ * DECISIONS §4.6 (lease = fence): a renewal must come early enough that a failed one can be retried
+ * before the lease expires, so the renew interval is at most half the duration. A defaulted interval
+ * follows a shortened duration (a quarter of it, as 15 is of 60) instead of failing.
+ */
+function checkLeaseTiming(s: CoordinatorSettings, renewSource: ValueSource): void {
+  const half = s.leaseDurationS / 2;
+  if (s.leaseRenewIntervalS <= half) return;
+  if (renewSource === 'default') {
+    s.leaseRenewIntervalS = s.leaseDurationS / 4;
+    return;
+  }
+  throw new ConfigError(
+    `Invalid coordinator settings: lease_renew_interval_s (${s.leaseRenewIntervalS}) must be at most half of ` +
+      `lease_duration_s (${s.leaseDurationS}), i.e. <= ${half}, so a failed renewal can be retried before the lease ` +
+      `expires; e.g. lease_renew_interval_s ${s.leaseDurationS / 4}.`,
+  );
+}
+
 /** Resolve every knob: flag → env (canonical, then aliases) → file → default; then cross-field checks. */
 export function resolveCoordinatorSettings(layers: KnobLayers): {
   settings: CoordinatorSettings;
@@ -226,12 +245,7 @@ export function resolveCoordinatorSettings(layers: KnobLayers): {
     }
   }
   const s = settings as unknown as CoordinatorSettings;
-  if (s.leaseRenewIntervalS >= s.leaseDurationS) {
-    throw new ConfigError(
-      `Invalid coordinator settings: lease_renew_interval_s (${s.leaseRenewIntervalS}) must be below lease_duration_s ` +
-        `(${s.leaseDurationS}); renew at most every ${Math.floor(s.leaseDurationS / 3)} s so a missed renewal can be retried.`,
-    );
-  }
+  checkLeaseTiming(s, sources.leaseRenewIntervalS);
   if (s.maxIdleSleepS < s.idleSleepS) {
     throw new ConfigError(
       `Invalid coordinator settings: max_idle_sleep_s (${s.maxIdleSleepS}) must be >= idle_sleep_s (${s.idleSleepS}).`,

@@ -6,6 +6,7 @@ import { DefinitionError } from '../errors.js';
 import { ConditionError, validateCondition } from '../condition/index.js';
 import { pyRepr } from '../condition/errors.js';
 import { isMergeName, validateTaskName } from './names.js';
+import { queueSpecProblem, suggestStorageQueueName } from './queue-names.js';
 import {
   DEFAULT_WORKFLOW_ID_LENGTH,
   STORAGE_QUEUE_MAX_MESSAGE_BYTES,
@@ -28,8 +29,6 @@ export interface ValidateOptions {
 
 /** Cycle and unreachable reports list at most this many names (a 100k-task cycle must stay one line). */
 const MAX_LISTED_NAMES = 50;
-// eslint-disable-next-line no-control-regex -- control characters are what we refuse
-const BAD_QUEUE_CHARS = /[\s\u0000-\u001f\u007f]/;
 
 const fail = (message: string): never => {
   throw new DefinitionError(message);
@@ -221,23 +220,25 @@ function checkCondition(t: TaskDefinition): void {
   }
 }
 
+/** DECISIONS §4.13: every queue a task would use must be creatable (Storage or Service Bus naming rules). */
 function checkQueues(def: WorkflowDefinition): void {
-  if (
-    typeof def.default_queue !== 'string' ||
-    def.default_queue === '' ||
-    BAD_QUEUE_CHARS.test(def.default_queue)
-  ) {
-    fail(
-      `default_queue must be a queue name without spaces or control characters, got ${pyRepr(String(def.default_queue))}`,
-    );
+  if (typeof def.default_queue !== 'string') fail('default_queue must be a string');
+  const defaultProblem = queueSpecProblem(def.default_queue);
+  if (defaultProblem) fail(`default_queue: ${queueMessage(def.default_queue, defaultProblem)}`);
+  for (let i = 0; i < def.tasks.length; i++) {
+    const t = def.tasks[i];
+    if (t.queue === null || t.queue === undefined) continue;
+    const problem = queueSpecProblem(t.queue);
+    if (problem) fail(`tasks[${i}] (${t.name}): queue: ${queueMessage(t.queue, problem)}`);
   }
-  for (const t of def.tasks) {
-    if (t.queue !== null && (t.queue === '' || BAD_QUEUE_CHARS.test(t.queue))) {
-      fail(
-        `Task ${pyRepr(t.name)}: queue must be a queue name without spaces or control characters, got ${pyRepr(t.queue)}`,
-      );
-    }
-  }
+}
+
+function queueMessage(spec: string, problem: string): string {
+  const bare = !spec.includes('/') && !spec.includes(':') && !spec.includes('=');
+  const suggestion = bare ? suggestStorageQueueName(spec) : null;
+  // A pasted connection string carries a key: show only its start.
+  const shown = spec.includes('=') ? `${spec.slice(0, 20)}…` : spec;
+  return `${pyRepr(shown)} is not a valid queue name: ${problem}${suggestion ? ` (try ${pyRepr(suggestion)})` : ''}`;
 }
 
 /** Reference §4.7 / DECISIONS §4.14: every task message must fit one queue message. */

@@ -2,8 +2,9 @@
 import type { Logger } from '../log.js';
 import type { Backend } from '../ports/backend.js';
 import type { Target } from '../config/types.js';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { WORKER_DEFAULTS } from '../config/defaults.js';
+import { queueSpecProblem, type BareQueueBackend } from '../model/queue-names.js';
 
 /** How a task message is executed: `shell` runs `kwargs.cmd`; `noop`/`sleep` are load-test processors. */
 export type ProcessorKind = 'shell' | 'noop' | 'sleep';
@@ -54,43 +55,74 @@ export interface WorkerEnvSettings {
   maxIdleBackoffS: number;
 }
 
-function intEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number): number {
+/** An env knob that is set: its trimmed text, or null when unset or blank (blank means "use the default"). */
+function envText(env: NodeJS.ProcessEnv, key: string): string | null {
   const raw = env[key];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n)) throw new UsageError(`${key} must be a number of seconds, got '${raw}'.`);
-  return Math.max(min, n);
-}
-
-/** Parse a duration that may carry an `s` suffix (`2s`, as the reference docs write it). */
-function secondsEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number): number {
-  const raw = env[key];
-  if (raw === undefined) return fallback;
-  return intEnv({ [key]: raw.trim().replace(/s$/i, '') }, key, fallback, min);
+  return raw === undefined || raw.trim() === '' ? null : raw.trim();
 }
 
 /**
- * Read `JOBQ_CANCEL_POLL_INTERVAL` (default 30, min 1), `JOBQ_COMPLETION_SEND_MAX_ATTEMPTS` (default 0 =
- * forever; a non-integer also means 0, as in the reference), `JOBQ_KILL_TIMEOUT` (600) and
- * `JOBQ_MAX_IDLE_BACKOFF` (30).
+ * A duration knob in seconds, with an optional `s` suffix (`2s`, as the reference docs write it).
+ * Malformed or negative values are a ConfigError (DECISIONS §7); values below `min` are raised to it,
+ * as the reference does for its documented minimums.
+ */
+function secondsEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number): number {
+  const text = envText(env, key);
+  if (text === null) return fallback;
+  const n = /^[0-9.eE+-]+s?$/i.test(text) ? Number(text.replace(/s$/i, '')) : NaN;
+  if (!Number.isFinite(n) || n < 0) {
+    throw new ConfigError(
+      `${key} must be a number of seconds >= 0 (e.g. ${fallback} or ${fallback}s), got '${text}'.`,
+    );
+  }
+  return Math.max(min, n);
+}
+
+/** `JOBQ_COMPLETION_SEND_MAX_ATTEMPTS`: a non-negative integer, 0 = retry forever (reference §6.5). */
+function attemptsEnv(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const text = envText(env, key);
+  if (text === null) return fallback;
+  if (!/^\d+$/.test(text)) {
+    throw new ConfigError(
+      `${key} must be a whole number of attempts >= 0 (0 = retry publishing forever), got '${text}'.`,
+    );
+  }
+  return Number(text);
+}
+
+/**
+ * Read `JOBQ_CANCEL_POLL_INTERVAL` (seconds, default 30, min 1), `JOBQ_COMPLETION_SEND_MAX_ATTEMPTS`
+ * (default 0 = forever), `JOBQ_KILL_TIMEOUT` (seconds, default 600) and `JOBQ_MAX_IDLE_BACKOFF` (seconds,
+ * default 30, min 0.05). A malformed value throws a one-line ConfigError naming the variable; the
+ * reference silently fell back to the default instead.
  */
 export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnvSettings {
-  const attemptsRaw = Number(env.JOBQ_COMPLETION_SEND_MAX_ATTEMPTS ?? '');
   return {
     cancelPollIntervalS: Math.floor(
       secondsEnv(env, 'JOBQ_CANCEL_POLL_INTERVAL', WORKER_DEFAULTS.cancelPollIntervalS, 1),
     ),
-    completionSendMaxAttempts:
-      Number.isInteger(attemptsRaw) && attemptsRaw > 0
-        ? attemptsRaw
-        : WORKER_DEFAULTS.completionSendMaxAttempts,
+    completionSendMaxAttempts: attemptsEnv(
+      env,
+      'JOBQ_COMPLETION_SEND_MAX_ATTEMPTS',
+      WORKER_DEFAULTS.completionSendMaxAttempts,
+    ),
     killTimeoutS: secondsEnv(env, 'JOBQ_KILL_TIMEOUT', WORKER_DEFAULTS.killTimeoutS, 0),
     maxIdleBackoffS: secondsEnv(env, 'JOBQ_MAX_IDLE_BACKOFF', WORKER_DEFAULTS.maxIdleBackoffS, 0.05),
   };
 }
 
-/** Reject option values no worker can run with (one-line usage errors). */
-export function validateWorkerOptions(opts: WorkerOptions): void {
+/** The option values `validateWorkerOptions` checks: everything but the opened backend and logger. */
+export type WorkerOptionValues = Omit<WorkerOptions, 'backend' | 'logger'>;
+
+/**
+ * Reject option values no worker can run with (one-line usage errors). The CLI calls this before it
+ * connects, passing `bareQueues` (the service a bare queue name lives on) so that a queue name the
+ * service would refuse is reported here rather than as a storage error.
+ */
+export function validateWorkerOptions(
+  opts: WorkerOptionValues,
+  check: { bareQueues?: BareQueueBackend } = {},
+): void {
   const positive = (v: number, name: string) => {
     if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${name} must be a positive number, got ${v}.`);
   };
@@ -105,8 +137,17 @@ export function validateWorkerOptions(opts: WorkerOptions): void {
   }
   if (!(opts.killTimeoutS >= 0))
     throw new UsageError(`JOBQ_KILL_TIMEOUT must be >= 0, got ${opts.killTimeoutS}.`);
+  if (!Number.isInteger(opts.completionSendMaxAttempts) || opts.completionSendMaxAttempts < 0) {
+    throw new UsageError(
+      `JOBQ_COMPLETION_SEND_MAX_ATTEMPTS must be an integer >= 0 (0 = forever), got ${opts.completionSendMaxAttempts}.`,
+    );
+  }
   if (!['shell', 'noop', 'sleep'].includes(opts.processor)) {
     throw new UsageError(`--processor must be shell, noop or sleep, got '${opts.processor}'.`);
+  }
+  if (check.bareQueues) {
+    const problem = queueSpecProblem(opts.queue, check.bareQueues);
+    if (problem) throw new UsageError(`Invalid queue '${opts.queue}': ${problem}.`);
   }
 }
 

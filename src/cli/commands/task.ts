@@ -28,6 +28,24 @@ function parseJsonArg(text: string, where: string): unknown {
   }
 }
 
+/** Read `--file PATH` (`-` = stdin); an unreadable file is a one-line usage error naming it. */
+function readOutputFile(path: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory, not a file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    throw new UsageError(`--file ${path === '-' ? '- (stdin)' : path}: ${reason}`);
+  }
+}
+
 interface SetArgs {
   json?: string;
   file?: string;
@@ -46,8 +64,7 @@ const outputSet: CommandModule<object, SetArgs> = {
     if ((argv.json === undefined) === (argv.file === undefined)) {
       throw new UsageError('give the output either as a JSON argument or with --file PATH (not both).');
     }
-    const text =
-      argv.file !== undefined ? readFileSync(argv.file === '-' ? 0 : argv.file, 'utf8') : argv.json!;
+    const text = argv.file !== undefined ? readOutputFile(argv.file) : argv.json!;
     setOutput(parseJsonArg(text, argv.file !== undefined ? `--file ${argv.file}` : 'the output argument'));
   },
 };

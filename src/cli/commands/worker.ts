@@ -13,6 +13,9 @@ import {
   targetEnv,
   type ProcessorKind,
 } from '../../worker/index.js';
+import { validateWorkerOptions, type WorkerOptionValues } from '../../worker/options.js';
+import type { Target } from '../../config/types.js';
+import { positiveInt, positiveNumber, rawFlagText } from '../context.js';
 
 interface WorkerArgs {
   queue: string;
@@ -84,38 +87,52 @@ function builder(y: Argv): Argv<WorkerArgs> {
     ) as Argv<WorkerArgs>;
 }
 
-function positiveOrNull(v: number | undefined, flag: string): number | null {
+/** A seconds flag >= 0, or null when absent; the error echoes what the user typed. */
+function secondsOrNull(v: number | undefined, flag: string): number | null {
   if (v === undefined) return null;
-  if (!Number.isFinite(v) || v < 0)
-    throw new UsageError(`--${flag} must be a number of seconds >= 0, got ${v}.`);
+  if (!Number.isFinite(v) || v < 0) {
+    const shown = Number.isNaN(v) ? (rawFlagText(`--${flag}`) ?? String(v)) : String(v);
+    throw new UsageError(`--${flag} must be a number of seconds >= 0, got '${shown}'.`);
+  }
   return v;
 }
 
-async function runWorker(argv: WorkerArgs): Promise<void> {
+/** Every option value checked, with the target resolved: all of it before storage is contacted. */
+function workerOptionValues(argv: WorkerArgs, target: Target, configPath: string | null): WorkerOptionValues {
   const env = workerSettingsFromEnv(process.env);
+  secondsOrNull(argv['shutdown-grace'], 'shutdown-grace');
+  const values: WorkerOptionValues = {
+    queue: argv.queue,
+    concurrency: positiveInt(argv.concurrency, '--concurrency'),
+    visibilityTimeoutS: positiveNumber(argv['visibility-timeout'], '--visibility-timeout'),
+    idleTimeoutS: secondsOrNull(argv['idle-timeout'], 'idle-timeout'),
+    maxIdleBackoffS:
+      argv['max-idle-backoff'] === undefined
+        ? env.maxIdleBackoffS
+        : positiveNumber(argv['max-idle-backoff'], '--max-idle-backoff'),
+    processor: argv.processor as ProcessorKind,
+    cancelPollIntervalS: env.cancelPollIntervalS,
+    killTimeoutS: env.killTimeoutS,
+    completionSendMaxAttempts: env.completionSendMaxAttempts,
+    env: { ...process.env, ...targetEnv(target, configPath ? resolvePath(configPath) : null) },
+  };
+  validateWorkerOptions(values, {
+    bareQueues: target.queues.kind === 'service-bus' ? 'service-bus' : 'storage',
+  });
+  return values;
+}
+
+async function runWorker(argv: WorkerArgs): Promise<void> {
   const cfg = resolveConfig({
     flags: { target: argv.target, queues: argv.queues, blobs: argv.blobs, config: argv.config },
     env: process.env,
   });
   const target = requireTarget(cfg);
+  const values = workerOptionValues(argv, target, cfg.configPath);
   const logger = createLogger({ level: argv['log-level'] });
   // Fails with a one-line StorageUnreachableError (naming `jobq azurite`) when nothing listens.
   const backend = await openAzureBackend(target, { logger });
-  const configPath = cfg.configPath;
-  const worker = new Worker({
-    backend,
-    queue: argv.queue,
-    concurrency: argv.concurrency,
-    visibilityTimeoutS: argv['visibility-timeout'],
-    idleTimeoutS: positiveOrNull(argv['idle-timeout'], 'idle-timeout'),
-    maxIdleBackoffS: positiveOrNull(argv['max-idle-backoff'], 'max-idle-backoff') ?? env.maxIdleBackoffS,
-    processor: argv.processor as ProcessorKind,
-    cancelPollIntervalS: env.cancelPollIntervalS,
-    killTimeoutS: env.killTimeoutS,
-    completionSendMaxAttempts: env.completionSendMaxAttempts,
-    logger,
-    env: { ...process.env, ...targetEnv(target, configPath ? resolvePath(configPath) : null) },
-  });
+  const worker = new Worker({ ...values, backend, logger });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { discoverQueues, drainQueues, purgeOrphans, purgeWorkflows } from '../../client/maintenance.js';
 import { resourceNames } from '../../adapters/names.js';
-import { confirm, withContext, type CliContext, type GlobalArgs } from '../context.js';
+import { confirm, printJson, withContext, type CliContext, type GlobalArgs } from '../context.js';
 import { listWithMore } from '../render/format.js';
 
 interface PurgeArgs extends GlobalArgs {
@@ -101,7 +101,7 @@ export const purgeCommand: CommandModule = {
         }
       }
       const r = await execute(ctx, a, queues);
-      if (a.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      if (a.json) printJson(r);
       else report(ctx, r);
     });
   },

@@ -1,11 +1,11 @@
 import type { CommandModule } from 'yargs';
 import { createLogUpdate } from 'log-update';
 import type { PreparedSubmission } from '../../client/submit.js';
-import type { BatchItemResult } from '../../client/types.js';
+import type { BatchItemResult, SubmitOptions } from '../../client/types.js';
 import { isTerminalWorkflowState } from '../../engine/states.js';
-import { UsageError } from '../../errors.js';
+import { UsageError, isJobqError } from '../../errors.js';
 import { checkWorkflowId, positiveInt, withContext, type CliContext, type GlobalArgs } from '../context.js';
-import { expandDefinitionPaths, loadDefinitions } from '../definitions.js';
+import { expandDefinitionPaths, loadDefinitions, type LoadedDefinition } from '../definitions.js';
 import { formatElapsed, listWithMore, plural } from '../render/format.js';
 import { fractionBar } from '../render/progress.js';
 import { liveSink, watchExitCode, watchLoop } from '../render/live.js';
@@ -111,6 +111,24 @@ async function waitAll(ctx: CliContext, ids: string[]): Promise<number> {
   }
 }
 
+interface PreparedItem {
+  source: string;
+  prepared: PreparedSubmission;
+}
+
+/** Validate and transform every definition (no storage access); a definition error names its file. */
+function prepareAll(ctx: CliContext, defs: LoadedDefinition[], opts: SubmitOptions): PreparedItem[] {
+  return defs.map((d) => {
+    try {
+      return { source: d.source, prepared: ctx.client.prepare(d.def, opts) };
+    } catch (err) {
+      const aboutFile = isJobqError(err, 'DefinitionError') || isJobqError(err, 'MessageTooLargeError');
+      if (aboutFile && !err.message.startsWith(`${d.source}: `)) err.message = `${d.source}: ${err.message}`;
+      throw err;
+    }
+  });
+}
+
 /** `jobq workflow submit`: validate every definition, then submit (the coordinator dispatches). */
 export const submitCommand: CommandModule = {
   command: 'submit [files..]',
@@ -143,21 +161,19 @@ export const submitCommand: CommandModule = {
       a['max-fan-in'] === undefined
         ? undefined
         : positiveInt(a['max-fan-in'], '--max-fan-in', { allowZero: true });
+    if (maxFanIn === 1)
+      throw new UsageError('--max-fan-in must be at least 2 (or 0 to turn the rewrite off).');
     const id = a.id === undefined ? undefined : checkWorkflowId(a.id);
     const paths = await expandDefinitionPaths(a.files ?? []);
     if (id !== undefined && paths.length > 1)
       throw new UsageError('--id cannot be used with multiple files.');
     const defs = await loadDefinitions(paths);
-    const code = await withContext(a, {}, async (ctx) => {
-      // Every definition is validated and transformed before the first write.
-      const items = defs.map((d) => {
-        try {
-          return { source: d.source, prepared: ctx.client.prepare(d.def, { workflowId: id, maxFanIn }) };
-        } catch (err) {
-          if (err instanceof Error && paths.length > 1) err.message = `${d.source}: ${err.message}`;
-          throw err;
-        }
-      });
+    let items: PreparedItem[] = [];
+    // Every definition is validated and transformed before storage is contacted (reference §7.4).
+    const beforeConnect = (ctx: CliContext) => {
+      items = prepareAll(ctx, defs, { workflowId: id, maxFanIn });
+    };
+    const code = await withContext(a, { beforeConnect }, async (ctx) => {
       let ids: string[];
       if (items.length === 1) ids = [await submitOne(ctx, items[0].prepared)];
       else {

@@ -1,6 +1,8 @@
 /** `jobq workflow validate FILES...` (reference §7.4): parse and validate definition files, no storage access. */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError, isJobqError } from '../../errors.js';
+import { printJson } from '../context.js';
+import { redactSecrets } from '../../log.js';
 import { loadDefinitionFile } from '../../model/load.js';
 import { validateDefinition } from '../../model/validate.js';
 import { fitFanIn, sequentializeFanIn } from '../../model/fan-in.js';
@@ -77,11 +79,11 @@ async function handler(argv: ValidateArgs): Promise<void> {
   const results: ValidateResult[] = [];
   for (const path of argv.files.map(String)) results.push(await validateFile(path, maxFanIn));
   if (argv.json) {
-    process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+    printJson(results);
   } else {
     for (const r of results) {
       if (r.ok) process.stdout.write(`OK    ${r.path}  (${r.tasks} tasks)\n`);
-      else process.stderr.write(`FAIL  ${r.path}: ${r.error}\n`);
+      else process.stderr.write(`FAIL  ${r.path}: ${redactSecrets(r.error ?? '')}\n`);
       if (r.max_fan_in !== undefined) {
         process.stderr.write(
           `note  ${r.path}: a task message would exceed the queue limit; submit adds merge nodes as with --max-fan-in ${r.max_fan_in} (--max-fan-in 0 refuses instead)\n`,

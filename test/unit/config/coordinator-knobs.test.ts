@@ -87,11 +87,30 @@ describe('coordinator knobs', () => {
     );
     expect(() => resolve({ leaseDurationS: 61 })).toThrow(/from 15 to 60/);
     expect(() => resolve({ leaseDurationS: 30, leaseRenewIntervalS: 30 })).toThrow(
-      /lease_renew_interval_s \(30\) must be below lease_duration_s \(30\)/,
+      /lease_renew_interval_s \(30\) must be at most half of lease_duration_s \(30\), i\.e\. <= 15/,
     );
     writeFileSync(join(cwd, 'jobq.yaml'), 'coordinator:\n  visibility_timeout_s: -1\n');
     expect(() => resolve()).toThrow(
       /visibility_timeout_s=-1 \(coordinator\.visibility_timeout_s in .*jobq\.yaml\): expected seconds > 0/,
     );
+  });
+});
+
+describe('lease timing (DECISIONS §4.6: a renewal must leave time to retry before expiry)', () => {
+  it('refuses a renew interval above half the lease duration, saying what fits', () => {
+    expect(() => resolve({ leaseDurationS: 15, leaseRenewIntervalS: 14.9 })).toThrow(
+      'Invalid coordinator settings: lease_renew_interval_s (14.9) must be at most half of lease_duration_s (15), ' +
+        'i.e. <= 7.5, so a failed renewal can be retried before the lease expires; e.g. lease_renew_interval_s 3.75.',
+    );
+    expect(() => resolve({}, { JOBQ_COORDINATOR_LEASE_RENEW_INTERVAL_S: '31' })).toThrow(
+      /\(31\) must be at most half/,
+    );
+  });
+
+  it('accepts exactly half, and shortens a defaulted renew interval to a quarter of a short lease', () => {
+    expect(resolve({ leaseDurationS: 20, leaseRenewIntervalS: 10 }).coordinator.leaseRenewIntervalS).toBe(10);
+    expect(resolve({ leaseDurationS: 20 }).coordinator.leaseRenewIntervalS).toBe(5);
+    expect(resolve({ leaseDurationS: 30 }).coordinator.leaseRenewIntervalS).toBe(15);
+    expect(resolve({}).coordinator.leaseRenewIntervalS).toBe(15);
   });
 });

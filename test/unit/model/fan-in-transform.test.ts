@@ -37,7 +37,7 @@ describe('sequentializeFanIn', () => {
       task('p2'),
       task('p3'),
       task('p4'),
-      task('T', ['p0', 'p1', 'p2', 'p3', 'p4'], { queue: 'q' }),
+      task('T', ['p0', 'p1', 'p2', 'p3', 'p4'], { queue: 'gpu' }),
     ]);
     const frozen = JSON.stringify(input);
     const out = sequentializeFanIn(input, 2);
@@ -64,7 +64,7 @@ describe('sequentializeFanIn', () => {
       num_retries: 0,
     });
     expect(JSON.stringify(merge.kwargs)).toBe('{"__batch_merge":true,"__target":"T","__batch":1}');
-    expect(out.tasks[5].queue).toBe('q');
+    expect(out.tasks[5].queue).toBe('gpu');
     expect(() => validateDefinition(out)).not.toThrow();
   });
 

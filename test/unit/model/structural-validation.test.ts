@@ -191,12 +191,12 @@ describe('name rules (DECISIONS §4.13)', () => {
     ).not.toThrow();
   });
 
-  it('refuses queue names with spaces or control characters', () => {
+  it('refuses queue names with spaces or an empty default queue (full rules: queue-names.test.ts)', () => {
     expect(validationError(def([t('a', [], { queue: 'my queue' })]))).toContain(
-      "Task 'a': queue must be a queue name",
+      "tasks[0] (a): queue: 'my queue' is not a valid queue name",
     );
     expect(validationError(def([t('a')], { default_queue: '' }))).toContain(
-      'default_queue must be a queue name',
+      "default_queue: '' is not a valid queue name",
     );
   });
 });

@@ -111,6 +111,39 @@ describe('jobq workflow validate', () => {
     expect(accepted.stdout).toBe(`OK    ${file}  (5006 tasks)\n`);
   });
 
+  it('redacts secrets in --json output and FAIL lines (DECISIONS §7)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobq-validate-'));
+    const file = join(dir, 'secret.yaml');
+    // A cycle whose task names carry an account key: the error message repeats the names.
+    writeFileSync(
+      file,
+      "name: s\ntasks:\n  - name: 'x;AccountKey=SECRET1'\n    depends_on: ['y;AccountKey=SECRET2']\n" +
+        "  - name: 'y;AccountKey=SECRET2'\n    depends_on: ['x;AccountKey=SECRET1']\n",
+    );
+    const json = await runCli(['--json', file]);
+    expect(json.code).toBe(1);
+    const [result] = JSON.parse(json.stdout) as { error: string }[];
+    expect(result.error).toBe("Cycle detected involving tasks: ['x;AccountKey=***', 'y;AccountKey=***']");
+    const text = await runCli([file]);
+    expect(text.stderr).toContain('AccountKey=***');
+    expect(json.stdout + text.stderr).not.toContain('SECRET');
+  });
+
+  it('names an invalid queue with its task index, and never echoes a pasted connection string', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobq-validate-'));
+    const file = join(dir, 'queue.yaml');
+    writeFileSync(
+      file,
+      'name: q\ntasks:\n  - name: a\n    queue: "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=SECRET"\n',
+    );
+    const r = await runCli([file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `FAIL  ${file}: tasks[0] (a): queue: 'DefaultEndpointsProt…' is not a valid queue name: ` +
+        'a connection string is not a queue spec; use ACCOUNT/NAME and set the account with --queues\n',
+    );
+  });
+
   it('rejects --max-fan-in 1 as a usage error', async () => {
     const r = await runCli(['--max-fan-in', '1', 'examples/diamond.yaml']);
     expect(r.code).toBe(2);

@@ -99,7 +99,7 @@ describe('worker settings', () => {
     expect(
       workerSettingsFromEnv({
         JOBQ_CANCEL_POLL_INTERVAL: '0',
-        JOBQ_COMPLETION_SEND_MAX_ATTEMPTS: 'five',
+        JOBQ_COMPLETION_SEND_MAX_ATTEMPTS: '0',
         JOBQ_KILL_TIMEOUT: '5',
         JOBQ_MAX_IDLE_BACKOFF: '2s',
       }),
