@@ -10,9 +10,6 @@ export interface AppliedStep {
   dispatch: TaskDispatch[];
 }
 
-/** Bound on fetch → evaluate rounds; each round resolves at least one level of a skip cascade. */
-const MAX_CONDITION_ROUNDS = 64;
-
 /** A result that is usually ready at once; a promise only when blob outputs must be fetched. */
 export type MaybeAsync<T> = T | Promise<T>;
 
@@ -43,11 +40,14 @@ async function fetchAndSettle(
   let step = first;
   let changed = step.changed;
   const dispatch = [...step.dispatch];
-  for (let round = 0; step.needOutputs.length > 0 && round < MAX_CONDITION_ROUNDS; round++) {
+  // Every ref this step asked for stays resolvable until the step is done, and each round asks only
+  // for refs it does not hold yet: the loop ends after at most one round per distinct ref.
+  const held = outputs.step();
+  while (step.needOutputs.some((ref) => !held.has(ref))) {
     const before = outputs.fetched;
-    await outputs.fetchAll(step.needOutputs);
+    await held.fetchAll(step.needOutputs);
     stats.outputs_fetched += outputs.fetched - before;
-    step = rt.evaluatePendingConditions(now(), outputs.resolve);
+    step = rt.evaluatePendingConditions(now(), held.resolve);
     changed ||= step.changed;
     dispatch.push(...step.dispatch);
     stats.condition_errors += step.conditionErrors;

@@ -32,6 +32,8 @@ export interface CoordinatorOptions {
   coordinatorId?: string;
   /** Break any existing lease before acquiring (`--break-lease`). */
   breakLease?: boolean;
+  /** Address the metrics server binds (default 127.0.0.1; `0.0.0.0` exposes it on every interface). */
+  metricsHost?: string;
 }
 
 export class Coordinator {
@@ -49,7 +51,7 @@ export class Coordinator {
   private readonly sweeps: SweepRunner;
   private readonly metrics: CoordinatorMetrics;
   private readonly statsWaker = new Waker();
-  private metricsServer: { port: number; close(): Promise<void> } | null = null;
+  private metricsServer: { port: number; host: string; close(): Promise<void> } | null = null;
   private running: Promise<void>[] = [];
   private stopped: Promise<void> | null = null;
   private started = false;
@@ -152,11 +154,9 @@ export class Coordinator {
       this.admission.seedRunning(rows.map((r) => r.workflowId));
       if (settings.metricsPort !== null) {
         const staleMs = Math.max(30_000, settings.visibilityTimeoutS * 1000);
-        this.metricsServer = await this.metrics.listen(settings.metricsPort, staleMs);
-        this.logger.info(
-          { port: this.metricsServer.port },
-          `metrics on http://0.0.0.0:${this.metricsServer.port}/metrics`,
-        );
+        this.metricsServer = await this.metrics.listen(settings.metricsPort, staleMs, this.opts.metricsHost);
+        const { host, port } = this.metricsServer;
+        this.logger.info({ host, port }, `metrics on http://${host}:${port}/metrics`);
       }
     } catch (err) {
       await this.lease.stop();
@@ -171,6 +171,11 @@ export class Coordinator {
   /** Port of the metrics server, when one is listening. */
   get metricsPort(): number | null {
     return this.metricsServer?.port ?? null;
+  }
+
+  /** Address the metrics server is bound to, when one is listening. */
+  get metricsHost(): string | null {
+    return this.metricsServer?.host ?? null;
   }
 
   /** Finish the current cycle, flush and ack what is in hand, release the lease, log the final line. */

@@ -23,6 +23,9 @@ export interface MetricsSource {
   leaseHeld(): boolean;
 }
 
+/** Address the metrics server binds unless told otherwise (loopback: no authentication). */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
+
 export class CoordinatorMetrics {
   readonly registry = new Registry();
   readonly batchSeconds: Histogram;
@@ -83,12 +86,15 @@ export class CoordinatorMetrics {
     return this.source.leaseHeld() && Date.now() - this.source.lastProgressAt() < staleMs;
   }
 
-  /** Serve `/metrics` and `/healthz` on 127.0.0.1-or-all `port` (0 = any free port). Resolves to the bound port. */
+  /**
+   * Serve `/metrics` and `/healthz` on `host:port` (0 = any free port). Loopback by default: the
+   * endpoint is unauthenticated, so exposing it is an explicit choice. Resolves to the bound address.
+   */
   async listen(
     port: number,
     staleMs: number,
-    host = '0.0.0.0',
-  ): Promise<{ port: number; close(): Promise<void> }> {
+    host = DEFAULT_METRICS_HOST,
+  ): Promise<{ port: number; host: string; close(): Promise<void> }> {
     const server: Server = createServer((req, res) => {
       if (req.url === '/metrics') {
         this.registry.metrics().then(
@@ -107,7 +113,11 @@ export class CoordinatorMetrics {
       server.listen(port, host, () => resolve());
     });
     const addr = server.address();
-    const bound = typeof addr === 'object' && addr ? addr.port : port;
-    return { port: bound, close: () => new Promise<void>((r) => server.close(() => r())) };
+    const bound = typeof addr === 'object' && addr ? addr : { port, address: host };
+    return {
+      port: bound.port,
+      host: bound.address,
+      close: () => new Promise<void>((r) => server.close(() => r())),
+    };
   }
 }

@@ -122,17 +122,36 @@ export class WorkflowTable {
           incoming.map((m) => m.msg),
         );
       const dispatch: AppliedStep['dispatch'] = [];
-      for (const m of incoming) {
-        if (m.item.kind === 'retry' && cached && !(await this.reload(slot, 'retry requested'))) return;
-        const item = this.admissionOf(slot, m);
-        const applied = applyItem(slot.runtime, item, outputs, this.d.stats, this.d.now);
-        const r = applied instanceof Promise ? await applied : applied;
-        if (r.changed) slot.gen++;
-        slot.held.push({ msg: m.msg, item, gen: slot.gen });
-        for (const d of r.dispatch) dispatch.push(d);
+      try {
+        for (const m of incoming) {
+          if (m.item.kind === 'retry' && cached && !(await this.reload(slot, 'retry requested'))) return;
+          const item = this.admissionOf(slot, m);
+          const applied = applyItem(slot.runtime, item, outputs, this.d.stats, this.d.now);
+          const r = applied instanceof Promise ? await applied : applied;
+          if (r.changed) slot.gen++;
+          slot.held.push({ msg: m.msg, item, gen: slot.gen });
+          for (const d of r.dispatch) dispatch.push(d);
+        }
+      } catch (err) {
+        throw this.abandonAfterThrow(slot, err);
       }
       if (await this.push(slot, dispatch)) this.requestFlush(slot);
     });
+  }
+
+  /**
+   * Something threw part-way through a mutation (e.g. a transient output fetch): earlier steps may
+   * have marked tasks RUNNING whose dispatches were never pushed, and the failing step may be half
+   * applied without a generation bump. Neither may reach a flush, so drop the runtime like a failed
+   * push does; the next message reloads durable state and un-acked messages are redelivered.
+   */
+  private abandonAfterThrow(slot: WorkflowSlot, err: unknown): unknown {
+    this.d.logger.warn(
+      { err, workflowId: slot.id },
+      'applying failed part-way; dropping in-memory progress (messages will be redelivered)',
+    );
+    this.abandon(slot, 'apply failed');
+    return err;
   }
 
   /**
@@ -147,15 +166,16 @@ export class WorkflowTable {
     return this.mutex.run(workflowId, async () => {
       const slot = opts.cachedOnly ? (this.slots.get(workflowId) ?? null) : await this.acquire(workflowId);
       if (!slot) return null;
-      const step = fn(slot.runtime, this.d.now());
-      if (!step) return null;
-      const r = await settleStep(
-        slot.runtime,
-        step,
-        new BatchOutputs(this.d.backend.outputs),
-        this.d.stats,
-        this.d.now,
-      );
+      let step: StepResult | null;
+      let r: AppliedStep;
+      try {
+        step = fn(slot.runtime, this.d.now());
+        if (!step) return null;
+        const outputs = new BatchOutputs(this.d.backend.outputs);
+        r = await settleStep(slot.runtime, step, outputs, this.d.stats, this.d.now);
+      } catch (err) {
+        throw this.abandonAfterThrow(slot, err);
+      }
       if (r.changed) slot.gen++;
       if (await this.push(slot, r.dispatch)) this.requestFlush(slot);
       return { step, runtime: slot.runtime };

@@ -22,8 +22,10 @@ export interface CompletionInput {
  * for `blob:` refs it calls this. Return `{ ok: true, value }` when the caller has the decoded value,
  * `{ ok: false }` when it must be fetched first (the engine then reports the ref in `needOutputs`,
  * leaves the candidate pending, and the caller calls `evaluatePendingConditions` after fetching).
+ * `{ ok: false, error }` means the output can never be supplied (missing blob, too large): the
+ * candidate is skipped with reason `condition error: <error>` (DECISIONS §4.4).
  */
-export type OutputResolver = (ref: string) => { ok: true; value: unknown } | { ok: false };
+export type OutputResolver = (ref: string) => { ok: true; value: unknown } | { ok: false; error?: string };
 
 /** A task the engine moved READY → RUNNING (attempt already bumped); the caller must push it. */
 export interface TaskDispatch {

@@ -53,6 +53,8 @@ export function evaluateCondition(
     else if (ref.startsWith('blob:')) {
       const r = resolve ? resolve(ref) : { ok: false as const };
       if (r.ok) inputs[name] = r.value;
+      else if (r.error !== undefined)
+        return { kind: 'skip', reason: `condition error: ${r.error}`, error: true };
       else (missing ??= []).push(ref);
     } else inputs[name] = decodeInlineRef(ref);
   }

@@ -35,4 +35,22 @@ describe('--metrics-port', () => {
     await c.stop();
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
+
+  it('binds loopback by default and another address only when asked', async () => {
+    const open = async (metricsHost?: string) => {
+      const c = new Coordinator({
+        backend: openMemoryBackend(createMemoryWorld(), 'MetricsBind'),
+        settings: { ...DEFAULT_COORDINATOR_SETTINGS, metricsPort: 0 },
+        logger: silentLogger(),
+        ...(metricsHost ? { metricsHost } : {}),
+      });
+      await c.start();
+      const host = c.metricsHost;
+      await c.stop();
+      return host;
+    };
+    // The endpoint is unauthenticated: it must not be reachable from other hosts unless chosen.
+    expect(await open()).toBe('127.0.0.1');
+    expect(await open('0.0.0.0')).toBe('0.0.0.0');
+  });
 });
