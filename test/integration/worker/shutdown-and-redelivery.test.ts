@@ -121,7 +121,7 @@ describe('worker shutdown and crash recovery', () => {
     async () => {
       const port = await freePort();
       const env = { ...s.env, BLOB_PORT: String(port), QUEUE_PORT: String(port), TABLE_PORT: String(port) };
-      const proc = spawnCliWorker('q', [], env);
+      const proc = spawnCliWorker('tasks', [], env);
       expect(await proc.exited).toBe(2);
       const lines = proc.stderr().trim().split('\n');
       expect(lines).toHaveLength(1);
