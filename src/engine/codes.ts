@@ -3,7 +3,7 @@
  * and the dependency class of each state (satisfied / failed / neither) that drives child counters.
  */
 import type { DepPolicy } from '../model/types.js';
-import type { TaskState } from './states.js';
+import { TASK_STATES, type TaskState } from './states.js';
 
 export const PENDING = 0;
 export const READY = 1;
@@ -15,18 +15,8 @@ export const SKIPPED = 6;
 export const UPSTREAM_FAILED = 7;
 export const CANCELLED = 8;
 
-/** Index = state code. */
-export const STATE_NAMES: readonly TaskState[] = [
-  'pending',
-  'ready',
-  'ready_pending_budget',
-  'running',
-  'completed',
-  'failed',
-  'skipped',
-  'upstream_failed',
-  'cancelled',
-];
+/** Index = state code (the order of TASK_STATES, which the constants above follow). */
+export const STATE_NAMES: readonly TaskState[] = TASK_STATES;
 const CODE_BY_NAME = new Map<string, number>(STATE_NAMES.map((s, i) => [s, i]));
 
 /** State code of a state name, or -1 when the name is not a task state. */
