@@ -115,6 +115,13 @@ const SPECS: Spec[] = [
     'Workflows kept decoded in the coordinator cache',
   ],
   [
+    'cacheMaxTasks',
+    'int',
+    posInt,
+    'a positive integer',
+    'Tasks of all cached workflows together (bounds coordinator memory, about 125 B per task)',
+  ],
+  [
     'maxRunningWorkflows',
     'int',
     posInt,

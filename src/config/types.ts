@@ -49,6 +49,8 @@ export interface CoordinatorSettings {
   orphanSweepIntervalS: number;
   statsLogIntervalS: number;
   cacheMaxWorkflows: number;
+  /** Bound on the tasks of all cached workflows together (engine memory ≈ 125 B/task). */
+  cacheMaxTasks: number;
   maxRunningWorkflows: number | null;
   leaseDurationS: number;
   leaseRenewIntervalS: number;

@@ -29,6 +29,11 @@ export class Admission {
     this.publish();
   }
 
+  /** True when no workflow is admitted or waiting: nothing this coordinator knows of can be cancelled. */
+  idle(): boolean {
+    return this.running.size === 0 && this.waiting.size === 0;
+  }
+
   isKnown(workflowId: string): boolean {
     return this.running.has(workflowId) || this.waiting.has(workflowId);
   }

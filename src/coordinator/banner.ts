@@ -29,7 +29,7 @@ export function coordinatorBanner(cfg: ResolvedConfig): string {
     `  ready repair:      every ${secs(s.readySweepIntervalS)} per shard, threshold ${secs(s.readyRepairThresholdS)}`,
     `  running timeout:   ${secs(s.runningTimeoutS)}${src('runningTimeoutS')}, sweep every ${secs(s.runningSweepIntervalS)} per shard`,
     `  admission:         ${s.maxRunningWorkflows === null ? 'unlimited' : `${s.maxRunningWorkflows} running workflows`}${src('maxRunningWorkflows')}, activation sweep every ${secs(s.activationSweepIntervalS)} per shard`,
-    `  cache:             ${s.cacheMaxWorkflows} workflows${src('cacheMaxWorkflows')}`,
+    `  cache:             ${s.cacheMaxWorkflows} workflows${src('cacheMaxWorkflows')}, ${s.cacheMaxTasks} tasks${src('cacheMaxTasks')}`,
     `  lease:             ${s.leaseDurationS}s, renewed every ${s.leaseRenewIntervalS}s`,
     `  metrics:           ${s.metricsPort === null ? 'off' : `port ${s.metricsPort}`}`,
     'Starting workflow coordinator…',

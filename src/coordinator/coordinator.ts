@@ -187,6 +187,7 @@ export class Coordinator {
   /** A copy of every counter. */
   stats(): CoordinatorStats {
     this.counters.cached_workflows = this.table.size;
+    this.counters.cached_tasks = this.table.taskCount;
     this.counters.lease_state = this.lease.leaseState;
     return { ...this.counters };
   }

@@ -31,6 +31,12 @@ export interface MainLoopDeps {
 /** First idle wait after activity; doubles up to `maxIdleSleepS`. */
 const FIRST_IDLE_WAIT_MS = 50;
 const BACKPRESSURE_WAIT_MS = 5;
+/**
+ * Wait after a short receive (the queue was drained) before receiving again: an immediate receive would
+ * mostly come back empty or nearly so, each one a billed transaction and a state write of its own.
+ * Capped by `idleSleepS`, so a coordinator configured never to sleep never lingers either.
+ */
+const SHORT_RECEIVE_LINGER_MS = 20;
 /** Re-check stop and lease at least this often while waiting for deletes to catch up. */
 const ACK_WAIT_CAP_MS = 250;
 
@@ -69,6 +75,7 @@ export class MainLoop {
   async run(): Promise<void> {
     const maxHeld = this.d.settings.maxReceivesPerCycle * this.d.settings.batchSize;
     const maxAckBacklog = ackBacklogLimit(this.d.settings);
+    const lingerMs = Math.min(SHORT_RECEIVE_LINGER_MS, this.d.settings.idleSleepS * 1000);
     let processing: Promise<void> = Promise.resolve();
     while (!this.stopping) {
       this.lastProgressAt = Date.now();
@@ -99,6 +106,7 @@ export class MainLoop {
       processing = this.processBatch(msgs).catch((err: unknown) => {
         this.d.logger.error({ err }, 'coordinator: unexpected error in batch loop');
       });
+      if (msgs.length < this.d.settings.batchSize && lingerMs > 0) await this.waker.sleep(lingerMs);
     }
     await processing;
   }

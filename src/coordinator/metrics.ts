@@ -10,6 +10,7 @@ import type { CoordinatorStats, NumericStat } from './stats.js';
 /** Counters that only ever grow (exported as Prometheus counters); the rest are gauges. */
 const GAUGES: ReadonlySet<NumericStat> = new Set([
   'cached_workflows',
+  'cached_tasks',
   'last_workflow_latency_s',
   'running_workflows',
   'admission_waiting',

@@ -38,6 +38,8 @@ export interface CoordinatorStats {
   push_errors: number;
   index_refreshes: number;
   cached_workflows: number;
+  /** Tasks of the cached workflows together (bounded by cacheMaxTasks). */
+  cached_tasks: number;
   last_workflow_latency_s: number;
   lease_state: LeaseState;
 }
@@ -80,6 +82,7 @@ export function emptyStats(): CoordinatorStats {
     push_errors: 0,
     index_refreshes: 0,
     cached_workflows: 0,
+    cached_tasks: 0,
     last_workflow_latency_s: 0,
     lease_state: 'not_acquired',
   };

@@ -11,6 +11,11 @@ import { Waker } from './concurrency.js';
 export interface ShardSweep {
   readonly name: string;
   readonly intervalS: number;
+  /**
+   * While `when()` holds, tick no more often than every `intervalS` of this (a sweep with nothing to
+   * find stays cheap); the first check after it stops holding ticks at the normal pace again.
+   */
+  readonly idle?: { intervalS: number; when(): boolean };
   tick(shard: number): Promise<void>;
 }
 
@@ -63,10 +68,13 @@ export class SweepRunner {
 
   private async loop(sweep: ShardSweep): Promise<void> {
     let shard = 0;
+    let lastTick = Date.now();
     while (!this.stopping) {
       await this.waker.sleep(Math.max(10, sweep.intervalS * 1000));
       if (this.stopping) break;
       if (!this.active()) continue;
+      if (sweep.idle?.when() && Date.now() - lastTick < sweep.idle.intervalS * 1000) continue;
+      lastTick = Date.now();
       try {
         await sweep.tick(shard);
       } catch (err) {

@@ -66,12 +66,23 @@ async function visitRows(
   }
 }
 
+/**
+ * Cancel-poll pace while the coordinator knows of no workflow to cancel (none admitted, none waiting,
+ * none in memory): a cancel arrives as a control message anyway, and a workflow this coordinator has not
+ * seen yet is found by the activation sweep first. This keeps an idle coordinator's cost low.
+ */
+export const IDLE_CANCEL_POLL_INTERVAL_S = 16;
+
 /** §5.7: cancel-requested, non-terminal workflows: pending/ready → cancelled; `cancelling` → `cancelled` when idle. */
 export function cancelPoll(d: SweepDeps): ShardSweep {
   const cache = new SkipCache();
   return {
     name: 'cancel-poll',
     intervalS: d.settings.cancelPollIntervalS,
+    idle: {
+      intervalS: Math.max(d.settings.cancelPollIntervalS, IDLE_CANCEL_POLL_INTERVAL_S),
+      when: () => d.admission.idle() && d.table.size === 0,
+    },
     async tick(shard) {
       d.stats.cancel_polls++;
       const rows = (await d.index.listShard(shard, { cancelRequested: true })).filter(

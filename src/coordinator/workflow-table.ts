@@ -63,6 +63,8 @@ interface Snapshot {
 
 export class WorkflowTable {
   private readonly slots = new Map<string, WorkflowSlot & { epoch: number; flushErrors: number }>();
+  /** Tasks of every cached runtime together (the second cache bound). */
+  private cachedTasks = 0;
   readonly mutex = new KeyedMutex();
   readonly loader: WorkflowLoader;
   readonly dispatcher: Dispatcher;
@@ -227,6 +229,7 @@ export class WorkflowTable {
     if (!loaded) return null;
     const slot = { ...newSlot(workflowId, loaded.runtime, loaded.etag), epoch: 0, flushErrors: 0 };
     this.slots.set(workflowId, slot);
+    this.cachedTasks += slot.runtime.taskCount;
     this.d.stats.cached_workflows = this.slots.size;
     this.knownEtags.set(workflowId, loaded.etag);
     this.orCancel(slot, loaded.cancelRequested);
@@ -305,6 +308,7 @@ export class WorkflowTable {
       this.retire(slot);
       return false;
     }
+    this.cachedTasks += fresh.runtime.taskCount - slot.runtime.taskCount;
     Object.assign(slot, {
       runtime: fresh.runtime,
       etag: fresh.etag,
@@ -327,7 +331,10 @@ export class WorkflowTable {
 
   private retire(slot: WorkflowSlot): void {
     slot.retired = true;
-    if (this.slots.get(slot.id) === slot) this.slots.delete(slot.id);
+    if (this.slots.get(slot.id) === slot) {
+      this.slots.delete(slot.id);
+      this.cachedTasks -= slot.runtime.taskCount;
+    }
     this.d.stats.cached_workflows = this.slots.size;
   }
 
@@ -343,11 +350,21 @@ export class WorkflowTable {
     this.retire(slot);
   }
 
-  /** Evict least-recently-used clean workflows beyond the cache bound (dirty ones are never evicted). */
+  /** Tasks of every workflow held in memory. */
+  get taskCount(): number {
+    return this.cachedTasks;
+  }
+
+  /**
+   * Evict least-recently-used clean workflows while either cache bound (workflows, tasks) is exceeded.
+   * Dirty ones are never evicted, so a burst may exceed the bounds until its flushes settle.
+   */
   private evict(): void {
-    if (this.slots.size <= this.d.settings.cacheMaxWorkflows) return;
+    const { cacheMaxWorkflows, cacheMaxTasks } = this.d.settings;
+    const over = () => this.slots.size > cacheMaxWorkflows || this.cachedTasks > cacheMaxTasks;
+    if (!over()) return;
     for (const slot of this.slots.values()) {
-      if (this.slots.size <= this.d.settings.cacheMaxWorkflows) break;
+      if (!over()) break;
       if (isClean(slot) && !this.mutex.busy(slot.id)) this.retire(slot);
     }
   }

@@ -15,9 +15,11 @@ import { targetEnv } from './task-env.js';
 const MAX_RECEIVE_BATCH = 32;
 const IDLE_BACKOFF_INITIAL_MS = 100;
 /**
- * How long a busy worker waits for more slots to free before receiving into a partly free pool. Every
- * receive scans the queue on the server (Azurite: every message in the account), so refilling one slot
- * at a time would cost one receive per task; waiting briefly lets one receive fill many slots.
+ * How long a busy worker waits for more slots to free before receiving into a partly free pool, and how
+ * long it waits after a receive that came back short (the queue was drained). Every receive is a billed
+ * transaction that scans the queue on the server (Azurite: every message in the account), so refilling
+ * one slot at a time, or re-polling a queue just emptied, would cost about one receive per task; waiting
+ * briefly lets one receive fill many slots.
  */
 const REFILL_LINGER_MS = 50;
 /** Default bound on waiting for running tasks when stopping. */
@@ -121,22 +123,23 @@ export class Worker {
   }
 
   private async loop(): Promise<void> {
+    // 0 = not lingering; otherwise the epoch ms until which the next receive waits (then it runs).
     let lingerUntil = 0;
     while (!this.stopping) {
       if (this.running.size >= this.opts.concurrency) {
         await this.pause(Infinity);
         continue;
       }
-      if (this.freeSlots() < this.refillBatch() && this.running.size > 0) {
-        const now = Date.now();
-        if (lingerUntil === 0) lingerUntil = now + REFILL_LINGER_MS;
-        if (now < lingerUntil) {
-          await this.pause(lingerUntil - now);
-          continue;
-        }
+      const now = Date.now();
+      if (lingerUntil === 0 && this.running.size > 0 && this.freeSlots() < this.refillBatch())
+        lingerUntil = now + REFILL_LINGER_MS;
+      if (now < lingerUntil) {
+        await this.pause(lingerUntil - now);
+        continue;
       }
       lingerUntil = 0;
-      const messages = await this.receive();
+      const asked = this.receiveSize();
+      const messages = await this.receive(asked);
       if (messages === null) continue;
       if (messages.length === 0) {
         if (this.idleExpired()) {
@@ -149,6 +152,9 @@ export class Worker {
       this.backoff.reset();
       this.lastActivity = Date.now();
       for (const msg of messages) this.dispatch(msg);
+      // A short receive emptied the queue: an immediate second receive would most likely come back
+      // empty (a transaction for nothing), so let more messages arrive first.
+      if (messages.length < asked) lingerUntil = Date.now() + REFILL_LINGER_MS;
     }
     this.stopping = true;
     await this.drain();
@@ -164,11 +170,15 @@ export class Worker {
     return Math.max(1, Math.min(MAX_RECEIVE_BATCH, Math.ceil(this.opts.concurrency / 2)));
   }
 
-  /** One batch receive sized to the free slots; null after an error (already backed off). */
-  private async receive(): Promise<ReceivedMessage[] | null> {
-    const free = Math.min(MAX_RECEIVE_BATCH, this.freeSlots());
+  /** Messages to ask for: the free slots, at most one full receive. */
+  private receiveSize(): number {
+    return Math.min(MAX_RECEIVE_BATCH, this.freeSlots());
+  }
+
+  /** One batch receive of up to `max` messages; null after an error (already backed off). */
+  private async receive(max: number): Promise<ReceivedMessage[] | null> {
     try {
-      return await this.queue.receive(free, Math.ceil(this.opts.visibilityTimeoutS));
+      return await this.queue.receive(max, Math.ceil(this.opts.visibilityTimeoutS));
     } catch (err) {
       const delay = this.backoff.next();
       this.logger.warn(

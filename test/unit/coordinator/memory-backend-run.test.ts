@@ -82,4 +82,31 @@ describe('coordinator on memory adapters', () => {
     await until(() => c.stats().completions_handled === 50);
     await c.stop();
   });
+
+  it('keeps the tasks of cached workflows within cacheMaxTasks by evicting clean ones', async () => {
+    const backend = openMemoryBackend(createMemoryWorld(), 'Mem');
+    await backend.ensureResources();
+    // Five workflows of 12 tasks each, 10 leaves running; one completion each makes them cached and dirty.
+    for (let i = 0; i < 5; i++) {
+      const leaves = await storeRunningWorkflow(backend, fanOutFanIn(10), `wf-${i}`);
+      await prefillCompletions(backend, `wf-${i}`, leaves.slice(0, 1));
+    }
+    const settings = { ...DEFAULT_COORDINATOR_SETTINGS, cacheMaxWorkflows: 100, cacheMaxTasks: 30 };
+    const c = new Coordinator({ backend, settings, logger: silentLogger() });
+    await c.start();
+    await until(() => c.stats().completions_handled === 5);
+    // Once their flushes settle, at most two 12-task workflows fit in 30 tasks.
+    await until(() => c.stats().cached_tasks <= 30);
+    const s = c.stats();
+    expect(s.cached_workflows).toBeGreaterThanOrEqual(1);
+    expect(s.cached_workflows).toBeLessThanOrEqual(2);
+    expect(s.cached_tasks).toBe(s.cached_workflows * 12);
+    // An evicted workflow is reloaded on its next completion, and its progress is intact.
+    await prefillCompletions(backend, 'wf-0', ['leaf1']);
+    await until(() => c.stats().completions_handled === 6);
+    await c.stop();
+    const state = await backend.state.loadState('wf-0');
+    expect(state?.state.tasks.leaf0?.state).toBe('completed');
+    expect(state?.state.tasks.leaf1?.state).toBe('completed');
+  });
 });
