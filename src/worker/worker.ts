@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log.js';
 import type { QueueClient, ReceivedMessage } from '../ports/queue.js';
 import { IdleBackoff } from '../adapters/idle-backoff.js';
@@ -61,6 +62,8 @@ export class Worker {
       initialMs: Math.min(IDLE_BACKOFF_INITIAL_MS, opts.maxIdleBackoffS * 1000),
       maxMs: opts.maxIdleBackoffS * 1000,
     });
+    // Each running task listens for shutdown (up to two listeners while it publishes): not a leak.
+    setMaxListeners(10 + 2 * opts.concurrency, this.shutdown.signal);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.taskBaseEnv = { ...(opts.env ?? process.env), ...(opts.target ? targetEnv(opts.target) : {}) };
   }
@@ -165,9 +168,9 @@ export class Worker {
     return this.opts.concurrency - this.running.size;
   }
 
-  /** Free slots worth a receive without lingering: half the pool, at most one full receive. */
+  /** Free slots worth a receive without lingering: one full receive, or the whole pool if smaller. */
   private refillBatch(): number {
-    return Math.max(1, Math.min(MAX_RECEIVE_BATCH, Math.ceil(this.opts.concurrency / 2)));
+    return Math.max(1, Math.min(MAX_RECEIVE_BATCH, this.opts.concurrency));
   }
 
   /** Messages to ask for: the free slots, at most one full receive. */
