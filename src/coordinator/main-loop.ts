@@ -36,7 +36,7 @@ const BACKPRESSURE_WAIT_MS = 5;
  * mostly come back empty or nearly so, each one a billed transaction and a state write of its own.
  * Capped by `idleSleepS`, so a coordinator configured never to sleep never lingers either.
  */
-const SHORT_RECEIVE_LINGER_MS = 20;
+const SHORT_RECEIVE_LINGER_MS = 50;
 /** Re-check stop and lease at least this often while waiting for deletes to catch up. */
 const ACK_WAIT_CAP_MS = 250;
 

@@ -22,7 +22,7 @@ const IDLE_BACKOFF_INITIAL_MS = 100;
  * one slot at a time, or re-polling a queue just emptied, would cost about one receive per task; waiting
  * briefly lets one receive fill many slots.
  */
-const REFILL_LINGER_MS = 50;
+const REFILL_LINGER_MS = 100;
 /** Default bound on waiting for running tasks when stopping. */
 export const DEFAULT_STOP_GRACE_MS = 30_000;
 
