@@ -15,7 +15,8 @@ import { runWorkflows, startBenchFleet, type FleetSpec } from '../lib/e2e-run.js
 import { resourceNames, stateBlobName } from '../../src/adapters/names.js';
 
 const TASKS = 30_000;
-const MAX_PARALLELISM = 500;
+/** `JOBQ_BENCH_GIANT_MAX_PARALLELISM` overrides it for experiments (the figure records what was used). */
+const MAX_PARALLELISM = Number(process.env.JOBQ_BENCH_GIANT_MAX_PARALLELISM ?? 100);
 
 async function stateBlobBytes(connectionString: string, prefix: string, workflowId: string): Promise<number> {
   const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(
