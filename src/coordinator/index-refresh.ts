@@ -42,7 +42,24 @@ export class IndexRefresher {
     const terminal = rt.isTerminal();
     if (!terminal && now - slot.lastIndexAt < this.settings.indexRefreshIntervalS * 1000) return;
     slot.lastIndexAt = now;
-    const cols = indexColumnsOf(rt);
+    this.write(slot, indexColumnsOf(rt));
+  }
+
+  /**
+   * The durable state (just loaded) and the index row disagree on the workflow's state: a coordinator
+   * died between a flush and its index write, possibly the terminal one, which nothing would ever
+   * rewrite. Write the row from the durable state now.
+   */
+  repair(slot: WorkflowSlot, rt: Runtime, rowState: string): void {
+    this.stats.index_repairs++;
+    this.logger.info(
+      { workflowId: slot.id, indexState: rowState, state: rt.state },
+      `index row of ${slot.id} says ${rowState} but its state is ${rt.state}; repairing the row`,
+    );
+    this.write(slot, indexColumnsOf(rt));
+  }
+
+  private write(slot: WorkflowSlot, cols: Partial<IndexColumns>): void {
     const next = slot.indexChain.then(async () => {
       try {
         await this.index.update(slot.id, cols);

@@ -1,9 +1,11 @@
 /**
  * Loads workflows for the coordinator: definitions are cached separately (they never change), so a
- * cache miss on a known workflow costs one state-blob read. The index's `cancel_requested` is OR-ed in
- * at load (reference §4.3) so a cancel that only reached the index is honoured by every loader.
+ * cache miss on a known workflow costs one state-blob read. The index row is read beside it: its
+ * `cancel_requested` is OR-ed in (reference §4.3) so a cancel that only reached the index is honoured by
+ * every loader, and its state lets the table repair a row left stale by a crash.
  */
 import type { Backend } from '../ports/backend.js';
+import type { IndexRow } from '../ports/index-store.js';
 import type { Runtime } from '../engine/api.js';
 import type { DefinitionDocV1, StateDocV1 } from '../wire/docs.js';
 import { WorkflowRuntime } from '../engine/index.js';
@@ -14,6 +16,8 @@ export interface LoadedWorkflow {
   etag: string;
   /** The index row says a user asked to cancel. */
   cancelRequested: boolean;
+  /** The workflow state the index row shows (null: no row, or it could not be read). */
+  indexState: IndexRow['workflowState'] | null;
 }
 
 /** Definitions are immutable, so many more of them than runtimes are worth keeping. */
@@ -33,14 +37,15 @@ export class WorkflowLoader {
   /** The workflow as stored now, or null if it does not exist (deleted or never submitted). */
   async load(workflowId: string): Promise<LoadedWorkflow | null> {
     this.loads++;
-    const cancelP = this.backend.index.getCancelRequested(workflowId).catch(() => false);
+    const rowP = this.backend.index.get(workflowId).catch(() => null);
     const stored = await this.loadDocs(workflowId);
-    const cancelRequested = await cancelP;
+    const row = await rowP;
     if (!stored) return null;
     return {
       runtime: WorkflowRuntime.fromDocs(stored.def, stored.state),
       etag: stored.etag,
-      cancelRequested,
+      cancelRequested: row?.cancelRequested ?? false,
+      indexState: row?.workflowState ?? null,
     };
   }
 

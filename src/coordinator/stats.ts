@@ -37,6 +37,8 @@ export interface CoordinatorStats {
   flush_errors: number;
   push_errors: number;
   index_refreshes: number;
+  /** Index rows found disagreeing with the durable state at load and rewritten (crash leftovers). */
+  index_repairs: number;
   cached_workflows: number;
   /** Tasks of the cached workflows together (bounded by cacheMaxTasks). */
   cached_tasks: number;
@@ -81,6 +83,7 @@ export function emptyStats(): CoordinatorStats {
     flush_errors: 0,
     push_errors: 0,
     index_refreshes: 0,
+    index_repairs: 0,
     cached_workflows: 0,
     cached_tasks: 0,
     last_workflow_latency_s: 0,

@@ -233,6 +233,8 @@ export class WorkflowTable {
     this.d.stats.cached_workflows = this.slots.size;
     this.knownEtags.set(workflowId, loaded.etag);
     this.orCancel(slot, loaded.cancelRequested);
+    if (loaded.indexState !== null && loaded.indexState !== slot.runtime.state)
+      this.index.repair(slot, slot.runtime, loaded.indexState);
     this.d.hooks.observed(workflowId, slot.runtime);
     return (await this.dispatchParked(slot)) ? slot : null;
   }

@@ -22,6 +22,7 @@ import {
   TEST_QUEUE,
 } from './harness.js';
 import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from './seed.js';
+import { indexColumnsOf } from '../../../src/client/status.js';
 
 describe('sweeps', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -146,6 +147,36 @@ describe('sweeps', () => {
     await backend.index.requestCancel(id); // the flag only, no control message
     await waitForState(client, id, ['cancelling']);
     expect(c.stats().workflows_cancelled).toBe(1);
+  });
+
+  it('repairs an index row left non-terminal by a crash between the terminal flush and its index write', async () => {
+    const { backend } = await setup();
+    const now = Date.now();
+    const rt = WorkflowRuntime.fromDefinition(
+      def('stale-row', [
+        ['a', []],
+        ['b', ['a']],
+      ]),
+      { workflowId: 'wf-stale-row', now },
+    );
+    rt.activate(now);
+    const done = (task: string) => ({ task, success: true, outputRef: null, error: null, attemptNo: 1 });
+    rt.applyCompletion(done('a'), now);
+    const midway = indexColumnsOf(rt); // the last index write that landed: running, b running
+    rt.applyCompletion(done('b'), now);
+    expect(rt.state).toBe('completed');
+    await backend.state.createWorkflow(rt.toDefinitionDoc(), rt.toStateDoc());
+    await backend.index.upsert('wf-stale-row', midway);
+    expect((await backend.index.get('wf-stale-row'))?.workflowState).toBe('running');
+
+    const c = await coordinator(backend, { readySweepIntervalS: 0.05 });
+    await waitFor(async () => (await backend.index.get('wf-stale-row'))?.workflowState === 'completed', {
+      what: 'index row repaired',
+    });
+    const row = await backend.index.get('wf-stale-row');
+    expect(row).toMatchObject({ completedTasks: 2, runningTasks: 0 });
+    expect(c.stats().index_repairs).toBe(1);
+    expect(c.stats().running_workflows).toBe(0);
   });
 
   it('sweeps share the main loop runtime: no CAS conflicts while a sweep visits a busy workflow (§8 #2)', async () => {
