@@ -3,41 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { WorkflowRuntime } from '../../../src/engine/index.js';
 import type { DefinitionDocV1, LegacyDocV1, StateDocV1 } from '../../../src/wire/docs.js';
 import { T0, def, fail, ok, started } from './helpers.js';
+import { DEF_KEYS, DEF_TASK_KEYS, STATE_KEYS, STATE_TASK_KEYS } from '../../support/reference-doc-keys.js';
 
 const fixture = <T>(name: string): T =>
   JSON.parse(readFileSync(new URL(`../../fixtures/docs/${name}`, import.meta.url), 'utf8')) as T;
 
-const DEF_KEYS = [
-  'v',
-  'workflow_id',
-  'name',
-  'default_queue',
-  'result_policy',
-  'max_parallelism',
-  'created_at',
-  'tasks',
-];
-const DEF_TASK_KEYS = [
-  'parents',
-  'children',
-  'queue',
-  'num_retries',
-  'dep_policy',
-  'timeout_s',
-  'condition',
-  'kwargs',
-];
-const STATE_KEYS = ['v', 'workflow_id', 'workflow_state', 'cancel_requested', 'updated_at', 'error', 'tasks'];
-const STATE_TASK_KEYS = new Set([
-  'state',
-  'completed_parents',
-  'failed_parents',
-  'output_ref',
-  'error',
-  'started_at',
-  'completed_at',
-  'attempt_no',
-]);
+const STATE_TASK_KEY_SET = new Set(STATE_TASK_KEYS);
 // Python's datetime.fromisoformat on 3.7+: no trailing Z, explicit offset.
 const PY_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6})?\+00:00$/;
 
@@ -77,7 +48,7 @@ describe('golden v1 documents written by the reference', () => {
     expect(out).toEqual(fixture<StateDocV1>('jobq-state.json'));
     expect(Object.keys(out)).toEqual(STATE_KEYS);
     for (const t of Object.values(out.tasks))
-      for (const k of Object.keys(t)) expect(STATE_TASK_KEYS.has(k)).toBe(true);
+      for (const k of Object.keys(t)) expect(STATE_TASK_KEY_SET.has(k)).toBe(true);
   });
 
   it('reads the legacy full document to the same runtime', () => {

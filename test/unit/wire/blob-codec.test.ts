@@ -2,32 +2,10 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decodeDoc, encodeDoc, isGzip } from '../../../src/wire/blob-codec.js';
+import { DEF_KEYS, STATE_KEYS, STATE_TASK_KEYS } from '../../support/reference-doc-keys.js';
 
 const fixture = (n: string) => readFileSync(new URL(`../../fixtures/blobs/${n}`, import.meta.url));
 const expected = JSON.parse(fixture('reference-expected.json').toString('utf8'));
-
-/** Key sets the reference reads (reference §4.2). */
-const DEF_KEYS = [
-  'v',
-  'workflow_id',
-  'name',
-  'default_queue',
-  'result_policy',
-  'max_parallelism',
-  'created_at',
-  'tasks',
-];
-const STATE_KEYS = ['v', 'workflow_id', 'workflow_state', 'cancel_requested', 'updated_at', 'error', 'tasks'];
-const STATE_TASK_KEYS = [
-  'state',
-  'completed_parents',
-  'failed_parents',
-  'output_ref',
-  'error',
-  'started_at',
-  'completed_at',
-  'attempt_no',
-];
 
 describe('blob codec', () => {
   it('writes gzip (magic 1f 8b, level 1 header flag) of UTF-8 JSON', () => {
