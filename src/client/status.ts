@@ -1,6 +1,6 @@
 /** Status records built from a loaded runtime (blob-backed, accurate). */
 import type { Runtime } from '../engine/api.js';
-import type { IndexColumns } from '../ports/index-store.js';
+import { progressColumnsOf, type IndexColumns } from '../ports/index-store.js';
 import type { StatusTaskJson, WorkflowStatus } from './types.js';
 
 /** Full status of a runtime; `cancelFlag` is the index row's `cancel_requested` (OR-ed in). */
@@ -70,20 +70,11 @@ export function statusJson(st: WorkflowStatus): Record<string, unknown> {
 
 /** The index columns a client writer owns, projected from a runtime. */
 export function indexColumnsOf(rt: Runtime): IndexColumns {
-  const s = rt.summary();
   return {
+    ...progressColumnsOf(rt),
     name: rt.name,
-    workflowState: rt.state,
-    totalTasks: s.total,
-    completedTasks: s.completed,
-    failedTasks: s.failed,
-    runningTasks: s.running,
-    pendingTasks: s.pending,
-    skippedTasks: s.skipped,
     defaultQueue: rt.defaultQueue,
     queuesUsed: rt.queuesUsed(),
     createdAt: rt.createdAt,
-    updatedAt: rt.updatedAt,
-    error: rt.error,
   };
 }

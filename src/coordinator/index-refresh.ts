@@ -7,25 +7,9 @@
 import type { Logger } from '../log.js';
 import type { Runtime } from '../engine/api.js';
 import type { CoordinatorSettings } from '../config/types.js';
-import type { IndexColumns, IndexStore } from '../ports/index-store.js';
+import { progressColumnsOf, type IndexStore, type ProgressColumns } from '../ports/index-store.js';
 import type { CoordinatorStats } from './stats.js';
 import type { WorkflowSlot } from './slot.js';
-
-/** The index columns the coordinator owns, from a runtime. */
-export function indexColumnsOf(rt: Runtime): Partial<IndexColumns> {
-  const s = rt.summary();
-  return {
-    workflowState: rt.state,
-    totalTasks: s.total,
-    completedTasks: s.completed,
-    failedTasks: s.failed,
-    runningTasks: s.running,
-    pendingTasks: s.pending,
-    skippedTasks: s.skipped,
-    updatedAt: rt.updatedAt,
-    error: rt.error,
-  };
-}
 
 export class IndexRefresher {
   private readonly chains = new Set<Promise<void>>();
@@ -42,7 +26,7 @@ export class IndexRefresher {
     const terminal = rt.isTerminal();
     if (!terminal && now - slot.lastIndexAt < this.settings.indexRefreshIntervalS * 1000) return;
     slot.lastIndexAt = now;
-    this.write(slot, indexColumnsOf(rt));
+    this.write(slot, progressColumnsOf(rt));
   }
 
   /**
@@ -56,10 +40,10 @@ export class IndexRefresher {
       { workflowId: slot.id, indexState: rowState, state: rt.state },
       `index row of ${slot.id} says ${rowState} but its state is ${rt.state}; repairing the row`,
     );
-    this.write(slot, indexColumnsOf(rt));
+    this.write(slot, progressColumnsOf(rt));
   }
 
-  private write(slot: WorkflowSlot, cols: Partial<IndexColumns>): void {
+  private write(slot: WorkflowSlot, cols: ProgressColumns): void {
     const next = slot.indexChain.then(async () => {
       try {
         await this.index.update(slot.id, cols);

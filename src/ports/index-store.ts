@@ -1,4 +1,5 @@
 import type { WorkflowState } from '../engine/states.js';
+import type { Runtime } from '../engine/api.js';
 
 /** One row of `<prefix>WorkflowsIndex` (reference §4.4), in domain form. */
 export interface IndexRow {
@@ -23,6 +24,36 @@ export interface IndexRow {
 
 /** The columns a writer owns. `cancelRequested` is deliberately absent: only the cancel/retry calls touch it. */
 export type IndexColumns = Omit<IndexRow, 'workflowId' | 'cancelRequested'>;
+
+/** Columns that follow a workflow's progress: what the coordinator refreshes after a flush. */
+export type ProgressColumns = Pick<
+  IndexColumns,
+  | 'workflowState'
+  | 'totalTasks'
+  | 'completedTasks'
+  | 'failedTasks'
+  | 'runningTasks'
+  | 'pendingTasks'
+  | 'skippedTasks'
+  | 'updatedAt'
+  | 'error'
+>;
+
+/** A runtime's progress as index columns. */
+export function progressColumnsOf(rt: Runtime): ProgressColumns {
+  const s = rt.summary();
+  return {
+    workflowState: rt.state,
+    totalTasks: s.total,
+    completedTasks: s.completed,
+    failedTasks: s.failed,
+    runningTasks: s.running,
+    pendingTasks: s.pending,
+    skippedTasks: s.skipped,
+    updatedAt: rt.updatedAt,
+    error: rt.error,
+  };
+}
 
 export interface IndexQuery {
   states?: WorkflowState[];
