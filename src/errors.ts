@@ -88,3 +88,15 @@ export function isUserError(err: unknown): boolean {
     ].includes(err.name)
   );
 }
+
+/**
+ * Why a file could not be read, in a few words for a one-line error (`no such file`, `permission
+ * denied`, …); `kind` names what a directory was expected to be instead ("a file", "a definition file").
+ */
+export function fileReadFailure(err: unknown, kind = 'a file'): string {
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return `is a directory, not ${kind}`;
+  if (code === 'EACCES') return 'permission denied';
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}

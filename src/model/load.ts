@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { DefinitionError } from '../errors.js';
+import { DefinitionError, fileReadFailure } from '../errors.js';
 import { pyList, pyRepr } from '../condition/errors.js';
 import {
   DEFAULT_QUEUE,
@@ -207,16 +207,7 @@ export async function loadDefinitionFile(path: string): Promise<WorkflowDefiniti
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory, not a definition file'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : String((err as Error).message);
-    throw new DefinitionError(`${path}: ${reason}`);
+    throw new DefinitionError(`${path}: ${fileReadFailure(err, 'a definition file')}`);
   }
   return parseDefinitionText(text, path);
 }

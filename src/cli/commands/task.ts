@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { UsageError } from '../../errors.js';
+import { UsageError, fileReadFailure } from '../../errors.js';
 import { BlobStash } from '../../wire/stash.js';
 import { TaskContext, outputFilePath } from '../../task/context.js';
 import {
@@ -33,16 +33,7 @@ function readOutputFile(path: string): string {
   try {
     return readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory, not a file'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    throw new UsageError(`--file ${path === '-' ? '- (stdin)' : path}: ${reason}`);
+    throw new UsageError(`--file ${path === '-' ? '- (stdin)' : path}: ${fileReadFailure(err)}`);
   }
 }
 
