@@ -109,4 +109,50 @@ describe('coordinator on memory adapters', () => {
     expect(state?.state.tasks.leaf0?.state).toBe('completed');
     expect(state?.state.tasks.leaf1?.state).toBe('completed');
   });
+
+  it('waits before receiving again after a short receive, so what arrives meanwhile shares a receive', async () => {
+    const backend = openMemoryBackend(createMemoryWorld(), 'Mem');
+    await backend.ensureResources();
+    const leaves = await storeRunningWorkflow(backend, fanOutFanIn(10), 'wf-short');
+    await prefillCompletions(backend, 'wf-short', leaves.slice(0, 5));
+    const receives: { at: number; got: number }[] = [];
+    const receive = backend.completions.receive.bind(backend.completions);
+    Object.assign(backend.completions, {
+      receive: async (max: number, vis: number) => {
+        const got = await receive(max, vis);
+        receives.push({ at: performance.now(), got: got.length });
+        return got;
+      },
+    });
+    // idle_sleep_s 0.5: the short-receive wait is min(50 ms, idle sleep).
+    const c = new Coordinator({
+      backend,
+      settings: { ...DEFAULT_COORDINATOR_SETTINGS, idleSleepS: 0.5 },
+      logger: silentLogger(),
+    });
+    await c.start();
+    await until(() => receives.length >= 2);
+    await c.stop();
+    expect(receives[0].got).toBe(5);
+    // Without the wait the next receive is issued while the first batch is still being applied.
+    expect(receives[1].at - receives[0].at).toBeGreaterThanOrEqual(45);
+    expect(c.stats().completions_handled).toBe(5);
+  });
+
+  it('polls for cancels at the idle pace while it knows of no workflow', async () => {
+    const backend = openMemoryBackend(createMemoryWorld(), 'Mem');
+    await backend.ensureResources();
+    const settings = {
+      ...DEFAULT_COORDINATOR_SETTINGS,
+      cancelPollIntervalS: 0.02,
+      readySweepIntervalS: 0.02,
+    };
+    const c = new Coordinator({ backend, settings, logger: silentLogger() });
+    await c.start();
+    // Twenty ready-sweep ticks take ≈ 0.4 s; at its own interval the cancel poll would tick as often.
+    await until(() => c.stats().ready_sweeps >= 20);
+    const polls = c.stats().cancel_polls;
+    await c.stop();
+    expect(polls).toBeLessThanOrEqual(1);
+  });
 });
