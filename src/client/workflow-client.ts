@@ -12,7 +12,7 @@ import type { Runtime, TaskStatusRecord } from '../engine/api.js';
 import { WorkflowRuntime } from '../engine/index.js';
 import { isTerminalWorkflowState, type WorkflowState } from '../engine/states.js';
 import type { WorkflowDefinition } from '../model/types.js';
-import { encodeControlMessage } from '../wire/control-message.js';
+import { MAX_ACTIVATE_BATCH, encodeControlMessage, type ActivateTarget } from '../wire/control-message.js';
 import { prepareSubmission, smallestMessageLimit, type PreparedSubmission } from './submit.js';
 import { indexColumnsOf, statusOf } from './status.js';
 import { mapBounded } from './concurrency.js';
@@ -75,48 +75,88 @@ export class WorkflowClient {
    */
   async submitPrepared(p: PreparedSubmission): Promise<SubmitResult> {
     await this.ensureResources();
-    const rt = WorkflowRuntime.fromDefinition(p.def, { workflowId: p.workflowId, now: this.now() });
-    await this.backend.state.createWorkflow(rt.toDefinitionDoc(), rt.toStateDoc());
-    await this.backend.index.upsert(p.workflowId, indexColumnsOf(rt));
-    await this.backend.completions.send(
-      encodeControlMessage({ type: 'activate', workflowId: p.workflowId, createdAt: rt.createdAt }),
-    );
-    const log = this.logger.child({ workflowId: p.workflowId });
-    log.info({ tasks: rt.taskCount, roots: p.roots.length }, `Workflow ${p.workflowId} submitted`);
-    return {
-      workflowId: p.workflowId,
-      name: rt.name,
-      taskCount: rt.taskCount,
-      roots: p.roots,
-      autoFanIn: p.autoFanIn,
-    };
+    const { result, target } = await this.store(p);
+    await this.activate([target]);
+    return result;
   }
 
-  /** Submit many prepared workflows with bounded concurrency; one result per item, in input order. */
+  /**
+   * Submit many prepared workflows with bounded concurrency; one result per item, in input order.
+   * Workflows are written in chunks of up to MAX_ACTIVATE_BATCH and each chunk is activated by ONE
+   * control message naming all of its workflows, instead of one message per workflow (each costs the
+   * coordinator a receive share and a delete). A result is reported once its chunk's message is sent;
+   * if that send fails, the chunk's workflows stay `pending` until the activation sweep admits them.
+   */
   async submitBatch(
     items: { source: string; prepared: PreparedSubmission }[],
     opts: { concurrency?: number; onResult?: (r: BatchItemResult, index: number) => void } = {},
   ): Promise<BatchItemResult[]> {
     await this.ensureResources();
-    return mapBounded(items, opts.concurrency ?? 20, async (item, i) => {
-      const started = performance.now();
-      let result: BatchItemResult;
-      try {
-        const r = await this.submitPrepared(item.prepared);
-        result = {
-          source: item.source,
-          workflow_id: r.workflowId,
-          task_count: r.taskCount,
-          elapsed_s: 0,
-          error: null,
-        };
-      } catch (err) {
-        result = { source: item.source, workflow_id: '', task_count: 0, elapsed_s: 0, error: errorText(err) };
-      }
-      result.elapsed_s = Math.round(performance.now() - started) / 1000;
-      opts.onResult?.(result, i);
-      return result;
-    });
+    const results: BatchItemResult[] = [];
+    for (let start = 0; start < items.length; start += MAX_ACTIVATE_BATCH) {
+      const chunk = items.slice(start, start + MAX_ACTIVATE_BATCH);
+      const targets: ActivateTarget[] = [];
+      const written = await mapBounded(chunk, opts.concurrency ?? 20, async (item) => {
+        const started = performance.now();
+        let result: BatchItemResult;
+        try {
+          const r = await this.store(item.prepared);
+          targets.push(r.target);
+          result = {
+            source: item.source,
+            workflow_id: r.result.workflowId,
+            task_count: r.result.taskCount,
+            elapsed_s: 0,
+            error: null,
+          };
+        } catch (err) {
+          result = {
+            source: item.source,
+            workflow_id: '',
+            task_count: 0,
+            elapsed_s: 0,
+            error: errorText(err),
+          };
+        }
+        result.elapsed_s = Math.round(performance.now() - started) / 1000;
+        return result;
+      });
+      await this.activate(targets).catch((err: unknown) =>
+        this.logger.warn(
+          { err, workflows: targets.length },
+          'could not send the activate message; the coordinator admits these workflows on its activation sweep',
+        ),
+      );
+      written.forEach((r, k) => opts.onResult?.(r, start + k));
+      results.push(...written);
+    }
+    return results;
+  }
+
+  /** Write definition + state + index row of a prepared submission (no activation yet). */
+  private async store(p: PreparedSubmission): Promise<{ result: SubmitResult; target: ActivateTarget }> {
+    const rt = WorkflowRuntime.fromDefinition(p.def, { workflowId: p.workflowId, now: this.now() });
+    await this.backend.state.createWorkflow(rt.toDefinitionDoc(), rt.toStateDoc());
+    await this.backend.index.upsert(p.workflowId, indexColumnsOf(rt));
+    const log = this.logger.child({ workflowId: p.workflowId });
+    log.info({ tasks: rt.taskCount, roots: p.roots.length }, `Workflow ${p.workflowId} submitted`);
+    return {
+      result: {
+        workflowId: p.workflowId,
+        name: rt.name,
+        taskCount: rt.taskCount,
+        roots: p.roots,
+        autoFanIn: p.autoFanIn,
+      },
+      target: { workflowId: p.workflowId, createdAt: rt.createdAt },
+    };
+  }
+
+  /** One `activate` control message for up to MAX_ACTIVATE_BATCH workflows (DECISIONS §4.2). */
+  private async activate(targets: ActivateTarget[]): Promise<void> {
+    if (targets.length === 0) return;
+    const [first, ...more] = targets;
+    await this.backend.completions.send(encodeControlMessage({ type: 'activate', ...first, more }));
   }
 
   /** Load the runtime of a workflow, or null when neither blob exists. */

@@ -128,12 +128,11 @@ export class MainLoop {
     this.d.stats.batches++;
     const groups = new Map<string, IncomingMessage[]>();
     for (const msg of msgs) {
-      const incoming = this.decode(msg);
-      if (!incoming) continue;
-      const [workflowId, m] = incoming;
-      let g = groups.get(workflowId);
-      if (!g) groups.set(workflowId, (g = []));
-      g.push(m);
+      for (const [workflowId, m] of this.decode(msg)) {
+        let g = groups.get(workflowId);
+        if (!g) groups.set(workflowId, (g = []));
+        g.push(m);
+      }
     }
     const outputs = new BatchOutputs(this.d.outputs);
     await Promise.all(
@@ -146,7 +145,8 @@ export class MainLoop {
     this.d.observeBatch?.((performance.now() - started) / 1000);
   }
 
-  private decode(msg: ReceivedMessage): [string, IncomingMessage] | null {
+  /** What a message asks of which workflows: none (poison), one, or several (a batch `activate`). */
+  private decode(msg: ReceivedMessage): [string, IncomingMessage][] {
     const decoded = decodeCoordinatorMessage(msg.body);
     if (decoded.kind === 'poison') {
       this.d.stats.poison_messages++;
@@ -155,16 +155,22 @@ export class MainLoop {
         `dropping un-parseable completion message id=${msg.id}`,
       );
       this.d.table.ack([msg], 0);
-      return null;
+      return [];
     }
     if (decoded.kind === 'completion') {
       const { workflowId, ...completion } = decoded.completion;
-      return [workflowId, { msg, item: { kind: 'completion', completion } }];
+      return [[workflowId, { msg, item: { kind: 'completion', completion } }]];
     }
     this.d.stats.control_messages++;
     const c = decoded.control;
-    if (c.type === 'activate')
-      return [c.workflowId, { msg, item: { kind: 'activate' }, createdAt: c.createdAt }];
-    return [c.workflowId, { msg, item: { kind: c.type } }];
+    if (c.type !== 'activate') return [[c.workflowId, { msg, item: { kind: c.type } }]];
+    const targets = [{ workflowId: c.workflowId, createdAt: c.createdAt }, ...(c.more ?? [])];
+    // A workflow named twice is activated once; the message is deleted after the last one flushed.
+    const unique = [...new Map(targets.map((t) => [t.workflowId, t])).values()];
+    const share = unique.length > 1 ? { remaining: unique.length } : undefined;
+    return unique.map((t) => [
+      t.workflowId,
+      { msg, share, item: { kind: 'activate' }, createdAt: t.createdAt },
+    ]);
   }
 }

@@ -11,8 +11,30 @@ export type WorkItem =
   /** An activation that admission deferred: nothing to re-apply, ack once covered. */
   | { kind: 'noop' };
 
+/**
+ * A message that speaks for several workflows (a batch `activate`): it is deleted once every one of
+ * them has covered it with a flush (or dropped it as unknown), not before.
+ */
+export interface SharedDelivery {
+  remaining: number;
+}
+
+/**
+ * The messages of `held` that may be deleted now: unshared ones, and shared ones whose last workflow
+ * this was. Each entry must be passed here exactly once.
+ */
+export function deliverable(
+  held: readonly { msg: ReceivedMessage; share?: SharedDelivery }[],
+): ReceivedMessage[] {
+  const out: ReceivedMessage[] = [];
+  for (const h of held) if (!h.share || --h.share.remaining === 0) out.push(h.msg);
+  return out;
+}
+
 export interface HeldMessage {
   msg: ReceivedMessage;
+  /** Set when the message also speaks for other workflows. */
+  share?: SharedDelivery;
   item: WorkItem;
   /** Mutation generation after this message was applied; acked once a flush covers it. */
   gen: number;

@@ -18,7 +18,15 @@ import { Dispatcher } from './dispatcher.js';
 import { WorkflowLoader } from './loader.js';
 import { BatchOutputs } from './outputs.js';
 import { applyItem, settleStep, type AppliedStep } from './apply.js';
-import { isClean, newSlot, type HeldMessage, type WorkItem, type WorkflowSlot } from './slot.js';
+import {
+  deliverable,
+  isClean,
+  newSlot,
+  type HeldMessage,
+  type SharedDelivery,
+  type WorkItem,
+  type WorkflowSlot,
+} from './slot.js';
 import { IndexRefresher } from './index-refresh.js';
 import { LruMap } from './lru.js';
 
@@ -45,6 +53,8 @@ export interface TableDeps {
 
 export interface IncomingMessage {
   msg: ReceivedMessage;
+  /** Set when the message also speaks for other workflows (a batch `activate`). */
+  share?: SharedDelivery;
   item: WorkItem;
   /** created_at carried by an activate control message. */
   createdAt?: string;
@@ -118,11 +128,7 @@ export class WorkflowTable {
     return this.mutex.run(workflowId, async () => {
       const cached = this.slots.has(workflowId);
       const slot = await this.acquire(workflowId);
-      if (!slot)
-        return this.dropOrphans(
-          workflowId,
-          incoming.map((m) => m.msg),
-        );
+      if (!slot) return this.dropOrphans(workflowId, incoming);
       const dispatch: AppliedStep['dispatch'] = [];
       try {
         for (const m of incoming) {
@@ -131,7 +137,7 @@ export class WorkflowTable {
           const applied = applyItem(slot.runtime, item, outputs, this.d.stats, this.d.now);
           const r = applied instanceof Promise ? await applied : applied;
           if (r.changed) slot.gen++;
-          slot.held.push({ msg: m.msg, item, gen: slot.gen });
+          slot.held.push({ msg: m.msg, share: m.share, item, gen: slot.gen });
           for (const d of r.dispatch) dispatch.push(d);
         }
       } catch (err) {
@@ -302,10 +308,7 @@ export class WorkflowTable {
     if (fresh === null) {
       this.d.logger.warn({ workflowId: slot.id }, `workflow ${slot.id} vanished mid-flush; dropping`);
       this.loader.forget(slot.id);
-      this.dropOrphans(
-        slot.id,
-        slot.held.map((h) => h.msg),
-      );
+      this.dropOrphans(slot.id, slot.held);
       slot.held = [];
       this.retire(slot);
       return false;
@@ -470,21 +473,21 @@ export class WorkflowTable {
     if (covered.length === 0) return;
     slot.held = rest;
     if (covered.some((h) => h.item.kind === 'completion')) this.d.stats.workflows_advanced++;
-    this.ack(
-      covered.map((h) => h.msg),
-      covered.filter((h) => h.item.kind === 'completion').length,
-    );
+    this.ack(deliverable(covered), covered.filter((h) => h.item.kind === 'completion').length);
   }
 
   /** Completions of unknown/deleted workflows: acked at once and counted (reference §5.4 d). */
-  private dropOrphans(workflowId: string, msgs: ReceivedMessage[]): void {
-    if (msgs.length === 0) return;
+  private dropOrphans(
+    workflowId: string,
+    entries: readonly { msg: ReceivedMessage; share?: SharedDelivery }[],
+  ): void {
+    if (entries.length === 0) return;
     this.d.logger.warn(
       { workflowId },
-      `${msgs.length} completion(s) for unknown workflow ${workflowId}; dropping`,
+      `${entries.length} completion(s) for unknown workflow ${workflowId}; dropping`,
     );
-    this.d.stats.orphan_completions += msgs.length;
-    this.ack(msgs, msgs.length);
+    this.d.stats.orphan_completions += entries.length;
+    this.ack(deliverable(entries), entries.length);
   }
 
   /** Delete messages concurrently with whatever the loop does next; never while the lease is in doubt. */

@@ -21,8 +21,17 @@ export const CONTROL_TASK_NAME = '__jobq_control__';
 export const CONTROL_TYPES = ['activate', 'retry', 'cancel'] as const;
 export type ControlType = (typeof CONTROL_TYPES)[number];
 
+/** One more workflow named by a batch `activate` message (its `created_at` orders admission). */
+export interface ActivateTarget {
+  workflowId: string;
+  createdAt?: string;
+}
+
+/** Most workflows one `activate` message names (about 80 bytes each: far below a queue message). */
+export const MAX_ACTIVATE_BATCH = 200;
+
 export type ControlMessage =
-  | { type: 'activate'; workflowId: string; createdAt?: string }
+  | { type: 'activate'; workflowId: string; createdAt?: string; more?: ActivateTarget[] }
   | { type: 'retry'; workflowId: string }
   | { type: 'cancel'; workflowId: string };
 
@@ -38,6 +47,12 @@ export type CoordinatorMessage =
 export function encodeControlMessage(c: ControlMessage, opts: { requestedAt?: string } = {}): string {
   const control: Record<string, unknown> = { type: c.type };
   if (c.type === 'activate' && c.createdAt !== undefined) control.created_at = c.createdAt;
+  if (c.type === 'activate' && c.more?.length)
+    control.more = c.more.map((t) =>
+      t.createdAt === undefined
+        ? { workflow_id: t.workflowId }
+        : { workflow_id: t.workflowId, created_at: t.createdAt },
+    );
   control.requested_at = opts.requestedAt ?? new Date().toISOString();
   const shell: Completion = {
     workflowId: c.workflowId,
@@ -109,6 +124,22 @@ function decodeCompletion(d: Record<string, unknown>): CoordinatorMessage {
   return { kind: 'completion', completion: { workflowId, task, success, outputRef, error, attemptNo } };
 }
 
+/** The `more` list of a batch `activate`: null unless every entry names a workflow. */
+function activateTargets(v: unknown): ActivateTarget[] | null {
+  if (!Array.isArray(v) || v.length > MAX_ACTIVATE_BATCH) return null;
+  const out: ActivateTarget[] = [];
+  for (const e of v) {
+    if (!isRecord(e) || typeof e.workflow_id !== 'string' || e.workflow_id === '') return null;
+    if (e.created_at !== undefined && typeof e.created_at !== 'string') return null;
+    out.push(
+      typeof e.created_at === 'string'
+        ? { workflowId: e.workflow_id, createdAt: e.created_at }
+        : { workflowId: e.workflow_id },
+    );
+  }
+  return out;
+}
+
 function decodeControl(workflowId: unknown, control: unknown): CoordinatorMessage {
   if (typeof workflowId !== 'string' || workflowId === '')
     return { kind: 'poison', reason: 'control message has no workflow_id' };
@@ -116,13 +147,14 @@ function decodeControl(workflowId: unknown, control: unknown): CoordinatorMessag
   switch (control.type) {
     case 'activate': {
       const createdAt = control.created_at;
-      return {
-        kind: 'control',
-        control:
-          typeof createdAt === 'string'
-            ? { type: 'activate', workflowId, createdAt }
-            : { type: 'activate', workflowId },
-      };
+      const activate: ControlMessage & { type: 'activate' } =
+        typeof createdAt === 'string'
+          ? { type: 'activate', workflowId, createdAt }
+          : { type: 'activate', workflowId };
+      if (control.more === undefined) return { kind: 'control', control: activate };
+      const more = activateTargets(control.more);
+      if (more === null) return { kind: 'poison', reason: 'activate message has a malformed workflow list' };
+      return { kind: 'control', control: { ...activate, more } };
     }
     case 'retry':
     case 'cancel':

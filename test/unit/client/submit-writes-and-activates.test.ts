@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isJobqError } from '../../../src/errors.js';
 import { controlMessages, definition, memoryClient, task } from './helpers.js';
+import { decodeCoordinatorMessage } from '../../../src/wire/control-message.js';
 
 describe('WorkflowClient.submit', () => {
   it('writes definition, pending state and index row, then sends one activate message (never dispatches)', async () => {
@@ -82,5 +83,36 @@ describe('WorkflowClient.submit', () => {
     );
     expect(results.map((r) => r.workflow_id)).toEqual(['b1', '', 'b2']);
     expect(results[1].error).toMatch(/exist/i);
+  });
+
+  it('activates a batch with one control message per 200 workflows, naming each with its created_at', async () => {
+    const { client, backend } = memoryClient();
+    const items = Array.from({ length: 250 }, (_, i) => ({
+      source: `f${i}`,
+      prepared: client.prepare(definition([task('a')]), { workflowId: `wf-${i}` }),
+    }));
+    const results = await client.submitBatch(items, { concurrency: 8 });
+    expect(results.every((r) => r.error === null)).toBe(true);
+    const bodies: string[] = [];
+    for (
+      let b = await backend.completions.receive(32, 30);
+      b.length;
+      b = await backend.completions.receive(32, 30)
+    )
+      for (const m of b) bodies.push(m.body);
+    expect(bodies).toHaveLength(2);
+    const named = bodies.flatMap((body) => {
+      const d = decodeCoordinatorMessage(body);
+      if (d.kind !== 'control' || d.control.type !== 'activate') throw new Error('not an activate');
+      return [
+        { workflowId: d.control.workflowId, createdAt: d.control.createdAt },
+        ...(d.control.more ?? []),
+      ];
+    });
+    expect(named.map((t) => t.workflowId).sort()).toEqual(items.map((_, i) => `wf-${i}`).sort());
+    for (const t of named)
+      expect(Date.parse(t.createdAt ?? '')).toBe(
+        Date.parse((await backend.index.get(t.workflowId))!.createdAt),
+      );
   });
 });

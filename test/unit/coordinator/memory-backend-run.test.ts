@@ -11,10 +11,12 @@ import { DEFAULT_COORDINATOR_SETTINGS } from '../../../src/config/defaults.js';
 import { silentLogger } from '../../../src/log.js';
 import { fanOutFanIn, prefillCompletions, storeRunningWorkflow } from '../../integration/coordinator/seed.js';
 import type { Backend } from '../../../src/ports/backend.js';
+import { WorkflowClient } from '../../../src/client/workflow-client.js';
+import { parseDefinition } from '../../../src/model/load.js';
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -154,5 +156,44 @@ describe('coordinator on memory adapters', () => {
     const polls = c.stats().cancel_polls;
     await c.stop();
     expect(polls).toBeLessThanOrEqual(1);
+  });
+
+  it('deletes a batch activate message once, only after every workflow it names has flushed', async () => {
+    const backend = openMemoryBackend(createMemoryWorld(), 'Mem');
+    await backend.ensureResources();
+    const client = new WorkflowClient({ backend });
+    const def = parseDefinition({ name: 'one', tasks: [{ name: 'a', depends_on: [] }] }, 'test');
+    await client.submitBatch(
+      ['wf-a', 'wf-b', 'wf-c'].map((id) => ({
+        source: id,
+        prepared: client.prepare(def, { workflowId: id }),
+      })),
+    );
+    expect(await backend.completions.approximateDepth()).toBe(1);
+    let releaseB!: () => void;
+    const gateB = new Promise<void>((r) => (releaseB = r));
+    const saveState = backend.state.saveState.bind(backend.state);
+    Object.assign(backend.state, {
+      saveState: async (...a: Parameters<typeof saveState>) => {
+        if (a[0].workflow_id === 'wf-b') await gateB;
+        return saveState(...a);
+      },
+    });
+    const deletes = () => backend.completions.transactions.delete;
+    const c = new Coordinator({
+      backend,
+      settings: { ...DEFAULT_COORDINATOR_SETTINGS },
+      logger: silentLogger(),
+    });
+    await c.start();
+    await until(() => c.stats().activations === 3);
+    await until(async () => (await backend.state.loadState('wf-c'))?.state.workflow_state === 'running');
+    expect(deletes()).toBe(0); // wf-b has not flushed yet
+    releaseB();
+    await until(() => deletes() === 1);
+    await c.stop();
+    expect(deletes()).toBe(1);
+    for (const id of ['wf-a', 'wf-b', 'wf-c'])
+      expect((await backend.state.loadState(id))?.state.workflow_state).toBe('running');
   });
 });

@@ -145,3 +145,38 @@ describe('coordinator decoder verdicts', () => {
     expect(decodeCoordinatorMessage(wrap({ __completion_body: '{bad' })).kind).toBe('poison');
   });
 });
+
+describe('batch activate messages', () => {
+  it('round-trip every named workflow with its created_at, and a single activate is unchanged', () => {
+    const c: ControlMessage = {
+      type: 'activate',
+      workflowId: 'w0',
+      createdAt: '2026-11-26T00:00:00.000Z',
+      more: [{ workflowId: 'w1', createdAt: '2026-11-26T00:00:01.000Z' }, { workflowId: 'w2' }],
+    };
+    expect(decodeCoordinatorMessage(encodeControlMessage(c, { requestedAt: 'x' }))).toEqual({
+      kind: 'control',
+      control: c,
+    });
+    const single = { type: 'activate', workflowId: 'w0' } as const;
+    expect(encodeControlMessage({ ...single, more: [] }, { requestedAt: 'x' })).toBe(
+      encodeControlMessage(single, { requestedAt: 'x' }),
+    );
+  });
+
+  it.each([
+    ['not a list', 'w1'],
+    ['an entry without a workflow', [{ created_at: 'x' }]],
+    ['a non-string created_at', [{ workflow_id: 'w1', created_at: 5 }]],
+    ['too many entries', Array.from({ length: 201 }, (_, i) => ({ workflow_id: `w${i}` }))],
+  ])('treats a malformed list (%s) as poison', (_what, more) => {
+    const body = encodeControlMessage({ type: 'activate', workflowId: 'w0' }, { requestedAt: 'x' });
+    const env = JSON.parse(body) as { kwargs: string };
+    const kwargs = JSON.parse(env.kwargs) as { __completion_body: string };
+    const inner = JSON.parse(kwargs.__completion_body) as { control: Record<string, unknown> };
+    inner.control.more = more;
+    kwargs.__completion_body = JSON.stringify(inner);
+    const tampered = JSON.stringify({ ...JSON.parse(body), kwargs: JSON.stringify(kwargs) });
+    expect(decodeCoordinatorMessage(tampered).kind).toBe('poison');
+  });
+});
