@@ -207,7 +207,7 @@ async function ratioFigure(
     await warmUpAzurite(az.connectionString);
     const ceilings: number[] = [];
     const runs: CoordinatorRun[] = [];
-    for (let r = 0; r < rounds; r++) {
+    const drainOnce = async () => {
       const drain = await measureDrain({
         connectionString: az.connectionString,
         depth,
@@ -216,6 +216,9 @@ async function ratioFigure(
       });
       ceilings.push(drain.perS);
       ctx.log(`${metric}: raw drain ${drain.perS.toFixed(0)}/s at depth ${depth}`);
+    };
+    for (let r = 0; r < rounds; r++) {
+      await drainOnce();
       const backend = await openAzureBackend(target(az));
       try {
         const run = await coordinatorRun(backend, depth, { completeSink: true, timeoutMs: 240_000 });
@@ -229,14 +232,7 @@ async function ratioFigure(
     }
     // One more drain after the last coordinator run: every coordinator run then sits between two
     // ceiling measurements, so a drift of the shared Azurite over the run does not bias the ratio.
-    const last = await measureDrain({
-      connectionString: az.connectionString,
-      depth,
-      deleteConcurrency: DRAIN_DELETE_CONCURRENCY,
-      maxDurationMs: 120_000,
-    });
-    ceilings.push(last.perS);
-    ctx.log(`${metric}: raw drain ${last.perS.toFixed(0)}/s at depth ${depth}`);
+    await drainOnce();
     const ceiling = mean(ceilings);
     const value = mean(runs.map((r) => r.perS));
     ctx.emit({

@@ -3,7 +3,7 @@ import type { Backend } from '../../../src/ports/backend.js';
 import { Coordinator } from '../../../src/coordinator/index.js';
 import { WorkflowClient } from '../../../src/client/workflow-client.js';
 import { silentLogger } from '../../../src/log.js';
-import { uniquePrefix } from '../../support/azurite.js';
+import { uniquePrefix, waitFor } from '../../support/azurite.js';
 import {
   FakeWorkers,
   def,
@@ -65,6 +65,31 @@ describe('coordinator advances workflows on Azurite', () => {
     expect(s.completions_handled).toBeGreaterThanOrEqual(3);
     expect(s.tasks_pushed).toBeGreaterThanOrEqual(3);
     expect(s.lease_state).toBe('held');
+  });
+
+  it('runs every workflow of a batch submit, activated by one shared message that is deleted once', async () => {
+    const ids = ['batch-1', 'batch-2', 'batch-3'].map((n) => `${n}-${Date.now()}`);
+    const controlBefore = coord.stats().control_messages;
+    const results = await client.submitBatch(
+      ids.map((id) => ({
+        source: id,
+        prepared: client.prepare(
+          def('batch', [
+            ['a', []],
+            ['b', ['a']],
+          ]),
+          { workflowId: id },
+        ),
+      })),
+    );
+    expect(results.map((r) => r.error)).toEqual([null, null, null]);
+    for (const id of ids) expect(await waitForState(client, id, ['completed', 'failed'])).toBe('completed');
+    for (const id of ids) expect(workers.count('a', id)).toBe(1);
+    // One control message named all three workflows, and nothing is left on the completion queue.
+    expect(coord.stats().control_messages - controlBefore).toBe(1);
+    await waitFor(async () => (await backend.completions.approximateDepth()) === 0, {
+      what: 'completion queue drained',
+    });
   });
 
   it('refreshes the index row to the terminal state with final counters', async () => {
