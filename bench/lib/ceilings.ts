@@ -195,3 +195,39 @@ async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promis
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);
 }
+
+/** Result of a receive-only pass over a prefilled queue. */
+export interface ReceiveOnlyResult {
+  /** Messages received per second, from the first receive until every message was seen once. */
+  perS: number;
+  received: number;
+  seconds: number;
+  depth: number;
+}
+
+/**
+ * Prefills a queue with `depth` messages, then reads them all with one receive loop of 32 per receive
+ * and no deletes (visibility timeout 60 s, so none reappears): how fast a coordinator could at best
+ * *read* a backlog of completions, the bound for dispatching the children they make ready.
+ */
+export async function measureReceiveOnly(
+  opts: Omit<DrainOptions, 'deleteConcurrency'>,
+): Promise<ReceiveOnlyResult> {
+  const queue = queueService(opts.connectionString).getQueueClient(opts.queueName ?? probeQueueName('read'));
+  await queue.createIfNotExists();
+  try {
+    await prefillQueue(queue, opts.depth, opts.messageBytes ?? 300);
+    const deadline = Date.now() + (opts.maxDurationMs ?? 30_000);
+    const started = performance.now();
+    let received = 0;
+    while (received < opts.depth && Date.now() < deadline) {
+      const res = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
+      if (res.receivedMessageItems.length === 0) break;
+      received += res.receivedMessageItems.length;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return { perS: received / seconds, received, seconds, depth: opts.depth };
+  } finally {
+    await queue.deleteIfExists().catch(() => undefined);
+  }
+}

@@ -36,3 +36,14 @@ export function cpuMeter(pid: number): { stop(): number | null } {
     },
   };
 }
+
+/** Peak resident set size (VmHWM) of `pid` in bytes, or null. */
+export function peakRssBytesOf(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}

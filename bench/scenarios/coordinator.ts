@@ -24,7 +24,16 @@ import { parseDefinition } from '../../src/model/load.js';
 import { decodeTaskMessage } from '../../src/wire/task-message.js';
 import { encodeCompletionMessage } from '../../src/wire/completion-message.js';
 import type { BenchContext, BenchScenario } from '../lib/report.js';
-import { measureDrain, warmUpAzurite } from '../lib/ceilings.js';
+import { measureDrain, measureReceiveOnly, warmUpAzurite } from '../lib/ceilings.js';
+import { requireBuiltCli } from '../lib/jobq-process.js';
+import {
+  COUNT_POLL_MS,
+  LEASE_POLL_MS,
+  PEEK_POLL_MS,
+  completionBytes,
+  processCoordinatorRun,
+  type ProcessRun,
+} from '../lib/process-coordinator.js';
 import {
   fanOutFanIn,
   prefillCompletions,
@@ -390,14 +399,184 @@ async function manyWorkflowsFigure(ctx: BenchContext): Promise<void> {
   }
 }
 
+const PROCESS_REF_LEAVES = 998;
+const PROCESS_5K_LEAVES = 5000;
+
+const round1 = (x: number) => Number(x.toFixed(1));
+
+/**
+ * The whole-process figures (BENCH.md `process_*`): a `jobq workflow … coordinator` child (bin/jobq.js,
+ * default settings) on a disk-mode Azurite, each run between a receive-only pass and a receive+delete
+ * drain of a fresh queue at the same depth with messages of the same size (ceiling, run, ceiling, …).
+ */
+async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: boolean }): Promise<void> {
+  requireBuiltCli();
+  const dir = mkdtempSync(join(tmpdir(), 'jobq-bench-proc-'));
+  const az = await startAzurite({ location: dir, startTimeoutMs: 120_000 });
+  const polls = `lease polled every ${LEASE_POLL_MS} ms, sink queue peeked every ${PEEK_POLL_MS} ms, completion-queue count read every ${COUNT_POLL_MS} ms`;
+  const child =
+    'jobq workflow devstoreaccount1/PREFIX coordinator (node bin/jobq.js, default settings, empty cwd, no JOBQ_* env)';
+  try {
+    await warmUpAzurite(az.connectionString);
+    if (which.ref) {
+      const depth = PROCESS_REF_LEAVES;
+      const messageBytes = completionBytes(depth);
+      const reads: number[] = [];
+      const drains: number[] = [];
+      const runs: ProcessRun[] = [];
+      const ceilings = async () => {
+        const read = await measureReceiveOnly({ connectionString: az.connectionString, depth, messageBytes });
+        const drain = await measureDrain({
+          connectionString: az.connectionString,
+          depth,
+          messageBytes,
+          deleteConcurrency: DRAIN_DELETE_CONCURRENCY,
+          maxDurationMs: 120_000,
+        });
+        reads.push(read.perS);
+        drains.push(drain.perS);
+        ctx.log(
+          `process ref shape: receive-only ${read.perS.toFixed(0)}/s, receive+delete ${drain.perS.toFixed(0)}/s`,
+        );
+      };
+      const rounds = ctx.quick ? 1 : 3;
+      for (let r = 0; r < rounds; r++) {
+        await ceilings();
+        const run = await processCoordinatorRun(az, { leaves: depth, sink: true, timeoutMs: 240_000 });
+        runs.push(run);
+        ctx.log(
+          `process ref shape: sink after ${run.dispatchSeconds?.toFixed(2)} s, acked after ${run.ackedSeconds.toFixed(2)} s, ` +
+            `${((run.cpuSeconds * 1000) / run.completions).toFixed(2)} ms CPU/completion, ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS, lease ${run.launchToLeaseMs} ms after launch`,
+        );
+      }
+      await ceilings();
+      const dispatch = runs.map((r) => r.completions / (r.dispatchSeconds ?? Infinity));
+      const acked = runs.map((r) => r.completions / r.ackedSeconds);
+      const cpuMs = runs.map((r) => (r.cpuSeconds * 1000) / r.completions);
+      const common = {
+        shape: `1 root done, ${depth} leaves running, 1 sink pending; ${depth} completions prefilled (${messageBytes} B each)`,
+        coordinator: child,
+        azurite:
+          'disk mode (--location), one process; interleaved: ceilings, coordinator, ceilings, …, ceilings',
+        rounds,
+        polls,
+        exit_codes: runs.map((r) => r.exitCode),
+        launch_to_lease_ms: runs.map((r) => r.launchToLeaseMs),
+      };
+      const readCeiling = mean(reads);
+      const drainCeiling = mean(drains);
+      ctx.emit({
+        metric: 'process_ref_shape_dispatch_per_s',
+        value: mean(dispatch),
+        unit: '1/s',
+        target: 0.75,
+        higher_is_better: true,
+        ceiling: readCeiling,
+        ratio: mean(dispatch) / readCeiling,
+        settings: {
+          ...common,
+          timing: "completions ÷ (lease held → sink's task message visible on its queue)",
+          ceiling:
+            'raw receive-only rate of a fresh queue at the same depth: one loop, 32 per receive, no deletes',
+          runs: dispatch.map(Math.round),
+          sink_after_s: runs.map((r) => Number(r.dispatchSeconds?.toFixed(3))),
+          ceiling_runs: reads.map(Math.round),
+        },
+      });
+      ctx.emit({
+        metric: 'process_ref_shape_acked_per_s',
+        value: mean(acked),
+        unit: '1/s',
+        target: 0.95,
+        higher_is_better: true,
+        ceiling: drainCeiling,
+        ratio: mean(acked) / drainCeiling,
+        settings: {
+          ...common,
+          timing:
+            'completions ÷ (lease held → completion queue empty, counting received-but-undeleted messages)',
+          ceiling: `raw receive+delete drain at the same depth: 32 per receive, ${DRAIN_DELETE_CONCURRENCY} deletes in flight`,
+          runs: acked.map(Math.round),
+          acked_after_s: runs.map((r) => Number(r.ackedSeconds.toFixed(3))),
+          ceiling_runs: drains.map(Math.round),
+        },
+      });
+      ctx.emit({
+        metric: 'process_cpu_ms_per_completion_ref_shape',
+        value: mean(cpuMs),
+        unit: 'ms',
+        target: 0.4,
+        higher_is_better: false,
+        settings: {
+          ...common,
+          timing:
+            "child's utime+stime (/proc/PID/stat) from lease held to completion queue empty ÷ completions",
+          runs: cpuMs.map((x) => Number(x.toFixed(3))),
+        },
+      });
+      ctx.emit({
+        metric: 'process_rss_mb_ref_shape',
+        value: Math.max(...runs.map((r) => r.peakRssBytes / 2 ** 20)),
+        unit: 'MB',
+        target: 90,
+        higher_is_better: false,
+        settings: {
+          ...common,
+          timing: "child's VmHWM (/proc/PID/status) when the completion queue is empty; max over the runs",
+          runs: runs.map((r) => round1(r.peakRssBytes / 2 ** 20)),
+        },
+      });
+    }
+    if (which.fiveK) {
+      const run = await processCoordinatorRun(az, {
+        leaves: PROCESS_5K_LEAVES,
+        sink: false,
+        timeoutMs: 300_000,
+      });
+      const cpuMs = (run.cpuSeconds * 1000) / run.completions;
+      ctx.log(
+        `process 5k leaves: acked after ${run.ackedSeconds.toFixed(2)} s (${(run.completions / run.ackedSeconds).toFixed(0)}/s), ${cpuMs.toFixed(2)} ms CPU/completion, ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS`,
+      );
+      ctx.emit({
+        metric: 'process_cpu_ms_per_completion_5k',
+        value: cpuMs,
+        unit: 'ms',
+        target: 0.5,
+        higher_is_better: false,
+        settings: {
+          shape: `1 root done, ${PROCESS_5K_LEAVES} leaves running, no sink; ${PROCESS_5K_LEAVES} completions prefilled`,
+          coordinator: child,
+          azurite: 'disk mode (--location), after the ref-shape runs when both are selected',
+          polls,
+          timing:
+            "child's utime+stime (/proc/PID/stat) from lease held to completion queue empty ÷ completions",
+          acked_per_s: Math.round(run.completions / run.ackedSeconds),
+          acked_after_s: Number(run.ackedSeconds.toFixed(3)),
+          peak_rss_mb: round1(run.peakRssBytes / 2 ** 20),
+          exit_code: run.exitCode,
+          launch_to_lease_ms: run.launchToLeaseMs,
+        },
+      });
+    }
+  } finally {
+    await az.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export const scenario: BenchScenario = {
   name: 'coordinator',
   description:
-    'coordinator completions/s vs raw Azurite drain (ref shape, 5k leaves), memory adapters, 1,000 diamonds',
+    'whole-process coordinator (dispatch, acks, CPU, RSS) and in-process completions/s vs raw Azurite ceilings, memory adapters, 1,000 diamonds',
   async run(ctx) {
-    // JOBQ_BENCH_COORDINATOR_ONLY=memory,ref,5k,many runs a subset (default: all four).
+    // JOBQ_BENCH_COORDINATOR_ONLY=memory,ref,5k,many,process-ref,process-5k runs a subset (default: all);
+    // `process` stands for both whole-process parts.
     const only = process.env.JOBQ_BENCH_COORDINATOR_ONLY?.split(',').map((x) => x.trim());
-    const wanted = (name: string) => !only || only.includes(name);
+    const wanted = (name: string) =>
+      !only || only.includes(name) || (name.startsWith('process-') && only.includes('process'));
+    const ref = wanted('process-ref');
+    const fiveK = wanted('process-5k');
+    if (ref || fiveK) await processFigures(ctx, { ref, fiveK });
     if (wanted('memory')) await memoryFigure(ctx);
     if (wanted('ref'))
       await ratioFigure(ctx, 'azurite_ref_shape_completions_per_s', 998, ctx.quick ? 1 : 3, 0.95);

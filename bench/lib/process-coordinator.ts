@@ -1,0 +1,153 @@
+/**
+ * One whole-process coordinator measurement (BENCH.md `process_*` metrics): seed a fan-out workflow
+ * whose leaves are RUNNING, prefill one completion per leaf, launch `jobq workflow ACCOUNT/PREFIX
+ * coordinator` (bin/jobq.js, default settings) and watch it from outside, as a user would:
+ *
+ * * **lease held**: the lock blob's lease state, polled every {@link LEASE_POLL_MS} from launch;
+ * * **sink dispatched**: the sink's task message visible on its queue (peek every {@link PEEK_POLL_MS});
+ * * **all acked**: the completion queue's message count (which includes invisible, received but not yet
+ *   deleted messages) at 0, polled every {@link COUNT_POLL_MS};
+ * * **CPU**: the child's utime+stime (/proc) at lease held and at all acked; **RSS**: its VmHWM.
+ *
+ * The polls are the only extra load on Azurite during the run (≈ 100 and 50 requests/s, a few % of the
+ * coordinator's own); they are stated in the settings of every figure.
+ */
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import type { EmbeddedAzurite } from '../../src/azurite/embedded.js';
+import { openAzureBackend } from '../../src/adapters/azure/open.js';
+import { LOCK_BLOB, resourceNames } from '../../src/adapters/names.js';
+import { parseDefinition } from '../../src/model/load.js';
+import type { WorkflowDefinition } from '../../src/model/types.js';
+import { encodeCompletionMessage } from '../../src/wire/completion-message.js';
+import { prefillCompletions, storeRunningWorkflow } from '../../test/integration/coordinator/seed.js';
+import { azuriteTarget } from './target.js';
+import { pollUntil, startJobq } from './jobq-process.js';
+
+export const LEASE_POLL_MS = 5;
+export const PEEK_POLL_MS = 10;
+export const COUNT_POLL_MS = 20;
+/** The queue the seeded workflow's tasks (and so the sink) go to. */
+const TASK_QUEUE = 'bench-process-tasks';
+const WORKFLOW_ID = 'wf-process';
+let seq = 0;
+
+/** 1 root + `leaves` leaves (+ 1 sink over all of them when `sink`). */
+export function processShape(leaves: number, sink: boolean): WorkflowDefinition {
+  const tasks: Record<string, unknown>[] = [{ name: 'root', depends_on: [] }];
+  for (let i = 0; i < leaves; i++) tasks.push({ name: `leaf${i}`, depends_on: ['root'] });
+  if (sink) tasks.push({ name: 'sink', depends_on: Array.from({ length: leaves }, (_, i) => `leaf${i}`) });
+  return parseDefinition({ name: `process-${leaves}`, default_queue: TASK_QUEUE, tasks }, 'bench');
+}
+
+/** Size in bytes of a leaf's completion message body, so ceilings read messages of the same size. */
+export function completionBytes(leaves: number): number {
+  return encodeCompletionMessage({
+    workflowId: WORKFLOW_ID,
+    task: `leaf${leaves - 1}`,
+    success: true,
+    outputRef: null,
+    error: null,
+    attemptNo: 1,
+  }).length;
+}
+
+export interface ProcessRun {
+  completions: number;
+  /** Launch → lease held, ms (start-up; not part of any rate). */
+  launchToLeaseMs: number;
+  /** Lease held → sink message visible, s (null without a sink). */
+  dispatchSeconds: number | null;
+  /** Lease held → completion queue empty, s. */
+  ackedSeconds: number;
+  /** utime+stime lease held → queue empty, s. */
+  cpuSeconds: number;
+  peakRssBytes: number;
+  /** The coordinator's exit code after SIGTERM (0 expected). */
+  exitCode: number | string;
+}
+
+/** Runs one seeded drain through a `jobq workflow … coordinator` child; cleans up its queues after. */
+export async function processCoordinatorRun(
+  az: EmbeddedAzurite,
+  opts: { leaves: number; sink: boolean; timeoutMs: number },
+): Promise<ProcessRun> {
+  const prefix = `Proc${process.pid}x${seq++}`;
+  const names = resourceNames(prefix);
+  const backend = await openAzureBackend(azuriteTarget(az.ports, prefix));
+  const queues = QueueServiceClient.fromConnectionString(az.connectionString);
+  const taskQueue = queues.getQueueClient(TASK_QUEUE);
+  const completionQueue = queues.getQueueClient(names.completionQueue);
+  const lock = BlobServiceClient.fromConnectionString(az.connectionString)
+    .getContainerClient(names.stateContainer)
+    .getBlockBlobClient(LOCK_BLOB);
+  try {
+    await backend.ensureResources();
+    await taskQueue.createIfNotExists();
+    await taskQueue.clearMessages();
+    const running = await storeRunningWorkflow(backend, processShape(opts.leaves, opts.sink), WORKFLOW_ID);
+    await prefillCompletions(backend, WORKFLOW_ID, running, 64);
+    const launchedAt = Date.now();
+    const child = startJobq(['workflow', `devstoreaccount1/${prefix}`, 'coordinator'], { ports: az.ports });
+    try {
+      const failed = child.exited.then((code) => {
+        throw new Error(`coordinator exited (${code}) during the run:\n${child.tail()}`);
+      });
+      failed.catch(() => undefined);
+      const watch = <T>(p: Promise<T>) => Promise.race([p, failed]);
+      const leaseAt = await watch(
+        pollUntil(
+          'the coordinator lease',
+          async () => {
+            const sentAt = Date.now();
+            const props = await lock.getProperties().catch(() => null);
+            return props?.leaseState === 'leased' ? sentAt : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: LEASE_POLL_MS },
+        ),
+      );
+      const cpuAtLease = child.cpuSeconds() ?? 0;
+      let sinkAt: number | null = null;
+      if (opts.sink) {
+        sinkAt = await watch(
+          pollUntil(
+            "the sink's task message",
+            async () => {
+              const res = await taskQueue.peekMessages({ numberOfMessages: 1 });
+              return res.peekedMessageItems.length > 0 ? Date.now() : undefined;
+            },
+            { timeoutMs: opts.timeoutMs, intervalMs: PEEK_POLL_MS },
+          ),
+        );
+      }
+      const emptyAt = await watch(
+        pollUntil(
+          'the completion queue to empty',
+          async () => {
+            const props = await completionQueue.getProperties();
+            return props.approximateMessagesCount === 0 ? Date.now() : undefined;
+          },
+          { timeoutMs: opts.timeoutMs, intervalMs: COUNT_POLL_MS },
+        ),
+      );
+      const cpuAtEmpty = child.cpuSeconds() ?? cpuAtLease;
+      const peakRssBytes = child.peakRssBytes() ?? 0;
+      await child.stop();
+      return {
+        completions: running.length,
+        launchToLeaseMs: leaseAt - launchedAt,
+        dispatchSeconds: sinkAt === null ? null : (sinkAt - leaseAt) / 1000,
+        ackedSeconds: (emptyAt - leaseAt) / 1000,
+        cpuSeconds: cpuAtEmpty - cpuAtLease,
+        peakRssBytes,
+        exitCode: await child.exited,
+      };
+    } finally {
+      await child.stop(5_000);
+    }
+  } finally {
+    await taskQueue.clearMessages().catch(() => undefined);
+    await completionQueue.deleteIfExists().catch(() => undefined);
+    await backend.close();
+  }
+}
