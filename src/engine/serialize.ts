@@ -1,8 +1,9 @@
 /**
  * Conversion between the compact runtime and the v1 documents of reference §4.2. The state document is
  * written compactly (DECISIONS §3): pending tasks with nothing to say are left out, fields holding their
- * default are left out, and terminal tasks omit completed_parents/failed_parents (every reader recomputes
- * dependency counts from the parents' states, reference §2.5).
+ * default are left out. Every task keeps its completed_parents/failed_parents when non-zero, terminal ones
+ * included: the reference's reader takes them as stored (`ts.get("completed_parents", 0)`), so only a
+ * value equal to that default may be omitted.
  */
 import {
   DEFAULT_QUEUE,
@@ -19,7 +20,6 @@ import type {
 } from '../wire/docs.js';
 import type { WorkflowState } from './states.js';
 import {
-  IS_TERMINAL,
   PENDING,
   READY,
   READY_PENDING_BUDGET,
@@ -168,11 +168,10 @@ export function writeDefinitionDoc(meta: WorkflowMeta, t: TaskTable): Definition
 /** One task's compact state entry, or null when every field holds its default. */
 function taskEntry(m: TaskMachine, i: number): StateTaskDocV1 | null {
   const s = m.state[i];
-  const terminal = IS_TERMINAL[s] === 1;
   const e: StateTaskDocV1 = {};
   if (s !== PENDING) e.state = STATE_NAMES[s];
-  if (!terminal && m.doneParents[i] > 0) e.completed_parents = m.doneParents[i];
-  if (!terminal && m.failedParents[i] > 0) e.failed_parents = m.failedParents[i];
+  if (m.doneParents[i] > 0) e.completed_parents = m.doneParents[i];
+  if (m.failedParents[i] > 0) e.failed_parents = m.failedParents[i];
   const ref = m.outputRefs.get(i);
   if (ref !== undefined) e.output_ref = ref;
   const err = m.errors.get(i);

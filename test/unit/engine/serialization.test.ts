@@ -43,7 +43,7 @@ describe('golden v1 documents written by the reference', () => {
     for (const t of Object.values(out.tasks)) expect(Object.keys(t)).toEqual(DEF_TASK_KEYS);
   });
 
-  it('writes the compact state document (defaults and pending tasks omitted, counts of terminal tasks dropped)', () => {
+  it('writes the compact state document (defaults and pending tasks omitted, non-zero counts kept on finished tasks too)', () => {
     const out = WorkflowRuntime.fromDocs(refDef, refState).toStateDoc();
     expect(out).toEqual(fixture<StateDocV1>('jobq-state.json'));
     expect(Object.keys(out)).toEqual(STATE_KEYS);
