@@ -3,6 +3,15 @@
  * the engine, and the task-side helpers for Node tasks (also at `jobq/task`).
  */
 export { WorkflowClient, type WorkflowClientOptions } from './client/workflow-client.js';
+export {
+  readTaskLog,
+  followTaskLog,
+  type TaskLogAnswer,
+  type TaskLogFound,
+  type TaskLogMissing,
+  type MissingLogReason,
+  type FollowEvent,
+} from './client/logs.js';
 export { Coordinator, type CoordinatorOptions, type CoordinatorStats } from './coordinator/index.js';
 export { Worker } from './worker/index.js';
 export {

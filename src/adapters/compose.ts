@@ -4,7 +4,7 @@ import { resourceNames } from './names.js';
 
 export type BackendParts = Pick<
   Backend,
-  'kind' | 'target' | 'prefix' | 'state' | 'index' | 'outputs' | 'lease' | 'queues'
+  'kind' | 'target' | 'prefix' | 'state' | 'index' | 'outputs' | 'logs' | 'lease' | 'queues'
 >;
 
 export function composeBackend(parts: BackendParts): Backend {

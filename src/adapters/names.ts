@@ -34,3 +34,15 @@ export const canonicalOutputRef = (workflowId: string, task: string) =>
 /** File stash location in the file-output container (reference §4.6). */
 export const stashBlobName = (workflowId: string, task: string, filename: string) =>
   `workflow-files/${workflowId}/${task}/${filename}`;
+/**
+ * Task attempt logs live beside the outputs, under a folder no task output can reach: reference outputs
+ * are `<wf>/<task>.json` (never `.log.gz`), and jobq task names may not start with `__jobq`.
+ */
+export const taskLogsPrefix = (workflowId: string) => `${workflowId}/__jobq_logs/`;
+export const taskLogBlobName = (workflowId: string, task: string, attempt: number) =>
+  `${taskLogsPrefix(workflowId)}${task}/attempt-${attempt}.log.gz`;
+/** The attempt number of a log blob name under `<logs prefix><task>/`, or null (another task's blob). */
+export function attemptOfLogBlob(rest: string): number | null {
+  const m = /^attempt-([1-9][0-9]*)\.log\.gz$/.exec(rest);
+  return m ? Number(m[1]) : null;
+}

@@ -1,6 +1,7 @@
 import type { StateStore } from './state-store.js';
 import type { IndexStore } from './index-store.js';
 import type { OutputStore } from './output-store.js';
+import type { TaskLogStore } from './task-log-store.js';
 import type { CoordinatorLease } from './lease.js';
 import type { QueuePool, QueueClient } from './queue.js';
 
@@ -16,6 +17,8 @@ export interface Backend {
   readonly state: StateStore;
   readonly index: IndexStore;
   readonly outputs: OutputStore;
+  /** Task attempt logs (beside the outputs). */
+  readonly logs: TaskLogStore;
   readonly lease: CoordinatorLease;
   readonly queues: QueuePool;
   /** `<prefix lowercased>-workflow-completions` on the queues backend. */

@@ -9,6 +9,7 @@ import { composeBackend } from '../compose.js';
 import { createAzureStateStore } from './state-store.js';
 import { createAzureIndexStore } from './index-store.js';
 import { createAzureOutputStore } from './output-store.js';
+import { createAzureTaskLogStore } from './log-store.js';
 import { createAzureLease } from './lease.js';
 import { blobEndpoint, describeAccount } from './clients.js';
 import { unreachableMessage } from './errors.js';
@@ -45,6 +46,7 @@ export async function openAzureBackend(target: Target, opts: OpenAzureOptions = 
   const state = createAzureStateStore(target.storage, target.prefix);
   const index = createAzureIndexStore(target.storage, target.prefix);
   const outputs = createAzureOutputStore(target);
+  const logs = createAzureTaskLogStore(target.storage, target.prefix);
   const lease = createAzureLease(target.storage, target.prefix);
   const queues = createQueuePool(target.queues, { logger });
   return composeBackend({
@@ -54,6 +56,7 @@ export async function openAzureBackend(target: Target, opts: OpenAzureOptions = 
     state,
     index,
     outputs,
+    logs,
     lease,
     queues,
   });

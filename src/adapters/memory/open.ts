@@ -6,6 +6,7 @@ import { createMemoryQueuePool } from './queue.js';
 import { createMemoryStateStore } from './state-store.js';
 import { createMemoryIndexStore } from './index-store.js';
 import { createMemoryOutputStore } from './output-store.js';
+import { createMemoryTaskLogStore } from './log-store.js';
 import { createMemoryLease } from './lease.js';
 import type { MemoryWorld } from './world.js';
 
@@ -17,6 +18,7 @@ export function openMemoryBackend(world: MemoryWorld, prefix: string): Backend {
   const state = createMemoryStateStore(world, prefix);
   const index = createMemoryIndexStore(world, prefix);
   const outputs = createMemoryOutputStore(world, prefix, DEFAULT_BLOBS_CONTAINER);
+  const logs = createMemoryTaskLogStore(world, prefix);
   const lease = createMemoryLease(world, prefix);
   const queues = createMemoryQueuePool(world.broker);
   return composeBackend({
@@ -26,6 +28,7 @@ export function openMemoryBackend(world: MemoryWorld, prefix: string): Backend {
     state,
     index,
     outputs,
+    logs,
     lease,
     queues,
   });
