@@ -18,7 +18,8 @@ export type JobqErrorName =
   | 'OutputFetchError'
   | 'TaskContextError'
   | 'TransientStorageError'
-  | 'MessageLostError';
+  | 'MessageLostError'
+  | 'IdempotencyConflictError';
 
 export class JobqError extends Error {
   /** Process exit code the CLI uses when this error reaches it. */
@@ -61,6 +62,9 @@ export class TaskContextError extends make('TaskContextError', 2) {}
 /** A storage call failed in a way that may succeed on retry (timeouts, 5xx, socket errors). */
 export class TransientStorageError extends make('TransientStorageError', 1) {}
 
+/** An idempotency key already names a workflow with a different definition (exit 2). */
+export class IdempotencyConflictError extends make('IdempotencyConflictError', 2) {}
+
 /** A queue message is no longer held by this consumer (lock lost / redelivered): another one may run it. */
 export class MessageLostError extends make('MessageLostError', 1) {}
 
@@ -85,6 +89,7 @@ export function isUserError(err: unknown): boolean {
       'WorkflowExistsError',
       'LeaseHeldError',
       'TaskContextError',
+      'IdempotencyConflictError',
     ].includes(err.name)
   );
 }

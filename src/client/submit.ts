@@ -12,6 +12,8 @@ import {
   validateWorkflowId,
 } from '../model/index.js';
 import type { SubmitOptions } from './types.js';
+import { checkIdempotencyKey } from '../model/extensions.js';
+import { canonicalJson, sha256Hex, workflowIdForIdempotencyKey } from '../model/fingerprint.js';
 
 export interface PreparedSubmission {
   def: WorkflowDefinition;
@@ -19,6 +21,11 @@ export interface PreparedSubmission {
   /** Fan-in chosen automatically, else null. */
   autoFanIn: number | null;
   roots: string[];
+  /** The effective idempotency key (flag, else the definition's field), or null. */
+  idempotencyKey: string | null;
+  /** sha256 of the canonical definition as submitted (compared by an idempotent re-submit). */
+  fingerprint: string;
+  noCache: boolean;
 }
 
 /** Smallest message limit among the queues the definition's tasks use. */
@@ -50,7 +57,12 @@ export function prepareSubmission(
 ): PreparedSubmission {
   checkMaxFanIn(opts.maxFanIn);
   if (opts.workflowId !== undefined) validateWorkflowId(opts.workflowId);
-  const workflowId = opts.workflowId ?? generateWorkflowId();
+  const idempotencyKey = effectiveIdempotencyKey(input, opts);
+  const workflowId =
+    idempotencyKey !== null
+      ? workflowIdForIdempotencyKey(idempotencyKey)
+      : (opts.workflowId ?? generateWorkflowId());
+  const fingerprint = sha256Hex(canonicalJson({ ...input, idempotency_key: idempotencyKey ?? undefined }));
   let def = opts.maxFanIn ? sequentializeFanIn(input, opts.maxFanIn) : input;
   const fit = fitFanIn(def, { maxMessageBytes, workflowIdLength: workflowId.length });
   let autoFanIn: number | null = null;
@@ -67,5 +79,17 @@ export function prepareSubmission(
   // Structure, names, conditions and (after the fit) message sizes, against the real limit and ID length.
   validateDefinition(def, { maxMessageBytes, workflowIdLength: workflowId.length });
   const roots = def.tasks.filter((t) => t.depends_on.length === 0).map((t) => t.name);
-  return { def, workflowId, autoFanIn, roots };
+  if (idempotencyKey !== null) def = { ...def, idempotency_key: idempotencyKey };
+  return { def, workflowId, autoFanIn, roots, idempotencyKey, fingerprint, noCache: opts.noCache === true };
+}
+
+function effectiveIdempotencyKey(def: WorkflowDefinition, opts: SubmitOptions): string | null {
+  const key = opts.idempotencyKey ?? def.idempotency_key ?? null;
+  if (key === null) return null;
+  if (opts.workflowId !== undefined)
+    throw new UsageError('--id cannot be combined with an idempotency key (the ID is derived from the key).');
+  if (key.trim() === '') throw new UsageError('--idempotency-key must not be empty.');
+  return checkIdempotencyKey(key, (m) => {
+    throw new UsageError(`--idempotency-key: ${m}.`);
+  });
 }

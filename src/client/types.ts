@@ -46,6 +46,10 @@ export interface SubmitOptions {
   workflowId?: string;
   /** Fan-in limit; undefined = fit automatically (DECISIONS §4.14); 0 = never rewrite (refuse if too wide). */
   maxFanIn?: number;
+  /** `--idempotency-key` (wins over the definition's `idempotency_key`); the ID is derived from it. */
+  idempotencyKey?: string;
+  /** `--no-cache`: never serve this workflow's tasks from the task cache. */
+  noCache?: boolean;
 }
 
 export interface SubmitResult {
@@ -55,6 +59,8 @@ export interface SubmitResult {
   roots: string[];
   /** Fan-in chosen automatically because a task's message would not fit, else null. */
   autoFanIn: number | null;
+  /** Idempotent submit: the key was already used with this definition; nothing was written. */
+  alreadySubmitted?: boolean;
 }
 
 export interface BatchItemResult {
@@ -63,6 +69,8 @@ export interface BatchItemResult {
   task_count: number;
   elapsed_s: number;
   error: string | null;
+  /** Idempotent submit found the workflow already submitted (nothing written). */
+  already_submitted?: boolean;
 }
 
 export interface RetryCounters {

@@ -5,7 +5,8 @@
  */
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { isJobqError, WorkflowNotFoundError } from '../errors.js';
+import { IdempotencyConflictError, isJobqError, WorkflowNotFoundError } from '../errors.js';
+import { EXTENSION_DOC_KEY } from '../model/extensions.js';
 import type { Backend } from '../ports/backend.js';
 import type { IndexRow } from '../ports/index-store.js';
 import type { Runtime, TaskStatusRecord } from '../engine/api.js';
@@ -76,7 +77,7 @@ export class WorkflowClient {
   async submitPrepared(p: PreparedSubmission): Promise<SubmitResult> {
     await this.ensureResources();
     const { result, target } = await this.store(p);
-    await this.activate([target]);
+    if (target) await this.activate([target]);
     return result;
   }
 
@@ -101,13 +102,14 @@ export class WorkflowClient {
         let result: BatchItemResult;
         try {
           const r = await this.store(item.prepared);
-          targets.push(r.target);
+          if (r.target) targets.push(r.target);
           result = {
             source: item.source,
             workflow_id: r.result.workflowId,
             task_count: r.result.taskCount,
             elapsed_s: 0,
             error: null,
+            ...(r.result.alreadySubmitted ? { already_submitted: true } : {}),
           };
         } catch (err) {
           result = {
@@ -134,9 +136,23 @@ export class WorkflowClient {
   }
 
   /** Write definition + state + index row of a prepared submission (no activation yet). */
-  private async store(p: PreparedSubmission): Promise<{ result: SubmitResult; target: ActivateTarget }> {
-    const rt = WorkflowRuntime.fromDefinition(p.def, { workflowId: p.workflowId, now: this.now() });
-    await this.backend.state.createWorkflow(rt.toDefinitionDoc(), rt.toStateDoc());
+  private async store(
+    p: PreparedSubmission,
+  ): Promise<{ result: SubmitResult; target: ActivateTarget | null }> {
+    const rt = WorkflowRuntime.fromDefinition(p.def, {
+      workflowId: p.workflowId,
+      now: this.now(),
+      extension: {
+        ...(p.idempotencyKey !== null ? { definition_sha256: p.fingerprint } : {}),
+        ...(p.noCache ? { no_cache: true } : {}),
+      },
+    });
+    try {
+      await this.backend.state.createWorkflow(rt.toDefinitionDoc(), rt.toStateDoc());
+    } catch (err) {
+      if (p.idempotencyKey === null || !isJobqError(err, 'WorkflowExistsError')) throw err;
+      return { result: await this.alreadySubmitted(p, rt), target: null };
+    }
     await this.backend.index.upsert(p.workflowId, indexColumnsOf(rt));
     const log = this.logger.child({ workflowId: p.workflowId });
     log.info({ tasks: rt.taskCount, roots: p.roots.length }, `Workflow ${p.workflowId} submitted`);
@@ -149,6 +165,30 @@ export class WorkflowClient {
         autoFanIn: p.autoFanIn,
       },
       target: { workflowId: p.workflowId, createdAt: rt.createdAt },
+    };
+  }
+
+  /**
+   * The idempotency key's workflow exists: the same definition means "already submitted" (nothing is
+   * written), a different one is refused (exit 2).
+   */
+  private async alreadySubmitted(p: PreparedSubmission, rt: Runtime): Promise<SubmitResult> {
+    const stored = await this.backend.state.load(p.workflowId);
+    const existing = stored?.def[EXTENSION_DOC_KEY]?.definition_sha256;
+    if (existing !== p.fingerprint) {
+      throw new IdempotencyConflictError(
+        `idempotency key ${JSON.stringify(p.idempotencyKey)} was already used for workflow ${p.workflowId} ` +
+          `with a different definition; use a new key, or purge ${p.workflowId} first`,
+      );
+    }
+    this.logger.info({ workflowId: p.workflowId }, `Workflow ${p.workflowId} already submitted`);
+    return {
+      workflowId: p.workflowId,
+      name: rt.name,
+      taskCount: rt.taskCount,
+      roots: p.roots,
+      autoFanIn: p.autoFanIn,
+      alreadySubmitted: true,
     };
   }
 

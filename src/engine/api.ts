@@ -6,6 +6,7 @@
 import type { DepPolicy, ResultPolicy } from '../model/types.js';
 import type { TaskState, WorkflowState } from './states.js';
 import type { DefinitionDocV1, StateDocV1 } from '../wire/docs.js';
+import type { DefinitionExtension, TaskExtension } from '../model/extensions.js';
 
 /** A completion as the engine sees it (decoded from the wire by the caller). */
 export interface CompletionInput {
@@ -87,6 +88,8 @@ export interface TaskStatusRecord {
   num_retries: number;
   condition: string | null;
   is_merge: boolean;
+  /** jobq extension: `<workflow>/<task>/<attempt>` whose cached result completed this task (absent otherwise). */
+  cached_from?: string;
 }
 
 export interface RetryResult extends StepResult {
@@ -129,6 +132,30 @@ export interface Runtime {
   requestCancel(now: number): StepResult & { running: string[] };
   /** Workflow retry (reference §2.11 + DECISIONS: conditions re-evaluated, cancel cleared). Dispatches if activated. */
   resetFailed(now: number, resolve?: OutputResolver): RetryResult;
+  /** The definition's jobq extension object (DECISIONS §4.17), or null. */
+  readonly extension: DefinitionExtension | null;
+  /** The task's jobq-only fields (cache, mutex, semaphore), or null. */
+  taskExtension(name: string): TaskExtension | null;
+  /** True when cache hits must be ignored (`submit --no-cache`, or the last `retry --no-cache`). */
+  readonly noCache: boolean;
+  /** Set by `retry --no-cache` (stored in the state document's `jobq` key). */
+  setNoCache(noCache: boolean): void;
+  /**
+   * Complete a RUNNING task from a cached result (no queue hop). `source` is the
+   * `<workflow>/<task>/<attempt>` that produced it; ignored like a completion if not running at `attemptNo`.
+   */
+  completeFromCache(
+    task: string,
+    attemptNo: number,
+    outputRef: string | null,
+    source: string,
+    now: number,
+    resolve?: OutputResolver,
+  ): StepResult;
+  /** `<workflow>/<task>/<attempt>` whose cached result completed the task, else null. */
+  cachedFrom(name: string): string | null;
+  /** Restart the running clock of a RUNNING task (a lock was granted: waiting is not running time). */
+  markStarted(task: string, now: number): boolean;
   /** Ready-repair: re-dispatch READY tasks (budget-capped) at a new attempt number. */
   redispatchReady(now: number): StepResult;
   /** READY tasks (for repair decisions) with the time they became ready where known. */

@@ -60,6 +60,10 @@ export class TaskMachine {
   readonly completedAt: Uint32Array;
   readonly outputRefs = new Map<number, string>();
   readonly errors = new Map<number, string>();
+  /** jobq extension: tasks completed from the cache → `<wf>/<task>/<attempt>` of the source. */
+  readonly cachedFrom = new Map<number, string>();
+  /** jobq extension: ignore cache hits (`retry --no-cache`). */
+  noCache = false;
   /** Tasks per state code. */
   readonly counts = new Int32Array(9);
   failedSinks = 0;
@@ -289,6 +293,7 @@ export class TaskMachine {
   }
 
   private dispatch(i: number): void {
+    this.cachedFrom.delete(i);
     this.attempt[i]++;
     this.startedAt[i] = this.nowS;
     this.setState(i, RUNNING);
@@ -356,6 +361,7 @@ export class TaskMachine {
       this.completedAt[i] = 0;
       this.errors.delete(i);
       this.outputRefs.delete(i);
+      this.cachedFrom.delete(i);
       reset++;
     }
     return reset;

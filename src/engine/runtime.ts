@@ -33,6 +33,7 @@ import {
 import type { TaskTable } from './layout.js';
 import { TaskMachine } from './machine.js';
 import {
+  loadStateExtension,
   loadTaskStates,
   metaFromDocs,
   primeAfterLoad,
@@ -46,6 +47,12 @@ import {
 import { isTerminalWorkflowState, type TaskState, type WorkflowState } from './states.js';
 import { buildStatus, realUpstream } from './status.js';
 import { isoMs } from './time.js';
+import {
+  EXTENSION_DOC_KEY,
+  definitionExtensionOf,
+  type DefinitionExtension,
+  type TaskExtension,
+} from '../model/extensions.js';
 
 type Ignored = StepResult['ignored'];
 
@@ -65,7 +72,14 @@ export class WorkflowRuntime implements Runtime {
    * A new workflow (DECISIONS §4.2): roots `ready`, others `pending`, workflow `pending` and not
    * activated; `default_task_timeout_s` resolved into each task's timeout.
    */
-  static fromDefinition(def: WorkflowDefinition, opts: { workflowId: string; now: number }): WorkflowRuntime {
+  static fromDefinition(
+    def: WorkflowDefinition,
+    opts: {
+      workflowId: string;
+      now: number;
+      extension?: Omit<DefinitionExtension, 'tasks' | 'idempotency_key'>;
+    },
+  ): WorkflowRuntime {
     const meta: WorkflowMeta = {
       workflowId: opts.workflowId,
       name: def.name,
@@ -75,6 +89,7 @@ export class WorkflowRuntime implements Runtime {
       createdAt: isoMs(opts.now),
       updatedAtMs: opts.now,
       error: null,
+      extension: definitionExtensionOf(def, opts.extension),
     };
     const rt = new WorkflowRuntime(tableFromDefinition(def), meta);
     rt.markRootsReady();
@@ -99,6 +114,7 @@ export class WorkflowRuntime implements Runtime {
     rt.m.activated = state.workflow_state !== 'pending';
     rt.m.cancelRequested = state.cancel_requested === true;
     loadTaskStates(rt.m, state.tasks);
+    loadStateExtension(rt.m, state[EXTENSION_DOC_KEY]);
     primeAfterLoad(rt.m);
     rt.recompute();
     return rt;
@@ -292,6 +308,54 @@ export class WorkflowRuntime implements Runtime {
     m.begin(now, resolve);
     if (m.activated && !m.cancelRequested) for (const i of this.indicesIn(READY)) m.enqueue(i);
     return this.end();
+  }
+
+  get extension(): DefinitionExtension | null {
+    return this.meta.extension;
+  }
+
+  taskExtension(name: string): TaskExtension | null {
+    return this.meta.extension?.tasks?.[name] ?? null;
+  }
+
+  get noCache(): boolean {
+    return this.meta.extension?.no_cache === true || this.m.noCache;
+  }
+
+  setNoCache(noCache: boolean): void {
+    this.m.noCache = noCache;
+  }
+
+  completeFromCache(
+    task: string,
+    attemptNo: number,
+    outputRef: string | null,
+    source: string,
+    now: number,
+    resolve?: OutputResolver,
+  ): StepResult {
+    const m = this.m;
+    m.begin(now, resolve);
+    const i = this.table.indexOf(task);
+    if (i < 0) return this.end('unknown_task');
+    if (m.state[i] !== RUNNING || m.attempt[i] !== attemptNo) return this.end('duplicate');
+    m.cachedFrom.set(i, source);
+    m.succeed(i, outputRef);
+    return this.end();
+  }
+
+  cachedFrom(name: string): string | null {
+    return this.m.cachedFrom.get(this.idx(name)) ?? null;
+  }
+
+  markStarted(task: string, now: number): boolean {
+    const i = this.table.indexOf(task);
+    if (i < 0 || this.m.state[i] !== RUNNING) return false;
+    const s = Math.floor(now / 1000);
+    if (this.m.startedAt[i] === s) return false;
+    this.m.startedAt[i] = s;
+    this.meta.updatedAtMs = Math.max(this.meta.updatedAtMs, now);
+    return true;
   }
 
   readyTasks(): string[] {

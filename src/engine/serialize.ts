@@ -34,6 +34,8 @@ import { buildTaskTable, type TaskTable } from './layout.js';
 import type { TaskMachine } from './machine.js';
 import { isoMs, isoSeconds, parseIsoMs, parseIsoSeconds } from './time.js';
 import type { DepPolicy } from '../model/types.js';
+import { EXTENSION_DOC_KEY, type DefinitionExtension } from '../model/extensions.js';
+import type { StateExtension } from '../wire/docs.js';
 
 /** Workflow-level fields held beside the task table. */
 export interface WorkflowMeta {
@@ -46,6 +48,8 @@ export interface WorkflowMeta {
   createdAt: string;
   updatedAtMs: number;
   error: string | null;
+  /** The definition's jobq extension object, verbatim (DECISIONS §4.17). */
+  extension: DefinitionExtension | null;
 }
 
 /** Build the task table of a parsed definition (timeouts resolved with `default_task_timeout_s`). */
@@ -162,6 +166,8 @@ export function writeDefinitionDoc(meta: WorkflowMeta, t: TaskTable): Definition
     max_parallelism: meta.maxParallelism,
     created_at: meta.createdAt,
     tasks,
+    // One extra top-level key, only when used: the reference's readers pick the v1 keys by name.
+    ...(meta.extension ? { [EXTENSION_DOC_KEY]: meta.extension } : {}),
   };
 }
 
@@ -191,7 +197,7 @@ export function writeStateDoc(meta: WorkflowMeta, m: TaskMachine, state: Workflo
     const e = taskEntry(m, i);
     if (e !== null) tasks[t.name(i)] = e;
   }
-  return {
+  const doc: StateDocV1 = {
     v: 1,
     workflow_id: meta.workflowId,
     workflow_state: state,
@@ -200,6 +206,40 @@ export function writeStateDoc(meta: WorkflowMeta, m: TaskMachine, state: Workflo
     error: meta.error,
     tasks,
   };
+  const ext = stateExtension(m);
+  if (ext) doc[EXTENSION_DOC_KEY] = ext;
+  return doc;
+}
+
+/** The state document's jobq-only key: cache sources of completed tasks, the retry's no-cache flag. */
+function stateExtension(m: TaskMachine): StateExtension | null {
+  if (m.cachedFrom.size === 0 && !m.noCache) return null;
+  const ext: StateExtension = {};
+  if (m.cachedFrom.size > 0) {
+    const cached: Record<string, string> = {};
+    for (const [i, src] of m.cachedFrom) cached[m.table.name(i)] = src;
+    ext.cached = cached;
+  }
+  if (m.noCache) ext.no_cache = true;
+  return ext;
+}
+
+/** Read the state document's jobq-only key back into the machine (unknown tasks ignored). */
+export function loadStateExtension(m: TaskMachine, ext: unknown): void {
+  if (ext === null || typeof ext !== 'object') return;
+  const e = ext as StateExtension;
+  m.noCache = e.no_cache === true;
+  if (e.cached && typeof e.cached === 'object') {
+    for (const [name, src] of Object.entries(e.cached)) {
+      const i = m.table.indexOf(name);
+      if (i >= 0 && typeof src === 'string') m.cachedFrom.set(i, src);
+    }
+  }
+}
+
+/** Read the definition document's jobq-only key (anything but an object is ignored). */
+function definitionExtension(raw: unknown): DefinitionExtension | null {
+  return raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as DefinitionExtension) : null;
 }
 
 /** Workflow metadata of a definition document plus the state document's mutable fields. */
@@ -216,6 +256,7 @@ export function metaFromDocs(def: DefinitionDocV1, state: StateDocV1 | null): Wo
     createdAt: def.created_at,
     updatedAtMs: Number.isFinite(updated) ? updated : Number.isFinite(created) ? created : 0,
     error: typeof state?.error === 'string' ? state.error : null,
+    extension: definitionExtension(def[EXTENSION_DOC_KEY]),
   };
 }
 

@@ -18,7 +18,7 @@ export function retriesRemaining(numRetries: number, attemptNo: number): number 
 export function buildStatus(t: TaskTable, m: TaskMachine, i: number): TaskStatusRecord {
   const started = m.startedAt[i] > 0 ? isoSeconds(m.startedAt[i]) : null;
   const completed = m.completedAt[i] > 0 ? isoSeconds(m.completedAt[i]) : null;
-  return {
+  const rec: TaskStatusRecord = {
     name: t.name(i),
     status: STATE_NAMES[m.state[i]],
     depends_on: t.parentsOf(i).map((p) => t.name(p)),
@@ -39,6 +39,9 @@ export function buildStatus(t: TaskTable, m: TaskMachine, i: number): TaskStatus
     condition: t.conditions.get(i) ?? null,
     is_merge: t.mergeNodes.has(i),
   };
+  const cachedFrom = m.cachedFrom.get(i);
+  if (cachedFrom !== undefined) rec.cached_from = cachedFrom;
+  return rec;
 }
 
 /** Sorted real (non-merge) ancestors of task `i`, walking through merge-node parents. */

@@ -20,3 +20,5 @@ export {
   DEFAULT_WORKFLOW_ID_LENGTH,
 } from './message-size.js';
 export { WorkflowDefinitionSchema, TaskSchema, workflowDefinitionJsonSchema } from './schema.js';
+export * from './extensions.js';
+export { canonicalJson, sha256Hex, workflowIdForIdempotencyKey } from './fingerprint.js';

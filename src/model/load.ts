@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { DefinitionError, fileReadFailure } from '../errors.js';
 import { pyList, pyRepr } from '../condition/errors.js';
+import { parseCacheField, parseIdempotencyKey, parseLockField } from './extensions.js';
 import {
   DEFAULT_QUEUE,
   DEFAULT_RESULT_POLICY,
@@ -24,6 +25,7 @@ const WORKFLOW_FIELDS = new Set([
   'default_task_timeout_s',
   'max_parallelism',
   'result_policy',
+  'idempotency_key',
 ]);
 const TASK_FIELDS = new Set([
   'name',
@@ -34,6 +36,9 @@ const TASK_FIELDS = new Set([
   'timeout_s',
   'num_retries',
   'condition',
+  'cache',
+  'mutex',
+  'semaphore',
 ]);
 const DEP_POLICY_STRINGS = new Set(['all', 'any', 'all_settled']);
 
@@ -102,7 +107,8 @@ export function parseDefinition(doc: unknown, source: string): WorkflowDefinitio
     fail(`'result_policy' must be 'all_sinks_succeed' or 'all_tasks_succeed', got ${docRepr(resultPolicy)}`);
   }
   checkDuplicateNames(rawTasks, fail);
-  return {
+  const idempotencyKey = parseIdempotencyKey(doc.idempotency_key, source);
+  const def: WorkflowDefinition = {
     name: doc.name as string,
     tasks: rawTasks.map((raw, i) => parseTask(raw, `${source}: tasks[${i}]`)),
     default_queue: defaultQueue as string,
@@ -110,6 +116,8 @@ export function parseDefinition(doc: unknown, source: string): WorkflowDefinitio
     max_parallelism: maxParallelism as number | null,
     result_policy: resultPolicy as ResultPolicy,
   };
+  if (idempotencyKey !== undefined) def.idempotency_key = idempotencyKey;
+  return def;
 }
 
 /** Reference §1.2: duplicates are reported before any per-task check. */
@@ -173,6 +181,15 @@ function parseTask(raw: unknown, at: string): TaskDefinition {
   };
   // An empty condition means "no condition", as in the reference (it only serialises truthy ones).
   if (typeof condition === 'string' && condition.trim() !== '') task.condition = condition;
+  // jobq extensions (DECISIONS §4.17): only present when used, so plain definitions stay plain.
+  if (raw.cache !== undefined) {
+    const cache = parseCacheField(raw.cache, where);
+    if (cache) task.cache = cache;
+  }
+  const mutex = parseLockField(raw.mutex, 'mutex', where);
+  if (mutex !== undefined) task.mutex = mutex;
+  const semaphore = parseLockField(raw.semaphore, 'semaphore', where);
+  if (semaphore !== undefined) task.semaphore = semaphore;
   return task;
 }
 

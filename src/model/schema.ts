@@ -19,6 +19,28 @@ export const DepPolicySchema = z
     "Readiness rule: 'all' (every dependency succeeded), 'any' (one succeeded), 'all_settled' (every dependency finished, success or not), or an integer N",
   );
 
+const LockNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/);
+
+export const CacheSchema = z
+  .union([
+    z.boolean(),
+    z.strictObject({
+      key: z
+        .string()
+        .min(1)
+        .max(1024)
+        .optional()
+        .describe(
+          'Explicit key with {inputs.X.y} references (condition-language paths); replaces the content hash',
+        ),
+      ttl_s: z.int().min(1).optional().describe('Ignore entries older than this many seconds'),
+      version: z.string().optional().describe('Mixed into the key: bump it to invalidate earlier results'),
+    }),
+  ])
+  .describe(
+    'jobq extension: memoize the result. true keys it by a hash of kwargs, each parent output and version; a hit completes the task without running it',
+  );
+
 export const TaskSchema = z
   .strictObject({
     name: z
@@ -57,6 +79,13 @@ export const TaskSchema = z
       .nullable()
       .optional()
       .describe('Gate over parent outputs, e.g. inputs.train.acc > 0.9; false skips the task'),
+    cache: CacheSchema.optional(),
+    mutex: LockNameSchema.optional().describe(
+      'jobq extension: across every workflow of the prefix, at most one running task holds this mutex',
+    ),
+    semaphore: LockNameSchema.optional().describe(
+      'jobq extension: at most N running tasks hold this semaphore (N from coordinator.semaphores in jobq.yaml or --semaphore NAME=N)',
+    ),
   })
   .meta({ id: 'task', title: 'Task' });
 
@@ -83,6 +112,14 @@ export const WorkflowDefinitionSchema = z
       .default(DEFAULT_RESULT_POLICY)
       .describe(
         "'all_sinks_succeed': completed when every sink task succeeded; 'all_tasks_succeed': every task must succeed",
+      ),
+    idempotency_key: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .describe(
+        'jobq extension: the workflow ID is derived from this key; submitting the same key and definition again prints the existing ID',
       ),
   })
   .meta({ title: 'Workflow Definition' });

@@ -1,4 +1,5 @@
 /** Workflow definition model (reference §1.2–1.3). Plain data, produced by the parser in `model/load.ts`. */
+import type { CacheSpec } from './extensions.js';
 
 export type DepPolicy = 'all' | 'any' | 'all_settled' | number;
 export type ResultPolicy = 'all_sinks_succeed' | 'all_tasks_succeed';
@@ -20,6 +21,12 @@ export interface TaskDefinition {
   /** Number of *retries* (DECISIONS §4.1): a task runs at most num_retries + 1 times. */
   num_retries: number;
   condition?: string;
+  /** jobq extension (DECISIONS §4.17): memoize the result. */
+  cache?: CacheSpec;
+  /** jobq extension: at most one running task across all workflows of the prefix holds it. */
+  mutex?: string;
+  /** jobq extension: at most N (configured) running tasks hold it. */
+  semaphore?: string;
 }
 
 export interface WorkflowDefinition {
@@ -29,6 +36,8 @@ export interface WorkflowDefinition {
   default_task_timeout_s: number | null;
   max_parallelism: number | null;
   result_policy: ResultPolicy;
+  /** jobq extension: the workflow ID is derived from it, so a repeated submit lands one workflow. */
+  idempotency_key?: string;
 }
 
 export function isMergeNode(task: Pick<TaskDefinition, 'kwargs'>): boolean {

@@ -6,6 +6,7 @@ import { DefinitionError } from '../errors.js';
 import { ConditionError, validateCondition } from '../condition/index.js';
 import { pyRepr } from '../condition/errors.js';
 import { isMergeName, validateTaskName } from './names.js';
+import { cacheKeyReferences } from './extensions.js';
 import { queueSpecProblem, suggestStorageQueueName } from './queue-names.js';
 import {
   DEFAULT_WORKFLOW_ID_LENGTH,
@@ -49,6 +50,7 @@ export function validateDefinition(def: WorkflowDefinition, opts: ValidateOption
   checkRootsReachable(def.tasks, children);
   for (const t of def.tasks) checkDepPolicy(t);
   for (const t of def.tasks) checkCondition(t);
+  for (const t of def.tasks) checkExtensions(t);
   checkQueues(def);
   if (opts.checkMessageSize !== false) checkMessageSizes(def, opts);
 }
@@ -217,6 +219,27 @@ function checkCondition(t: TaskDefinition): void {
   } catch (err) {
     if (err instanceof ConditionError) fail(`Task ${pyRepr(t.name)}: ${err.message}`);
     throw err;
+  }
+}
+
+/** DECISIONS §4.17: one lock per task; a cache key template's `{inputs…}` references name real parents. */
+function checkExtensions(t: TaskDefinition): void {
+  if (t.mutex !== undefined && t.semaphore !== undefined)
+    fail(`Task ${pyRepr(t.name)}: set either 'mutex' or 'semaphore', not both`);
+  const template = t.cache?.key;
+  if (!template) return;
+  const refs = cacheKeyReferences(template);
+  if (refs.length > 0 && t.depends_on.length === 0)
+    fail(`Task ${pyRepr(t.name)}: cache.key references {inputs…} but the task has no dependencies`);
+  for (const ref of refs) {
+    if (!/^inputs(\.|\[)/.test(ref))
+      fail(`Task ${pyRepr(t.name)}: cache.key reference {${ref}} must be an inputs.<parent>… path`);
+    try {
+      validateCondition(ref, t.depends_on);
+    } catch (err) {
+      if (err instanceof ConditionError) fail(`Task ${pyRepr(t.name)}: cache.key {${ref}}: ${err.message}`);
+      throw err;
+    }
   }
 }
 

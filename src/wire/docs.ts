@@ -4,6 +4,7 @@
  */
 import type { DepPolicy, ResultPolicy } from '../model/types.js';
 import type { TaskState, WorkflowState } from '../engine/states.js';
+import type { DefinitionExtension } from '../model/extensions.js';
 
 export const DOC_VERSION = 1;
 
@@ -28,6 +29,16 @@ export interface DefinitionDocV1 {
   max_parallelism: number | null;
   created_at: string;
   tasks: Record<string, DefinitionTaskDocV1>;
+  /** jobq-only extension object (DECISIONS §4.17), present only when a definition uses one. */
+  jobq?: DefinitionExtension;
+}
+
+/** The state document's jobq-only key. */
+export interface StateExtension {
+  /** task → `<workflow>/<task>/<attempt>` whose cached result completed it. */
+  cached?: Record<string, string>;
+  /** The last `retry --no-cache`: ignore cache hits. */
+  no_cache?: boolean;
 }
 
 /**
@@ -54,6 +65,8 @@ export interface StateDocV1 {
   updated_at: string;
   error: string | null;
   tasks: Record<string, StateTaskDocV1>;
+  /** jobq-only extension object, present only when used. */
+  jobq?: StateExtension;
 }
 
 /** Legacy `<id>.json` full document (read-only fallback). */

@@ -16,6 +16,8 @@ interface SubmitArgs extends GlobalArgs {
   concurrency: number;
   'max-fan-in'?: number;
   wait?: boolean;
+  'idempotency-key'?: string;
+  cache?: boolean;
 }
 
 function rootsText(roots: string[]): string {
@@ -33,6 +35,13 @@ function fanInNote(ctx: CliContext, name: string, n: number | null): void {
 
 async function submitOne(ctx: CliContext, p: PreparedSubmission): Promise<string> {
   const r = await ctx.client.submitPrepared(p);
+  if (r.alreadySubmitted) {
+    ctx.term.note(
+      `Workflow "${r.name}" already submitted with idempotency key ${JSON.stringify(p.idempotencyKey)} → ${r.workflowId}`,
+    );
+    ctx.term.print(r.workflowId);
+    return r.workflowId;
+  }
   fanInNote(ctx, r.name, r.autoFanIn);
   ctx.term.note(
     `Submitted "${r.name}" (${plural(r.taskCount, 'task')}, ${rootsText(r.roots)}) to ${ctx.label} → ${r.workflowId}`,
@@ -69,6 +78,9 @@ async function submitMany(
         errors++;
         bar?.clear();
         t.note(t.err.red(`FAIL  ${r.source}: ${r.error}`));
+      } else if (r.already_submitted) {
+        bar?.clear();
+        t.note(`${r.source}: already submitted (idempotency key) → ${r.workflow_id}`);
       }
       bar?.clear();
       t.print(r.workflow_id);
@@ -147,13 +159,28 @@ export const submitCommand: CommandModule = {
         describe:
           'Split tasks with more parents into merge nodes (default: only when a message would not fit; 0 = never)',
       })
+      .option('idempotency-key', {
+        type: 'string',
+        describe:
+          'Derive the workflow ID from KEY: a repeated submit with the same definition prints the existing ID (exit 0); a different definition exits 2',
+      })
+      .option('cache', {
+        type: 'boolean',
+        default: true,
+        describe:
+          'Serve cache: tasks from earlier results (--no-cache runs every task; results are still recorded)',
+      })
       .option('wait', {
         type: 'boolean',
         default: false,
         describe: 'Wait until the workflow(s) end; exit 0 if all completed, else 1',
       })
       .example('$0 workflow submit pipeline.yaml', 'prints the new workflow ID')
-      .example('$0 workflow submit runs/ --wait', 'submit every definition in runs/ and wait'),
+      .example('$0 workflow submit runs/ --wait', 'submit every definition in runs/ and wait')
+      .example(
+        '$0 workflow submit nightly.yaml --idempotency-key nightly-2026-12-01',
+        'safe to retry: one workflow per key',
+      ),
   handler: async (raw) => {
     const a = raw as unknown as SubmitArgs;
     const concurrency = positiveInt(a.concurrency, '--concurrency');
@@ -167,11 +194,25 @@ export const submitCommand: CommandModule = {
     const paths = await expandDefinitionPaths(a.files ?? []);
     if (id !== undefined && paths.length > 1)
       throw new UsageError('--id cannot be used with multiple files.');
+    const idempotencyKey = a['idempotency-key'];
+    if (idempotencyKey !== undefined && paths.length > 1)
+      throw new UsageError(
+        '--idempotency-key cannot be used with multiple files (set idempotency_key in each file).',
+      );
+    if (idempotencyKey !== undefined && id !== undefined)
+      throw new UsageError(
+        '--id cannot be combined with --idempotency-key (the ID is derived from the key).',
+      );
     const defs = await loadDefinitions(paths);
     let items: PreparedItem[] = [];
     // Every definition is validated and transformed before storage is contacted (reference §7.4).
     const beforeConnect = (ctx: CliContext) => {
-      items = prepareAll(ctx, defs, { workflowId: id, maxFanIn });
+      items = prepareAll(ctx, defs, {
+        workflowId: id,
+        maxFanIn,
+        idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+        noCache: a.cache === false,
+      });
     };
     const code = await withContext(a, { beforeConnect }, async (ctx) => {
       let ids: string[];

@@ -39,6 +39,7 @@ function schemaErrors(value: unknown, s: Schema, path = '$'): string[] {
     'enum',
     'anyOf',
     'propertyNames',
+    'pattern',
   ]);
   for (const k of Object.keys(s))
     if (!known.has(k)) throw new Error(`schema keyword ${k} not understood by the test validator`);
@@ -70,6 +71,8 @@ function schemaErrors(value: unknown, s: Schema, path = '$'): string[] {
     errors.push(`${path}: too short`);
   if (typeof value === 'string' && typeof s.maxLength === 'number' && value.length > s.maxLength)
     errors.push(`${path}: too long`);
+  if (typeof value === 'string' && typeof s.pattern === 'string' && !new RegExp(s.pattern, 'u').test(value))
+    errors.push(`${path}: does not match ${s.pattern}`);
   if (typeof value === 'number' && typeof s.minimum === 'number' && value < s.minimum)
     errors.push(`${path}: below minimum`);
   if (typeof value === 'number' && typeof s.maximum === 'number' && value > s.maximum)
@@ -108,6 +111,7 @@ describe('schemas/workflow-definition.schema.json', () => {
       '$schema',
       'default_queue',
       'default_task_timeout_s',
+      'idempotency_key',
       'max_parallelism',
       'name',
       'result_policy',
@@ -121,13 +125,16 @@ describe('schemas/workflow-definition.schema.json', () => {
       Schema
     >;
     expect(Object.keys(taskProps).sort()).toEqual([
+      'cache',
       'condition',
       'dep_policy',
       'depends_on',
       'kwargs',
+      'mutex',
       'name',
       'num_retries',
       'queue',
+      'semaphore',
       'timeout_s',
     ]);
     expect(taskProps.num_retries.default).toBe(0);
@@ -137,7 +144,18 @@ describe('schemas/workflow-definition.schema.json', () => {
   });
 
   it('agrees with the parser on accepted and rejected documents', () => {
-    const accepted = [{ name: 'w', tasks: [{ name: 'a', condition: null, dep_policy: 2, timeout_s: 3 }] }];
+    const accepted = [
+      { name: 'w', tasks: [{ name: 'a', condition: null, dep_policy: 2, timeout_s: 3 }] },
+      {
+        name: 'w',
+        idempotency_key: 'nightly-1',
+        tasks: [
+          { name: 'a', cache: true, mutex: 'db' },
+          { name: 'b', depends_on: ['a'], cache: { key: 'k-{inputs.a.v}', ttl_s: 60, version: 'v2' } },
+          { name: 'c', semaphore: 'gpu' },
+        ],
+      },
+    ];
     const rejected = [
       { name: 'w', tasks: [] },
       { name: 'w', tasks: [{ name: 'a', retries: 1 }] },
@@ -146,6 +164,12 @@ describe('schemas/workflow-definition.schema.json', () => {
       { name: 'w', tasks: [{ name: 'a', dep_policy: 'most' }] },
       { name: 'w', tasks: [{ name: 'a' }], result_policy: 'x' },
       { name: 'w', tasks: [{ name: 'a', timeout_s: 0 }] },
+      { name: 'w', tasks: [{ name: 'a', cache: 'yes' }] },
+      { name: 'w', tasks: [{ name: 'a', cache: { ttl_s: 0 } }] },
+      { name: 'w', tasks: [{ name: 'a', cache: { keys: 'x' } }] },
+      { name: 'w', tasks: [{ name: 'a', mutex: 'bad name!' }] },
+      { name: 'w', tasks: [{ name: 'a', semaphore: 3 }] },
+      { name: 'w', tasks: [{ name: 'a' }], idempotency_key: '' },
     ];
     for (const doc of accepted) {
       expect(schemaErrors(doc, schema)).toEqual([]);
