@@ -1,7 +1,21 @@
-/** pino loggers with secret redaction; every line carries its context through child loggers. */
-import { pino, type Logger, type LoggerOptions } from 'pino';
+/**
+ * pino loggers with secret redaction; every line carries its context through child loggers.
+ * pino itself is loaded on the first logger made, not when this module is imported: light CLI paths
+ * (`--help`, `jobq task …`, `validate`) use `redactSecrets` without paying for pino (issue 16).
+ */
+import { createRequire } from 'node:module';
+import type { Logger, LoggerOptions } from 'pino';
+import type * as PinoModule from 'pino';
 
 export type { Logger };
+
+let pinoModule: typeof PinoModule | undefined;
+
+/** pino, required synchronously on first use (it is CommonJS, so `require` keeps `createLogger` sync). */
+function loadPino(): typeof PinoModule {
+  pinoModule ??= createRequire(import.meta.url)('pino') as typeof PinoModule;
+  return pinoModule;
+}
 
 const SECRET_PATTERNS: [RegExp, string][] = [
   [/(AccountKey=)[^;'"\s]+/gi, '$1***'],
@@ -140,10 +154,11 @@ export function createLogger(opts: CreateLoggerOptions = {}): Logger {
       },
     },
   };
+  const { pino } = loadPino();
   return pino(options, pino.destination({ fd: opts.fd ?? 2, sync: true }));
 }
 
 /** A logger that discards everything (tests, library use without logging). */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return loadPino().pino({ level: 'silent' });
 }

@@ -5,6 +5,14 @@ import type { QueueClient } from '../ports/queue.js';
 export const STORAGE_QUEUE_MAX_MESSAGE_BYTES = 64 * 1024;
 /** Azure Service Bus Standard tier (Premium allows 1 MiB; set JOBQ_SERVICEBUS_MAX_MESSAGE_BYTES). */
 export const SERVICE_BUS_MAX_MESSAGE_BYTES = 256 * 1024;
+/**
+ * The Service Bus message limit in force: `JOBQ_SERVICEBUS_MAX_MESSAGE_BYTES` when it is a positive
+ * integer, else the Standard tier's.
+ */
+export function serviceBusMaxMessageBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.JOBQ_SERVICEBUS_MAX_MESSAGE_BYTES);
+  return Number.isInteger(n) && n > 0 ? n : SERVICE_BUS_MAX_MESSAGE_BYTES;
+}
 /** Storage Queue receive returns at most 32 messages per call. */
 export const STORAGE_QUEUE_MAX_RECEIVE = 32;
 

@@ -8,7 +8,9 @@ import { backendKey, parseQueueAddress } from '../config/accounts.js';
 import type { QueuesSpec } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { QueueClient, QueuePool, TransactionCounts } from '../ports/queue.js';
-import { openServiceBusNamespace, type ServiceBusNamespace } from './azure/service-bus.js';
+import type { ServiceBusNamespace } from './azure/service-bus.js';
+import { lazyQueueClient } from './lazy-queue.js';
+import { serviceBusMaxMessageBytes } from './queue-limits.js';
 import { StorageQueueClient, createQueueServiceClient } from './azure/storage-queue.js';
 import { sumTransactions } from './memory/queue.js';
 
@@ -19,18 +21,31 @@ export function createQueuePool(defaults: QueuesSpec, opts: { logger?: Logger } 
   /** By the spec string callers use (several spellings may name one queue). */
   const bySpec = new Map<string, QueueClient>();
   const storageServices = new Map<string, QueueServiceClient>();
-  const namespaces = new Map<string, ServiceBusNamespace>();
+  /** One namespace per Service Bus backend, opened (and its SDK loaded) on first use. */
+  const namespaces = new Map<string, Promise<ServiceBusNamespace>>();
 
   function open(spec: string): QueueClient {
     const { backend, name } = parseQueueAddress(spec, defaults);
     const key = backendKey(backend);
     if (backend.kind === 'service-bus') {
-      let ns = namespaces.get(key);
-      if (!ns) {
-        ns = openServiceBusNamespace(backend, { logger: opts.logger });
-        namespaces.set(key, ns);
-      }
-      return ns.queue(name, spec);
+      // The Service Bus SDK (AMQP, identity) loads on the queue's first operation, not here.
+      const namespace = (): Promise<ServiceBusNamespace> => {
+        let ns = namespaces.get(key);
+        if (!ns) {
+          ns = import('./azure/service-bus.js').then((m) =>
+            m.openServiceBusNamespace(backend, { logger: opts.logger }),
+          );
+          namespaces.set(key, ns);
+        }
+        return ns;
+      };
+      const info = {
+        name,
+        spec,
+        backend: 'service-bus' as const,
+        maxMessageBytes: serviceBusMaxMessageBytes(),
+      };
+      return lazyQueueClient(info, async () => (await namespace()).queue(name, spec));
     }
     let service = storageServices.get(key);
     if (!service) {
@@ -60,7 +75,7 @@ export function createQueuePool(defaults: QueuesSpec, opts: { logger?: Logger } 
     },
     async close(): Promise<void> {
       await Promise.allSettled([...queues.values()].map((c) => c.close()));
-      await Promise.allSettled([...namespaces.values()].map((ns) => ns.close()));
+      await Promise.allSettled([...namespaces.values()].map(async (ns) => (await ns).close()));
       queues.clear();
       bySpec.clear();
       namespaces.clear();

@@ -6,10 +6,9 @@ import type { Logger } from '../log.js';
 import { createLogger, redactSecrets } from '../log.js';
 import { configBanner, resolveConfig, requireTarget, type ResolvedConfig } from '../config/resolve.js';
 import type { Target } from '../config/types.js';
-import { assertAzuriteReachable, openAzureBackend } from '../adapters/azure/open.js';
 import { UsageError } from '../errors.js';
 import type { Backend } from '../ports/backend.js';
-import { WorkflowClient } from '../client/workflow-client.js';
+import type { WorkflowClient } from '../client/workflow-client.js';
 import { validateWorkflowId } from '../model/index.js';
 import { TASK_STATES, WORKFLOW_STATES, type TaskState, type WorkflowState } from '../engine/states.js';
 import { colorEnabled, makeColors, type Colors } from './render/colors.js';
@@ -81,6 +80,8 @@ export function resolveTarget(
  * alone would report a running Azurite as absent.
  */
 export async function assertReachable(target: Target): Promise<void> {
+  // Storage adapters load only when a command opens storage (start-up rule in commands/index.ts).
+  const { assertAzuriteReachable } = await import('../adapters/azure/open.js');
   for (let attempt = 1; ; attempt++) {
     try {
       return await assertAzuriteReachable(target);
@@ -119,6 +120,10 @@ export async function openContext(args: GlobalArgs, opts: OpenContextOptions = {
   const logger = cliLogger(args);
   const { cfg, target } = resolveTarget(args);
   // Building the backend does no I/O; the reachability probe below is the first contact.
+  const [{ openAzureBackend }, { WorkflowClient }] = await Promise.all([
+    import('../adapters/azure/open.js'),
+    import('../client/workflow-client.js'),
+  ]);
   const backend = await openAzureBackend(target, { logger, checkReachable: false });
   const client = new WorkflowClient({ backend, logger });
   const ctx: CliContext = {

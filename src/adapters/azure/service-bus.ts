@@ -40,7 +40,11 @@ import {
   type TransactionCounts,
 } from '../../ports/queue.js';
 import { envelopeIdOf, md5Hex } from '../../wire/envelope.js';
-import { SERVICE_BUS_MAX_MESSAGE_BYTES, tooLargeMessage } from '../queue-limits.js';
+import {
+  SERVICE_BUS_MAX_MESSAGE_BYTES,
+  serviceBusMaxMessageBytes,
+  tooLargeMessage,
+} from '../queue-limits.js';
 
 /** Service Bus rejects message ids longer than this. */
 export const SERVICE_BUS_MAX_MESSAGE_ID = 128;
@@ -409,9 +413,7 @@ export function openServiceBusNamespace(
   const admin = backend.connectionString
     ? new ServiceBusAdministrationClient(backend.connectionString)
     : new ServiceBusAdministrationClient(fqns, new DefaultAzureCredential());
-  const envMax = Number(process.env.JOBQ_SERVICEBUS_MAX_MESSAGE_BYTES);
-  const maxMessageBytes =
-    opts.maxMessageBytes ?? (Number.isInteger(envMax) && envMax > 0 ? envMax : undefined);
+  const maxMessageBytes = opts.maxMessageBytes ?? serviceBusMaxMessageBytes();
   return {
     queue(name, spec) {
       return new ServiceBusQueueClient({

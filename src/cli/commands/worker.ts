@@ -4,10 +4,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { resolveConfig, requireTarget } from '../../config/resolve.js';
-import { openAzureBackend } from '../../adapters/azure/open.js';
 import { WORKER_DEFAULTS } from '../../config/defaults.js';
+import type { Worker as WorkerClass } from '../../worker/index.js';
 import {
-  Worker,
   DEFAULT_STOP_GRACE_MS,
   workerSettingsFromEnv,
   targetEnv,
@@ -130,9 +129,12 @@ async function runWorker(argv: WorkerArgs): Promise<void> {
   const target = requireTarget(cfg);
   const values = workerOptionValues(argv, target, cfg.configPath);
   const logger = createLogger({ level: argv['log-level'] });
-  // Fails with a one-line StorageUnreachableError (naming `jobq azurite`) when nothing listens.
+  // Storage adapters load only now (start-up rule in commands/index.ts). Fails with a one-line
+  // StorageUnreachableError (naming `jobq azurite`) when nothing listens.
+  const { openAzureBackend } = await import('../../adapters/azure/open.js');
   const backend = await openAzureBackend(target, { logger });
-  const worker = new Worker({ ...values, backend, logger });
+  const { Worker } = await import('../../worker/index.js');
+  const worker: WorkerClass = new Worker({ ...values, backend, logger });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;

@@ -2,9 +2,9 @@ import type { Argv, CommandModule } from 'yargs';
 import type { CoordinatorSettings } from '../../config/types.js';
 import { COORDINATOR_KNOBS } from '../../config/knobs.js';
 import { resolveConfig, requireTarget } from '../../config/resolve.js';
-import { openAzureBackend } from '../../adapters/azure/open.js';
 import { createLogger } from '../../log.js';
-import { Coordinator, coordinatorBanner, finalStatsLine } from '../../coordinator/index.js';
+import { coordinatorBanner } from '../../coordinator/banner.js';
+import { finalStatsLine } from '../../coordinator/stats.js';
 import type { GlobalArgs } from '../context.js';
 
 interface CoordinatorArgs extends GlobalArgs {
@@ -78,6 +78,12 @@ export const coordinatorCommand: CommandModule = {
     const target = requireTarget(cfg);
     const logger = createLogger({ level: a['log-level'] ?? process.env.JOBQ_LOG_LEVEL ?? 'info' });
     process.stderr.write(coordinatorBanner(cfg) + '\n');
+    // Storage adapters and the coordinator load only now, side by side (start-up rule in
+    // commands/index.ts).
+    const [{ openAzureBackend }, { Coordinator }] = await Promise.all([
+      import('../../adapters/azure/open.js'),
+      import('../../coordinator/coordinator.js'),
+    ]);
     const backend = await openAzureBackend(target, { logger });
     const coordinator = new Coordinator({
       backend,

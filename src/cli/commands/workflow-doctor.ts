@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { openAzureBackend } from '../../adapters/azure/open.js';
 import { configBanner } from '../../config/resolve.js';
 import { DEFAULT_DOCTOR_THRESHOLDS, runDoctor } from '../../client/doctor.js';
 import type { DoctorCheck, DoctorReport } from '../../client/types.js';
+import type { Backend } from '../../ports/backend.js';
 import { redactSecrets } from '../../log.js';
 import {
   assertReachable,
@@ -44,7 +44,7 @@ function envNote(env: NodeJS.ProcessEnv): string {
 /** Resolve config and reach storage, turning each failure into a failed check instead of an exit. */
 async function preflight(
   a: DoctorArgs,
-): Promise<{ checks: DoctorCheck[]; open: (() => ReturnType<typeof openAzureBackend>) | null }> {
+): Promise<{ checks: DoctorCheck[]; open: (() => Promise<Backend>) | null }> {
   let resolved;
   try {
     resolved = resolveTarget(a);
@@ -82,7 +82,15 @@ async function preflight(
     });
     return { checks, open: null };
   }
-  return { checks, open: () => openAzureBackend(target, { logger: cliLogger(a), checkReachable: false }) };
+  return {
+    checks,
+    // Storage adapters load only when the checks reach storage (start-up rule in commands/index.ts).
+    open: async () =>
+      (await import('../../adapters/azure/open.js')).openAzureBackend(target, {
+        logger: cliLogger(a),
+        checkReachable: false,
+      }),
+  };
 }
 
 /** `jobq workflow doctor`: health checks of the prefix; exit 1 if any check failed. */

@@ -135,7 +135,7 @@ async function runSession(
   const ids = results.map((r) => r.workflow_id);
   const sink: LiveSink = o.json
     ? { frame: () => undefined, done: () => undefined }
-    : liveSink(process.stdout);
+    : await liveSink(process.stdout);
   let statuses: WorkflowStatus[];
   if (ids.length === 1) {
     const maxTaskRows = t.stdoutTTY ? Math.max(5, (process.stdout.rows || 40) - 25) : undefined;

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { createLogUpdate } from 'log-update';
 import type { PreparedSubmission } from '../../client/submit.js';
 import type { BatchItemResult, SubmitOptions } from '../../client/types.js';
 import { isTerminalWorkflowState } from '../../engine/states.js';
@@ -56,7 +55,7 @@ async function submitMany(
   concurrency: number,
 ): Promise<BatchItemResult[]> {
   const t = ctx.term;
-  const bar = t.stderrTTY ? createLogUpdate(process.stderr) : null;
+  const bar = t.stderrTTY ? (await import('log-update')).createLogUpdate(process.stderr) : null;
   const started = performance.now();
   let done = 0;
   let tasks = 0;
@@ -103,7 +102,7 @@ async function waitAll(ctx: CliContext, ids: string[]): Promise<number> {
       byLayer: true,
       tasks: false,
       verbose: false,
-      sink: liveSink(process.stderr),
+      sink: await liveSink(process.stderr),
     });
     t.note(`Workflow ${ids[0]} reached terminal state: ${final.status}.`);
     return final.status === 'completed' ? 0 : 1;

@@ -50,7 +50,7 @@ export const watchCommand: CommandModule = {
       const onSigint = () => abort.abort();
       process.once('SIGINT', onSigint);
       try {
-        const sink = liveSink(process.stdout);
+        const sink = await liveSink(process.stdout);
         const final = await watchLoop(() => ctx.client.status(id), {
           intervalS,
           colors: t.out,

@@ -3,7 +3,6 @@
  * is redrawn in place with log-update; otherwise a plain line is printed whenever progress changes,
  * so logs and pipes never see escape codes or spinners.
  */
-import { createLogUpdate } from 'log-update';
 import type { WorkflowStatus } from '../../client/types.js';
 import { isTerminalWorkflowState } from '../../engine/states.js';
 import type { Colors } from './colors.js';
@@ -19,10 +18,12 @@ export interface LiveSink {
 
 /**
  * A sink writing to `stream`: log-update on a TTY with a known size, otherwise changed lines only (a
- * pseudo-terminal without a size would make log-update trim the frame to nothing).
+ * pseudo-terminal without a size would make log-update trim the frame to nothing). log-update is loaded
+ * only for a terminal (start-up rule in commands/index.ts).
  */
-export function liveSink(stream: NodeJS.WriteStream): LiveSink {
+export async function liveSink(stream: NodeJS.WriteStream): Promise<LiveSink> {
   if (stream.isTTY && stream.rows > 0 && stream.columns > 0) {
+    const { createLogUpdate } = await import('log-update');
     const update = createLogUpdate(stream, { showCursor: false });
     return {
       frame: (text) => update(text),
