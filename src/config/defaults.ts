@@ -20,11 +20,13 @@ export const DEFAULT_COORDINATOR_SETTINGS: Readonly<CoordinatorSettings> = Objec
   maxRunningWorkflows: null,
   leaseDurationS: 60,
   leaseRenewIntervalS: 15,
+  leaseAcquireIntervalS: 1,
   indexRefreshIntervalS: 5,
   maxReceivesPerCycle: 64,
   pushConcurrency: 64,
   ackConcurrency: 64,
   metricsPort: null,
+  healthPort: null,
 });
 
 export const AZURITE_ACCOUNT = 'devstoreaccount1';

@@ -144,6 +144,13 @@ const SPECS: Spec[] = [
     'How often the lease is renewed (s)',
   ],
   [
+    'leaseAcquireIntervalS',
+    'number',
+    z.number().min(0.1).max(60),
+    'seconds from 0.1 to 60',
+    'How often a --standby coordinator tries to take the lease while another holds it (s)',
+  ],
+  [
     'indexRefreshIntervalS',
     'number',
     nonNegNum,
@@ -160,7 +167,26 @@ const SPECS: Spec[] = [
     'a port 0-65535, or none',
     'Serve Prometheus metrics on this port; none disables',
   ],
+  [
+    'healthPort',
+    'int',
+    z.number().int().min(0).max(65535),
+    'a port 0-65535, or none',
+    'Serve only /healthz and /readyz on this port (no metrics); none disables',
+  ],
 ];
+
+/**
+ * Defaults of a `--standby` coordinator where the user set nothing: a fail-over after kill -9 then waits
+ * at most lease + acquire interval (≈ 21 s) for the lease, and completions the dead leader held come back
+ * within the visibility timeout (20 s), so no workflow pauses for much more than 20 s. Without
+ * `--standby` the DECISIONS §4.6 defaults (60 s lease, renewed every 15 s) stay. The renew interval
+ * follows the shorter lease (a quarter of it: 5 s) through checkLeaseTiming.
+ */
+export const STANDBY_DEFAULTS: Readonly<Partial<CoordinatorSettings>> = Object.freeze({
+  leaseDurationS: 20,
+  visibilityTimeoutS: 20,
+});
 
 /** Every coordinator setting, in display order. */
 export const COORDINATOR_KNOBS: readonly CoordinatorKnob[] = SPECS.map(
@@ -200,6 +226,8 @@ export function parseKnobValue(knob: CoordinatorKnob, raw: unknown, where: strin
 
 export interface KnobLayers {
   flags: Partial<Record<keyof CoordinatorSettings, unknown>>;
+  /** `--standby` mode: unset lease and visibility settings take STANDBY_DEFAULTS. */
+  standby?: boolean;
   env: NodeJS.ProcessEnv;
   /** `coordinator:` section of the config file, snake_case keys (already checked for unknown keys). */
   file: Record<string, unknown>;
@@ -252,6 +280,11 @@ export function resolveCoordinatorSettings(layers: KnobLayers): {
     }
   }
   const s = settings as unknown as CoordinatorSettings;
+  if (layers.standby) {
+    for (const [key, value] of Object.entries(STANDBY_DEFAULTS) as [keyof CoordinatorSettings, number][]) {
+      if (sources[key] === 'default') settings[key] = value;
+    }
+  }
   checkLeaseTiming(s, sources.leaseRenewIntervalS);
   if (s.maxIdleSleepS < s.idleSleepS) {
     throw new ConfigError(

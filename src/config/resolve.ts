@@ -19,6 +19,8 @@ export interface ResolveInput {
     blobs?: string;
     config?: string;
     coordinator?: Partial<Record<keyof CoordinatorSettings, unknown>>;
+    /** `--standby` (unset: env JOBQ_COORDINATOR_STANDBY, then `coordinator.standby`, then false). */
+    standby?: boolean;
   };
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -32,6 +34,9 @@ export interface ResolvedConfig {
   configPath: string | null;
   coordinator: CoordinatorSettings;
   coordinatorSources: Record<string, ValueSource>;
+  /** Hot-standby mode of the coordinator: wait for the lease instead of exiting. */
+  standby: boolean;
+  standbySource: ValueSource;
   /** Redacted strings for banners, `config show` and logs. */
   display: { storage: string; prefix: string; queues: string; blobs: string };
 }
@@ -121,6 +126,35 @@ function buildTarget(
   return { storage, prefix, queues: queuesSpec, blobs: blobsSpec };
 }
 
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off', '']);
+
+/** `--standby` → JOBQ_COORDINATOR_STANDBY → `coordinator.standby` in jobq.yaml → false. */
+function resolveStandby(
+  flag: boolean | undefined,
+  env: NodeJS.ProcessEnv,
+  file: ConfigFile | null,
+  filePath: string | null,
+): { value: boolean; source: ValueSource } {
+  if (flag !== undefined) return { value: flag, source: 'flag' };
+  const raw = env.JOBQ_COORDINATOR_STANDBY;
+  if (raw !== undefined) {
+    const word = raw.trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) return { value: true, source: 'env' };
+    if (FALSE_WORDS.has(word)) return { value: false, source: 'env' };
+    throw new ConfigError(
+      `Invalid JOBQ_COORDINATOR_STANDBY=${JSON.stringify(raw)}: expected 1 or 0 (true/false).`,
+    );
+  }
+  const fromFile = file?.coordinator.standby;
+  if (fromFile === undefined || fromFile === null) return { value: false, source: 'default' };
+  if (typeof fromFile !== 'boolean')
+    throw new ConfigError(
+      `Invalid coordinator setting standby=${JSON.stringify(fromFile)} (coordinator.standby in ${filePath}): expected true or false.`,
+    );
+  return { value: fromFile, source: 'file' };
+}
+
 /**
  * Resolve the configuration. Throws ConfigError for problems every command must hear about (legacy env,
  * unreadable or invalid config file, invalid coordinator knobs); a missing or malformed target is
@@ -132,8 +166,10 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   const cwd = input.cwd ?? process.cwd();
   const configPath = discoverConfigPath(input.flags.config, env, cwd, input.home ?? homedir());
   const file = configPath ? loadConfigFile(configPath) : null;
+  const standby = resolveStandby(input.flags.standby, env, file, configPath);
   const { settings, sources: coordinatorSources } = resolveCoordinatorSettings({
     flags: input.flags.coordinator ?? {},
+    standby: standby.value,
     env,
     file: file?.coordinator ?? {},
     filePath: configPath,
@@ -169,6 +205,8 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     configPath,
     coordinator: settings,
     coordinatorSources,
+    standby: standby.value,
+    standbySource: standby.source,
     display,
   };
 }

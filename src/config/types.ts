@@ -54,6 +54,8 @@ export interface CoordinatorSettings {
   maxRunningWorkflows: number | null;
   leaseDurationS: number;
   leaseRenewIntervalS: number;
+  /** How often a standby coordinator retries acquiring the lease. */
+  leaseAcquireIntervalS: number;
   /** Minimum seconds between index-row refreshes of a running workflow. */
   indexRefreshIntervalS: number;
   /** Max receives per batch cycle (reference: 64). */
@@ -61,4 +63,6 @@ export interface CoordinatorSettings {
   pushConcurrency: number;
   ackConcurrency: number;
   metricsPort: number | null;
+  /** Port of the probe server (`/healthz`, `/readyz` only; no prom-client). */
+  healthPort: number | null;
 }

@@ -22,8 +22,27 @@ import {
   runningTimeout,
   type SweepDeps,
 } from './sweeps.js';
-import { CoordinatorMetrics } from './metrics.js';
+import type { CoordinatorMetrics } from './metrics.js';
 import { Waker } from './concurrency.js';
+import { FlushJournal } from './flush-journal.js';
+import {
+  DEFAULT_METRICS_HOST,
+  probeRoutes,
+  serveRoutes,
+  type BoundServer,
+  type RouteHandler,
+} from './probe-server.js';
+
+/** Where a coordinator is in its life: the probes and `/metrics` report it. */
+export type CoordinatorRole = 'starting' | 'standby' | 'leader' | 'fenced' | 'stopping' | 'stopped';
+
+/** Points where tests hold the coordinator to reach a precise moment (signals at any moment). */
+export interface CoordinatorHooks {
+  /** Start-up waits here just after the lease is taken; `interrupted` settles when stop() is called. */
+  afterLeaseAcquired?(interrupted: Promise<void>): Promise<void>;
+  /** Shutdown waits here just before the lease is released. */
+  beforeLeaseRelease?(): Promise<void>;
+}
 
 export interface CoordinatorOptions {
   backend: Backend;
@@ -32,8 +51,16 @@ export interface CoordinatorOptions {
   coordinatorId?: string;
   /** Break any existing lease before acquiring (`--break-lease`). */
   breakLease?: boolean;
-  /** Address the metrics server binds (default 127.0.0.1; `0.0.0.0` exposes it on every interface). */
+  /** Address the metrics and probe servers bind (default 127.0.0.1; `0.0.0.0` exposes them). */
   metricsHost?: string;
+  /**
+   * Hot standby (`--standby`): while another coordinator holds the lease, wait for it (trying every
+   * `leaseAcquireIntervalS`) instead of failing with LeaseHeldError, and take over once it is free.
+   */
+  standby?: boolean;
+  hooks?: CoordinatorHooks;
+  /** Append lease events and every flush, with the lease id it was made under, to this file. */
+  flushJournal?: string;
 }
 
 export class Coordinator {
@@ -49,12 +76,22 @@ export class Coordinator {
   private readonly lease: LeaseKeeper;
   private readonly loop: MainLoop;
   private readonly sweeps: SweepRunner;
-  private readonly metrics: CoordinatorMetrics;
+  private metrics: CoordinatorMetrics | null = null;
   private readonly statsWaker = new Waker();
-  private metricsServer: { port: number; host: string; close(): Promise<void> } | null = null;
+  private readonly journal: FlushJournal | null;
+  private servers: BoundServer[] = [];
+  private metricsServer: BoundServer | null = null;
+  private healthServer: BoundServer | null = null;
   private running: Promise<void>[] = [];
   private stopped: Promise<void> | null = null;
   private started = false;
+  private starting: Promise<void> | null = null;
+  private loopsStarted = false;
+  private stopRequested = false;
+  private stage: CoordinatorRole = 'starting';
+  private resolveInterrupted!: () => void;
+  /** Settles when stop() is first called: start-up waits race it. */
+  private readonly interrupted = new Promise<void>((r) => (this.resolveInterrupted = r));
 
   constructor(private readonly opts: CoordinatorOptions) {
     const { backend, settings } = opts;
@@ -95,17 +132,16 @@ export class Coordinator {
       stats: this.counters,
       leaseHeld,
       now,
-      observeFlush: (s) => this.metrics.flushSeconds.observe(s),
+      observeFlush: (f) => {
+        this.metrics?.flushSeconds.observe(f.seconds);
+        this.journal?.flush(f);
+      },
       hooks: {
         admit: (id, at) => this.admission.admit(id, at),
         observed: (id, rt) => this.admission.observed(id, rt),
       },
     });
-    this.metrics = new CoordinatorMetrics({
-      stats: () => this.stats(),
-      lastProgressAt: () => this.loop.lastProgressAt,
-      leaseHeld,
-    });
+    this.journal = opts.flushJournal ? new FlushJournal(opts.flushJournal, backend.lease.leaseId) : null;
     this.loop = new MainLoop({
       completions: backend.completions,
       outputs: backend.outputs,
@@ -114,7 +150,7 @@ export class Coordinator {
       stats: this.counters,
       logger: this.logger,
       leaseHeld,
-      observeBatch: (s) => this.metrics.batchSeconds.observe(s),
+      observeBatch: (s) => this.metrics?.batchSeconds.observe(s),
     });
     const sweepDeps: SweepDeps = {
       index: backend.index,
@@ -140,32 +176,157 @@ export class Coordinator {
   }
 
   /**
-   * Acquire the lease (LeaseHeldError naming the prefix if another coordinator holds it), seed the
-   * admission count from the index, start the loops and return.
+   * Acquire the lease, seed the admission count from the index, start the loops and return. Without
+   * `standby`, a lease held elsewhere fails with LeaseHeldError naming the prefix; with it, start()
+   * waits for the lease (serving the probes meanwhile). A stop() at any moment of start-up makes start()
+   * return early, with the lease released or never taken, and `done` resolves.
    */
-  async start(): Promise<void> {
+  start(): Promise<void> {
     if (this.started) throw new Error('coordinator already started');
     this.started = true;
-    const { backend, settings } = this.opts;
-    await backend.ensureResources();
-    await this.lease.acquire(this.opts.breakLease ?? false);
+    this.starting = this.startUp();
+    return this.starting;
+  }
+
+  private async startUp(): Promise<void> {
+    const { backend } = this.opts;
     try {
+      if (this.stopRequested) return;
+      await backend.ensureResources();
+      if (this.stopRequested) return;
+      await this.openServers();
+      if (this.stopRequested || !(await this.takeLease())) return;
+      await this.opts.hooks?.afterLeaseAcquired?.(this.interrupted);
+      if (this.stopRequested) return;
       const rows = await backend.index.list({ states: ['running', 'cancelling'] });
       this.admission.seedRunning(rows.map((r) => r.workflowId));
-      if (settings.metricsPort !== null) {
-        const staleMs = Math.max(30_000, settings.visibilityTimeoutS * 1000);
-        this.metricsServer = await this.metrics.listen(settings.metricsPort, staleMs, this.opts.metricsHost);
-        const { host, port } = this.metricsServer;
-        this.logger.info({ host, port }, `metrics on http://${host}:${port}/metrics`);
-      }
+      if (this.stopRequested) return;
     } catch (err) {
       await this.lease.stop();
+      await this.closeServers();
+      this.stage = 'stopped';
       throw err;
     }
     this.lease.start();
     this.sweeps.start();
     this.running = [this.loop.run(), this.statsLoop()];
+    this.loopsStarted = true;
+    this.stage = 'leader';
     this.logger.info({ target: backend.target }, 'coordinator started');
+  }
+
+  /** Take the lease now, or (standby) once it is free; false when stopped while waiting. */
+  private async takeLease(): Promise<boolean> {
+    const breakFirst = this.opts.breakLease ?? false;
+    if (!this.opts.standby) {
+      await this.lease.acquire(breakFirst);
+    } else {
+      const waitStarted = Date.now();
+      let waited = false;
+      const got = await this.lease.acquireWhenFree({
+        breakFirst,
+        intervalMs: this.opts.settings.leaseAcquireIntervalS * 1000,
+        onWaiting: () => {
+          waited = true;
+          this.stage = 'standby';
+          void this.logStandby();
+        },
+      });
+      if (!got) return false;
+      if (waited) {
+        this.logger.info({ waitedMs: Date.now() - waitStarted }, 'standby: lease acquired; taking over');
+      }
+    }
+    this.journal?.lease('acquired');
+    this.stage = 'starting';
+    return true;
+  }
+
+  private async logStandby(): Promise<void> {
+    const holder = (await this.opts.backend.lease.status().catch(() => null))?.holder ?? null;
+    const who =
+      holder?.coordinatorId ?? (holder?.host ? `${holder.host} pid ${holder.pid}` : 'another coordinator');
+    this.logger.info(
+      { holder },
+      `standby: the lease of prefix '${this.opts.backend.target}' is held by ${who}; waiting to take over ` +
+        `(trying every ${this.opts.settings.leaseAcquireIntervalS}s)`,
+    );
+  }
+
+  /** `--metrics-port` (prom-client, loaded only then) and `--health-port` (probes only); one if equal. */
+  private async openServers(): Promise<void> {
+    const { metricsPort, healthPort } = this.opts.settings;
+    const host = this.opts.metricsHost ?? DEFAULT_METRICS_HOST;
+    const probes = probeRoutes({
+      role: () => this.role,
+      alive: () => this.alive(),
+      ready: () => this.ready(),
+    });
+    if (metricsPort !== null) {
+      const { CoordinatorMetrics } = await import('./metrics.js');
+      this.metrics = new CoordinatorMetrics({
+        stats: () => this.stats(),
+        leaseHeld: () => this.lease.held(),
+        standingBy: () => this.stage === 'standby',
+      });
+      const routes: Record<string, RouteHandler> = { ...probes, '/metrics': this.metrics.route() };
+      this.metricsServer = await serveRoutes(metricsPort, host, routes);
+      this.servers.push(this.metricsServer);
+      this.logger.info(
+        { host: this.metricsServer.host, port: this.metricsServer.port },
+        `metrics on http://${this.metricsServer.host}:${this.metricsServer.port}/metrics`,
+      );
+    }
+    if (healthPort !== null && !(metricsPort !== null && healthPort === metricsPort && healthPort !== 0)) {
+      this.healthServer = await serveRoutes(healthPort, host, probes);
+      this.servers.push(this.healthServer);
+      this.logger.info(
+        { host: this.healthServer.host, port: this.healthServer.port },
+        `probes on http://${this.healthServer.host}:${this.healthServer.port}/healthz and /readyz`,
+      );
+    }
+  }
+
+  private async closeServers(): Promise<void> {
+    const servers = this.servers;
+    this.servers = [];
+    await Promise.all(servers.map((s) => s.close()));
+  }
+
+  /** Where this coordinator is: starting, standby, leader, fenced (lease lost), stopping, stopped. */
+  get role(): CoordinatorRole {
+    if (this.stage === 'leader' && !this.lease.held()) return 'fenced';
+    return this.stage;
+  }
+
+  /** How long a loop may go without turning before `/healthz` says the process is stuck. */
+  private staleMs(): number {
+    return Math.max(30_000, this.opts.settings.visibilityTimeoutS * 1000);
+  }
+
+  /** `/healthz`: the loop that matters in this role turned recently. */
+  private alive(): boolean {
+    const now = Date.now();
+    switch (this.stage) {
+      case 'leader':
+        return now - this.loop.lastProgressAt < this.staleMs();
+      case 'standby':
+        return (
+          now - this.lease.lastAttemptAt <
+          Math.max(this.staleMs(), 3 * this.opts.settings.leaseAcquireIntervalS * 1000)
+        );
+      case 'stopped':
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  /** `/readyz`: leading (lease held) and the main loop turning. */
+  private ready(): boolean {
+    return (
+      this.stage === 'leader' && this.lease.held() && Date.now() - this.loop.lastProgressAt < this.staleMs()
+    );
   }
 
   /** Port of the metrics server, when one is listening. */
@@ -178,8 +339,19 @@ export class Coordinator {
     return this.metricsServer?.host ?? null;
   }
 
-  /** Finish the current cycle, flush and ack what is in hand, release the lease, log the final line. */
+  /** Port of the probe-only server (`--health-port`), when one is listening. */
+  get healthPort(): number | null {
+    return this.healthServer?.port ?? this.metricsServer?.port ?? null;
+  }
+
+  /**
+   * Stop at any moment. Running: finish the current cycle, flush and ack what is in hand, release the
+   * lease, log the final line. Starting or standing by: stop waiting, release the lease if it was taken.
+   */
   stop(): Promise<void> {
+    this.stopRequested = true;
+    this.resolveInterrupted();
+    this.lease.interruptWait();
     this.stopped ??= this.shutdown(null);
     return this.stopped;
   }
@@ -198,13 +370,22 @@ export class Coordinator {
   }
 
   private async shutdown(err: Error | null): Promise<void> {
-    this.loop.stop();
-    this.statsWaker.wake();
-    await Promise.all(this.running);
-    await this.sweeps.stop();
-    if (!err) await this.table.drain();
+    // A stop during start-up waits for start-up to reach its next checkpoint (it then returns early).
+    await this.starting?.catch(() => undefined);
+    this.stage = 'stopping';
+    if (this.loopsStarted) {
+      this.loop.stop();
+      this.statsWaker.wake();
+      await Promise.all(this.running);
+      await this.sweeps.stop();
+      if (!err) await this.table.drain();
+    }
+    await this.opts.hooks?.beforeLeaseRelease?.();
+    const wasHeld = this.lease.held();
     await this.lease.stop();
-    await this.metricsServer?.close();
+    if (wasHeld) this.journal?.lease('released');
+    await this.closeServers();
+    this.stage = 'stopped';
     const line = finalStatsLine(this.stats());
     if (err) {
       this.logger.error({ err }, line);

@@ -29,6 +29,10 @@ export class LeaseKeeper {
   private readonly waker = new Waker();
   private loop: Promise<void> | null = null;
   private stopping = false;
+  /** Set by interruptWait(): a standby wait for the lease returns false at once. */
+  private waitInterrupted = false;
+  /** Epoch ms of the last attempt of a standby wait (liveness of a standby). */
+  lastAttemptAt = Date.now();
 
   constructor(
     private readonly lease: CoordinatorLease,
@@ -59,6 +63,47 @@ export class LeaseKeeper {
     await this.lease.acquire(this.opts.durationS, this.holder);
     this.validUntil = t0 + this.opts.durationS * 1000;
     this.setState('held');
+  }
+
+  /**
+   * Hot standby: try to acquire every `intervalMs` while another coordinator holds the lease, and return
+   * true the moment it is free or expired; false when interruptWait() was called first. `onWaiting` is
+   * called once, on the first refusal. Other errors (storage unreachable) are logged and retried.
+   */
+  async acquireWhenFree(opts: {
+    breakFirst: boolean;
+    intervalMs: number;
+    onWaiting(): void;
+  }): Promise<boolean> {
+    let refusals = 0;
+    let errors = 0;
+    let broken = !opts.breakFirst;
+    while (!this.waitInterrupted) {
+      this.lastAttemptAt = Date.now();
+      try {
+        if (!broken) {
+          await this.acquire(true);
+          broken = true;
+        } else await this.acquire(false);
+        return true;
+      } catch (err) {
+        if (isJobqError(err, 'LeaseHeldError')) {
+          if (refusals++ === 0) opts.onWaiting();
+          this.setState('standby');
+        } else if (errors++ % 30 === 0) {
+          this.logger.warn({ err }, 'standby: cannot reach the lease; retrying');
+        }
+      }
+      if (this.waitInterrupted) break;
+      await this.waker.sleep(opts.intervalMs);
+    }
+    return false;
+  }
+
+  /** Make a standby wait (acquireWhenFree) return false now; renewal is not affected. */
+  interruptWait(): void {
+    this.waitInterrupted = true;
+    this.waker.wake();
   }
 
   start(): void {

@@ -1,6 +1,6 @@
 /** Coordinator counters (reference §5.11 plus jobq's additions) and the periodic stats line. */
 
-export type LeaseState = 'held' | 'renewing' | 'lost' | 'released' | 'not_acquired';
+export type LeaseState = 'held' | 'renewing' | 'lost' | 'released' | 'not_acquired' | 'standby';
 
 /** Every counter the coordinator keeps; `stats()` returns a copy. */
 export interface CoordinatorStats {

@@ -29,6 +29,7 @@ import {
 } from './slot.js';
 import { IndexRefresher } from './index-refresh.js';
 import { LruMap } from './lru.js';
+import type { FlushRecord } from './flush-journal.js';
 
 /** Decisions the table asks of its owner. */
 export interface TableHooks {
@@ -47,8 +48,8 @@ export interface TableDeps {
   /** Whether this process holds the lease right now (DECISIONS §4.6): no flush or ack otherwise. */
   leaseHeld(): boolean;
   now(): number;
-  /** Observe one state-blob write, seconds. */
-  observeFlush?(seconds: number): void;
+  /** Observe one successful state-blob write. */
+  observeFlush?(flush: FlushRecord): void;
 }
 
 export interface IncomingMessage {
@@ -414,10 +415,17 @@ export class WorkflowTable {
       if (!snap) return;
       if (!this.d.leaseHeld()) return this.abandon(slot, 'lease not held');
       const started = performance.now();
+      const startedAt = Date.now();
       try {
         const etag = await this.d.backend.state.saveState(snap.doc, snap.etag);
         this.d.stats.last_workflow_latency_s = (performance.now() - started) / 1000;
-        this.d.observeFlush?.(this.d.stats.last_workflow_latency_s);
+        this.d.observeFlush?.({
+          workflowId: slot.id,
+          prevEtag: snap.etag,
+          etag,
+          startedAt,
+          seconds: this.d.stats.last_workflow_latency_s,
+        });
         this.d.stats.flushes++;
         if (slot.epoch !== snap.epoch) continue;
         Object.assign(slot, { etag, durableGen: snap.gen, conflicts: 0, flushErrors: 0 });

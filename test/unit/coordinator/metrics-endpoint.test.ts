@@ -6,7 +6,7 @@ import { DEFAULT_COORDINATOR_SETTINGS } from '../../../src/config/defaults.js';
 import { silentLogger } from '../../../src/log.js';
 
 describe('--metrics-port', () => {
-  it('serves every counter, the histograms and lease state; /healthz is 200 only while leading', async () => {
+  it('serves every counter, the histograms, lease and standby state, and the probes', async () => {
     const backend = openMemoryBackend(createMemoryWorld(), 'Metrics');
     const c = new Coordinator({
       backend,
@@ -25,12 +25,14 @@ describe('--metrics-port', () => {
       'refs_dropped_total',
       'cached_workflows',
       'lease_held 1',
+      'standby 0',
       'batch_seconds_bucket',
       'flush_seconds_bucket',
     ]) {
       expect(text).toContain(`jobq_coordinator_${name}`);
     }
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${base}/readyz`)).text()).toBe('ok leader\n');
     const port = c.metricsPort;
     await c.stop();
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
