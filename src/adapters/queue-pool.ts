@@ -3,24 +3,35 @@
  * the default queues backend, opens each queue once, and shares one SDK client per storage account or
  * Service Bus namespace.
  */
-import type { QueueServiceClient } from '@azure/storage-queue';
 import { backendKey, parseQueueAddress } from '../config/accounts.js';
-import type { QueuesSpec } from '../config/types.js';
+import type { AccountSpec, QueuesSpec } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { QueueClient, QueuePool, TransactionCounts } from '../ports/queue.js';
 import type { ServiceBusNamespace } from './azure/service-bus.js';
 import { lazyQueueClient } from './lazy-queue.js';
 import { serviceBusMaxMessageBytes } from './queue-limits.js';
-import { StorageQueueClient, createQueueServiceClient } from './azure/storage-queue.js';
+import { createRestStorageQueue } from './azure/rest/open.js';
 import { sumTransactions } from './memory/queue.js';
 
+/** Opens the client of one Storage Queue (`account`, queue `name`, as addressed by `spec`). */
+export type StorageQueueFactory = (account: AccountSpec, name: string, spec: string) => QueueClient;
+
+export interface QueuePoolOptions {
+  logger?: Logger;
+  /**
+   * Storage Queue clients: the lean client by default; `openAzureBackend` passes the SDK's
+   * (`azure/storage-queue.ts` `sdkStorageQueueFactory()`) when JOBQ_HTTP_CLIENT=sdk.
+   */
+  storageQueue?: StorageQueueFactory;
+}
+
 /** Create a pool whose bare queue names live on `defaults` (the configured queues backend). */
-export function createQueuePool(defaults: QueuesSpec, opts: { logger?: Logger } = {}): QueuePool {
+export function createQueuePool(defaults: QueuesSpec, opts: QueuePoolOptions = {}): QueuePool {
+  const storageQueue = opts.storageQueue ?? createRestStorageQueue;
   /** By canonical address (`backendKey|name`): one client per real queue. */
   const queues = new Map<string, QueueClient>();
   /** By the spec string callers use (several spellings may name one queue). */
   const bySpec = new Map<string, QueueClient>();
-  const storageServices = new Map<string, QueueServiceClient>();
   /** One namespace per Service Bus backend, opened (and its SDK loaded) on first use. */
   const namespaces = new Map<string, Promise<ServiceBusNamespace>>();
 
@@ -47,12 +58,7 @@ export function createQueuePool(defaults: QueuesSpec, opts: { logger?: Logger } 
       };
       return lazyQueueClient(info, async () => (await namespace()).queue(name, spec));
     }
-    let service = storageServices.get(key);
-    if (!service) {
-      service = createQueueServiceClient(backend.account);
-      storageServices.set(key, service);
-    }
-    return new StorageQueueClient(service, name, spec);
+    return storageQueue(backend.account, name, spec);
   }
 
   return {
@@ -79,7 +85,6 @@ export function createQueuePool(defaults: QueuesSpec, opts: { logger?: Logger } 
       queues.clear();
       bySpec.clear();
       namespaces.clear();
-      storageServices.clear();
     },
   };
 }

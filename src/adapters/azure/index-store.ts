@@ -15,7 +15,8 @@ import {
 import { WorkflowNotFoundError } from '../../errors.js';
 import { resourceNames } from '../names.js';
 import { fromEntity, matchesQuery, shardPartitionKey, toEntityColumns } from '../index-row.js';
-import { createTableClient, tableEndpoint } from './clients.js';
+import { createTableClient } from './table-client.js';
+import { tableEndpoint } from './endpoints.js';
 import { errorCodeOf, guarded, is404 } from './errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

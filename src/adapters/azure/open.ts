@@ -6,13 +6,58 @@ import { probePort } from '../../azurite/embedded.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { createQueuePool } from '../queue-pool.js';
 import { composeBackend } from '../compose.js';
-import { createAzureStateStore } from './state-store.js';
 import { createAzureIndexStore } from './index-store.js';
-import { createAzureOutputStore } from './output-store.js';
-import { createAzureTaskLogStore } from './log-store.js';
-import { createAzureLease } from './lease.js';
-import { blobEndpoint, describeAccount } from './clients.js';
+import { blobEndpoint, describeAccount } from './endpoints.js';
 import { unreachableMessage } from './errors.js';
+import { httpClientChoice } from './http-client.js';
+import type { StorageQueueFactory } from '../queue-pool.js';
+import type { StateStore } from '../../ports/state-store.js';
+import type { OutputStore } from '../../ports/output-store.js';
+import type { CoordinatorLease } from '../../ports/lease.js';
+import type { TaskLogStore } from '../../ports/task-log-store.js';
+
+/** The blob and queue parts of a backend, from the client JOBQ_HTTP_CLIENT selects. */
+interface BlobQueueParts {
+  state: StateStore;
+  outputs: OutputStore;
+  logs: TaskLogStore;
+  lease: CoordinatorLease;
+  storageQueue: StorageQueueFactory;
+}
+
+/** Only the chosen client's modules are loaded (the SDK's weigh tens of MB). */
+async function blobQueueParts(target: Target): Promise<BlobQueueParts> {
+  if (httpClientChoice() === 'sdk') {
+    const [
+      { createAzureStateStore },
+      { createAzureOutputStore },
+      { createAzureTaskLogStore },
+      { createAzureLease },
+      { sdkStorageQueueFactory },
+    ] = await Promise.all([
+      import('./state-store.js'),
+      import('./output-store.js'),
+      import('./log-store.js'),
+      import('./lease.js'),
+      import('./storage-queue.js'),
+    ]);
+    return {
+      state: createAzureStateStore(target.storage, target.prefix),
+      outputs: createAzureOutputStore(target),
+      logs: createAzureTaskLogStore(target.storage, target.prefix),
+      lease: createAzureLease(target.storage, target.prefix),
+      storageQueue: sdkStorageQueueFactory(),
+    };
+  }
+  const rest = await import('./rest/open.js');
+  return {
+    state: rest.createRestStateStore(target.storage, target.prefix),
+    outputs: rest.createRestOutputStore(target),
+    logs: rest.createRestTaskLogStore(target.storage, target.prefix),
+    lease: rest.createRestLease(target.storage, target.prefix),
+    storageQueue: rest.createRestStorageQueue,
+  };
+}
 
 export interface OpenAzureOptions {
   logger?: Logger;
@@ -43,12 +88,9 @@ export async function assertAzuriteReachable(target: Target): Promise<void> {
 export async function openAzureBackend(target: Target, opts: OpenAzureOptions = {}): Promise<Backend> {
   if (opts.checkReachable ?? true) await assertAzuriteReachable(target);
   const logger = (opts.logger ?? silentLogger()).child({ prefix: target.prefix });
-  const state = createAzureStateStore(target.storage, target.prefix);
+  const { state, outputs, logs, lease, storageQueue } = await blobQueueParts(target);
   const index = createAzureIndexStore(target.storage, target.prefix);
-  const outputs = createAzureOutputStore(target);
-  const logs = createAzureTaskLogStore(target.storage, target.prefix);
-  const lease = createAzureLease(target.storage, target.prefix);
-  const queues = createQueuePool(target.queues, { logger });
+  const queues = createQueuePool(target.queues, { logger, storageQueue });
   return composeBackend({
     kind: 'azure',
     target: `${describeAccount(target.storage)}/${target.prefix}`,

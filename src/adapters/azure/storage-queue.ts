@@ -8,7 +8,6 @@ import {
   StorageSharedKeyCredential,
   type QueueClient as SdkQueueClient,
 } from '@azure/storage-queue';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { AccountSpec } from '../../config/types.js';
 import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY } from '../../config/defaults.js';
 import { ConfigError, MessageLostError, MessageTooLargeError, type JobqError } from '../../errors.js';
@@ -24,33 +23,15 @@ import {
   STORAGE_QUEUE_MAX_RECEIVE,
   tooLargeMessage,
 } from '../queue-limits.js';
-import { STORAGE_RETRY } from './clients.js';
+import { STORAGE_RETRY } from './retry-options.js';
+import { queueEndpoint } from './endpoints.js';
+import { aadCredential } from './credential.js';
 import { errorCodeOf, guarded, statusOf } from './errors.js';
 
 /** Updating visibility may set 0 s … 7 days (the service maximum). */
 const MAX_VISIBILITY_S = 7 * 24 * 3600;
 
-let sharedCredential: TokenCredential | null = null;
-function aadCredential(): TokenCredential {
-  sharedCredential ??= new DefaultAzureCredential();
-  return sharedCredential;
-}
-
-function connectionStringPart(cs: string, key: string): string | undefined {
-  return new RegExp(`(?:^|;)\\s*${key}=([^;]+)`, 'i').exec(cs)?.[1].trim();
-}
-
-/** Queue endpoint URL of an account (no secrets). */
-export function queueEndpoint(a: AccountSpec): string {
-  if (a.kind === 'azurite') return `http://${a.host}:${a.queuePort}/${AZURITE_ACCOUNT}`;
-  if (a.kind === 'connection-string') {
-    const ep = connectionStringPart(a.connectionString, 'QueueEndpoint');
-    if (ep) return ep.replace(/\/+$/, '');
-    const suffix = connectionStringPart(a.connectionString, 'EndpointSuffix') ?? 'core.windows.net';
-    return `https://${a.account}.queue.${suffix}`;
-  }
-  return `https://${a.account}.queue.core.windows.net`;
-}
+export { queueEndpoint } from './endpoints.js';
 
 /** One QueueServiceClient per account; the pool shares it between that account's queues. */
 export function createQueueServiceClient(a: AccountSpec): QueueServiceClient {
@@ -65,6 +46,24 @@ export function createQueueServiceClient(a: AccountSpec): QueueServiceClient {
   if (a.kind === 'connection-string')
     return QueueServiceClient.fromConnectionString(a.connectionString, options);
   return new QueueServiceClient(queueEndpoint(a), aadCredential(), options);
+}
+
+/**
+ * The pool's Storage Queue factory for JOBQ_HTTP_CLIENT=sdk: one QueueServiceClient per account,
+ * shared between that account's queues.
+ */
+export function sdkStorageQueueFactory(): (account: AccountSpec, name: string, spec: string) => QueueClient {
+  const services = new Map<string, QueueServiceClient>();
+  return (account, name, spec) => {
+    const key =
+      queueEndpoint(account) + (account.kind === 'connection-string' ? `|${account.connectionString}` : '');
+    let service = services.get(key);
+    if (!service) {
+      service = createQueueServiceClient(account);
+      services.set(key, service);
+    }
+    return new StorageQueueClient(service, name, spec);
+  };
 }
 
 /** A message that is gone or held by someone else (deleted, or redelivered with a new pop receipt). */

@@ -1,0 +1,229 @@
+/**
+ * The lean client's transport: one Storage endpoint (account URL of the blob or queue service) over
+ * Node's own http/https with a keep-alive agent. Each call is signed (Shared Key, SAS or bearer
+ * token), bounded by a per-try timeout, and retried exactly as the SDK adapters' StorageRetryPolicy
+ * does with jobq's STORAGE_RETRY: socket errors and 500/503 are retried with exponential back-off,
+ * every other status is the caller's to translate (the same `statusCode`/`code` fields as the SDK's
+ * RestError, so `adapters/azure/errors.ts` reads both).
+ */
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import { STORAGE_RETRY } from '../retry-options.js';
+import { BearerTokenCache, sharedKeyStringToSign, type StorageAuth } from './auth.js';
+import { parseErrorBody } from './xml.js';
+
+/** The REST API version every lean-client request names (supported by Azure and by Azurite ≥ 3.20). */
+export const STORAGE_API_VERSION = '2021-12-02';
+
+export interface RestCall {
+  /** For error messages: `receive messages`, `write <container>/<blob>`, … */
+  op: string;
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+  /** Path below the endpoint, percent-encoded, starting with '/'. */
+  path: string;
+  /** Query parameters, unencoded. */
+  query?: ReadonlyArray<readonly [string, string]>;
+  /** Extra headers, lowercase names. */
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+}
+
+export interface RestResult {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** An HTTP error answer, shaped like the SDK's RestError (`statusCode`, `code`, `details.errorCode`). */
+export class StorageRestError extends Error {
+  readonly details: { errorCode?: string };
+  constructor(
+    message: string,
+    readonly statusCode: number,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'RestError';
+    this.details = { errorCode: code };
+  }
+}
+
+export interface RetryOptions {
+  maxTries: number;
+  tryTimeoutInMs: number;
+  retryDelayInMs: number;
+  maxRetryDelayInMs: number;
+}
+
+/** The socket-level failures StorageRetryPolicy retries (matched on code, name or message). */
+const RETRIABLE = [
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOENT',
+  'ENOTFOUND',
+  'TIMEOUT',
+  'EPIPE',
+  'REQUEST_SEND_ERROR',
+];
+
+/** True for an error StorageRetryPolicy would try again: a retriable socket error or 500/503. */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof StorageRestError) return err.statusCode === 500 || err.statusCode === 503;
+  const e = (err ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code.toUpperCase() : '';
+  const text = `${String(e.name ?? '')} ${String(e.message ?? '')}`.toUpperCase();
+  return RETRIABLE.some((r) => code === r || text.includes(r));
+}
+
+/** StorageRetryPolicy's exponential delay before try `attempt + 1`: (2^(attempt-1) − 1) × base, capped. */
+export function retryDelayMs(attempt: number, o: RetryOptions): number {
+  return Math.min((Math.pow(2, attempt - 1) - 1) * o.retryDelayInMs, o.maxRetryDelayInMs);
+}
+
+let dateSecond = -1;
+let dateText = '';
+/** `x-ms-date` for now; the string is rebuilt once per second, not per request. */
+function msDate(): string {
+  const s = Math.floor(Date.now() / 1000);
+  if (s !== dateSecond) {
+    dateSecond = s;
+    dateText = new Date(s * 1000).toUTCString();
+  }
+  return dateText;
+}
+
+function queryString(query: RestCall['query'], sas: string | null): string {
+  let q = '';
+  if (query) for (const [k, v] of query) q += (q ? '&' : '?') + k + '=' + encodeURIComponent(v);
+  if (sas) q += (q ? '&' : '?') + sas;
+  return q;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One storage service endpoint (`http(s)://host[:port][/account]`) and how to authenticate to it. */
+export class RestEndpoint {
+  private readonly secure: boolean;
+  private readonly hostname: string;
+  private readonly port: number;
+  /** Path of the endpoint itself ('' or `/devstoreaccount1` for path-style Azurite URLs). */
+  private readonly basePath: string;
+  private readonly agent: http.Agent;
+  private readonly tokens: BearerTokenCache | null;
+  private readonly sas: string | null;
+
+  constructor(
+    readonly url: string,
+    private readonly auth: StorageAuth,
+    private readonly retry: RetryOptions = STORAGE_RETRY,
+  ) {
+    const u = new URL(url);
+    this.secure = u.protocol === 'https:';
+    this.hostname = u.hostname.replace(/^\[|\]$/g, '');
+    this.port = u.port ? Number(u.port) : this.secure ? 443 : 80;
+    this.basePath = u.pathname.replace(/\/+$/, '');
+    const agentOptions = { keepAlive: true, scheduling: 'lifo' as const };
+    this.agent = this.secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.tokens = auth.kind === 'token' ? new BearerTokenCache(auth.credential) : null;
+    this.sas = auth.kind === 'sas' ? auth.query.replace(/^\?/, '') : null;
+  }
+
+  /** Send `call`, retrying transient failures; resolves with any 1xx–3xx answer, throws on 4xx/5xx. */
+  async send(call: RestCall): Promise<RestResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.once(call);
+        if (res.status < 400) return res;
+        throw this.httpError(call, res);
+      } catch (err) {
+        if (attempt >= this.retry.maxTries || !isRetriable(err)) throw err;
+        await sleep(retryDelayMs(attempt, this.retry));
+      }
+    }
+  }
+
+  /** Stop keeping idle sockets open. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async headersFor(
+    call: RestCall,
+    fullPath: string,
+    bodyLength: number,
+  ): Promise<Record<string, string>> {
+    const headers: Record<string, string> = {
+      'x-ms-version': STORAGE_API_VERSION,
+      'x-ms-date': msDate(),
+      ...call.headers,
+    };
+    if (bodyLength > 0 || call.method === 'PUT' || call.method === 'POST')
+      headers['content-length'] = String(bodyLength);
+    if (this.auth.kind === 'shared-key') {
+      const query = call.query ?? [];
+      const cred = this.auth.credential;
+      const toSign = sharedKeyStringToSign(cred.accountName, {
+        method: call.method,
+        path: fullPath,
+        query,
+        headers,
+      });
+      headers.authorization = `SharedKey ${cred.accountName}:${cred.computeHMACSHA256(toSign)}`;
+    } else if (this.tokens) {
+      headers.authorization = `Bearer ${await this.tokens.get()}`;
+    }
+    return headers;
+  }
+
+  private async once(call: RestCall): Promise<RestResult> {
+    const fullPath = this.basePath + call.path;
+    const body =
+      call.body === undefined
+        ? undefined
+        : typeof call.body === 'string'
+          ? Buffer.from(call.body)
+          : call.body;
+    const headers = await this.headersFor(call, fullPath, body?.length ?? 0);
+    const path = fullPath + queryString(call.query, this.sas);
+    const transport = this.secure ? https : http;
+    return new Promise<RestResult>((resolve, reject) => {
+      const req = transport.request(
+        { agent: this.agent, hostname: this.hostname, port: this.port, method: call.method, path, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('aborted', () =>
+            reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })),
+          );
+          res.on('error', reject);
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+            }),
+          );
+        },
+      );
+      req.setTimeout(this.retry.tryTimeoutInMs, () =>
+        req.destroy(
+          Object.assign(new Error(`${call.op}: no answer within ${this.retry.tryTimeoutInMs} ms`), {
+            code: 'ETIMEDOUT',
+          }),
+        ),
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  private httpError(call: RestCall, res: RestResult): StorageRestError {
+    const parsed = res.body.length > 0 ? parseErrorBody(res.body.toString('utf8')) : {};
+    const header = res.headers['x-ms-error-code'];
+    const code = (typeof header === 'string' ? header : undefined) ?? parsed.code;
+    const message = parsed.message ?? `${call.op}: HTTP ${res.status}${code ? ` ${code}` : ''}`;
+    return new StorageRestError(message, res.status, code);
+  }
+}
