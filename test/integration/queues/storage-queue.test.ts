@@ -5,7 +5,7 @@ import { isJobqError } from '../../../src/errors.js';
 import { azuriteAccount, uniquePrefix } from '../../support/azurite.js';
 import { queueConformance } from '../../support/conformance/queue.js';
 
-describe('Storage Queue adapter on Azurite', () => {
+describe('Storage Queue adapter on Azurite, SDK client', () => {
   const prefix = uniquePrefix('q').toLowerCase();
   const service = createQueueServiceClient(azuriteAccount());
   let n = 0;

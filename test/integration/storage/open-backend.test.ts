@@ -34,6 +34,44 @@ async function exercise(backend: Backend): Promise<void> {
   await backend.close();
 }
 
+describe('opening a backend: JOBQ_HTTP_CLIENT', () => {
+  const withClient = async (value: string | undefined, fn: () => Promise<void>) => {
+    const old = process.env.JOBQ_HTTP_CLIENT;
+    if (value === undefined) delete process.env.JOBQ_HTTP_CLIENT;
+    else process.env.JOBQ_HTTP_CLIENT = value;
+    try {
+      await fn();
+    } finally {
+      if (old === undefined) delete process.env.JOBQ_HTTP_CLIENT;
+      else process.env.JOBQ_HTTP_CLIENT = old;
+    }
+  };
+
+  for (const [value, queueClass] of [
+    [undefined, 'RestStorageQueueClient'],
+    ['lean', 'RestStorageQueueClient'],
+    ['sdk', 'StorageQueueClient'],
+  ] as const) {
+    it(`${value ?? 'unset'}: every port works, with ${queueClass} queues`, async () => {
+      await withClient(value, async () => {
+        const backend = await openAzureBackend(targetOf(azuriteAccount(), uniquePrefix('Http')));
+        expect(backend.completions.constructor.name).toBe(queueClass);
+        await exercise(backend);
+      });
+    });
+  }
+
+  it('an unknown value is a configuration error naming both choices', async () => {
+    await withClient('fast', async () => {
+      const err = await openAzureBackend(targetOf(azuriteAccount(), uniquePrefix('Http'))).catch(
+        (e: unknown) => e,
+      );
+      expect(isJobqError(err, 'ConfigError')).toBe(true);
+      expect(String((err as Error).message)).toMatch(/JOBQ_HTTP_CLIENT must be 'lean'.*or 'sdk'.*got 'fast'/);
+    });
+  });
+});
+
 describe('opening a backend', () => {
   it('Azurite: every port works on the completion queue <prefix lower>-workflow-completions', async () => {
     const prefix = uniquePrefix('Open');

@@ -7,6 +7,9 @@ import { createAzureStateStore } from '../../../src/adapters/azure/state-store.j
 import { AzureBlobBucket } from '../../../src/adapters/azure/blob-bucket.js';
 import { blobEndpoint, createBlobServiceClient } from '../../../src/adapters/azure/clients.js';
 import { resourceNames } from '../../../src/adapters/names.js';
+import { createRestStateStore } from '../../../src/adapters/azure/rest/open.js';
+import { RestBlobBucket } from '../../../src/adapters/azure/rest/blob-bucket.js';
+import { blobRestEndpoint } from '../../../src/adapters/azure/rest/endpoints.js';
 
 stateStoreConformance('memory', async () => {
   const world = createMemoryWorld();
@@ -17,12 +20,21 @@ stateStoreConformance('memory', async () => {
   };
 });
 
-stateStoreConformance('azurite', async () => {
+stateStoreConformance('azurite (SDK client)', async () => {
   const account = azuriteAccount();
   const prefix = uniquePrefix('St');
   const container = createBlobServiceClient(account).getContainerClient(resourceNames(prefix).stateContainer);
   return {
     store: createAzureStateStore(account, prefix),
     raw: new AzureBlobBucket(container, blobEndpoint(account)),
+  };
+});
+
+stateStoreConformance('azurite (lean client)', async () => {
+  const account = azuriteAccount();
+  const prefix = uniquePrefix('St');
+  return {
+    store: createRestStateStore(account, prefix),
+    raw: new RestBlobBucket(blobRestEndpoint(account), resourceNames(prefix).stateContainer, account),
   };
 });
