@@ -9,6 +9,9 @@ import { createAzureOutputStore } from '../../../src/adapters/azure/output-store
 import { AzureBlobBucket } from '../../../src/adapters/azure/blob-bucket.js';
 import { blobEndpoint, createBlobServiceClient } from '../../../src/adapters/azure/clients.js';
 import { resourceNames } from '../../../src/adapters/names.js';
+import { createRestOutputStore, createRestTaskLogStore } from '../../../src/adapters/azure/rest/open.js';
+import { RestBlobBucket } from '../../../src/adapters/azure/rest/blob-bucket.js';
+import { blobRestEndpoint } from '../../../src/adapters/azure/rest/endpoints.js';
 
 taskLogStoreConformance('memory', async () => {
   const world = createMemoryWorld();
@@ -20,7 +23,7 @@ taskLogStoreConformance('memory', async () => {
   };
 });
 
-taskLogStoreConformance('azurite', async () => {
+taskLogStoreConformance('azurite (SDK client)', async () => {
   const account = azuriteAccount();
   const prefix = uniquePrefix('Log');
   const service = createBlobServiceClient(account);
@@ -36,5 +39,20 @@ taskLogStoreConformance('azurite', async () => {
       service.getContainerClient(resourceNames(prefix).outputsContainer),
       blobEndpoint(account),
     ),
+  };
+});
+
+taskLogStoreConformance('azurite (lean client)', async () => {
+  const account = azuriteAccount();
+  const prefix = uniquePrefix('Log');
+  return {
+    logs: createRestTaskLogStore(account, prefix),
+    outputs: createRestOutputStore({
+      storage: account,
+      prefix,
+      queues: { kind: 'storage', account },
+      blobs: { account, container: `files-${prefix.toLowerCase()}` },
+    }),
+    raw: new RestBlobBucket(blobRestEndpoint(account), resourceNames(prefix).outputsContainer, account),
   };
 });
