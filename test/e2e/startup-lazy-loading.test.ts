@@ -186,8 +186,11 @@ describe('light command paths load no heavy module', () => {
     });
     // The exit status is not checked: SIGTERM can land before the signal handlers are installed.
     expect(r.stderr).toContain('coordinator started');
-    // It did reach storage through the SDK adapters, so the trace covers the running coordinator.
-    expect(r.packages.has('@azure/storage-blob')).toBe(true);
+    // It did reach storage (the index through @azure/data-tables), so the trace covers the running
+    // coordinator; the default lean HTTP client (JOBQ_HTTP_CLIENT=lean) keeps the blob and queue SDKs out.
+    expect(r.packages.has('@azure/data-tables')).toBe(true);
+    expect(r.packages.has('@azure/storage-blob')).toBe(false);
+    expect(r.packages.has('@azure/storage-queue')).toBe(false);
     expectNone(r, NOT_FOR_STORAGE_QUEUE_COORDINATOR);
   });
 });
