@@ -28,6 +28,8 @@ export interface JobqProcess {
   peakRssBytes(): number | null;
   /** The last lines the process printed (stdout and stderr), for diagnostics. */
   tail(): string;
+  /** Calls `fn` with every complete line printed from now on (stdout and stderr). */
+  onLine(fn: (line: string) => void): void;
   /** Resolves with the epoch ms at which a line matching `re` was printed (rejects if it exits first). */
   waitForLine(re: RegExp, timeoutMs: number): Promise<number>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once exited. */
@@ -73,6 +75,7 @@ export function startJobq(
   });
   const lines: string[] = [];
   const watchers: { re: RegExp; resolve: (t: number) => void }[] = [];
+  const listeners: ((line: string) => void)[] = [];
   const onData = (() => {
     let partial = '';
     return (chunk: Buffer) => {
@@ -82,6 +85,7 @@ export function startJobq(
       for (const line of parts) {
         lines.push(line);
         if (lines.length > TAIL_LINES) lines.shift();
+        for (const fn of listeners) fn(line);
         for (let i = watchers.length - 1; i >= 0; i--)
           if (watchers[i].re.test(line)) watchers.splice(i, 1)[0].resolve(now);
       }
@@ -106,6 +110,7 @@ export function startJobq(
     cpuSeconds: () => (gone ? null : cpuSecondsOf(pid)),
     peakRssBytes: () => (gone ? null : peakRssBytesOf(pid)),
     tail,
+    onLine: (fn) => void listeners.push(fn),
     waitForLine: (re, timeoutMs) =>
       new Promise<number>((resolve, reject) => {
         const timer = setTimeout(
@@ -132,6 +137,19 @@ export function startJobq(
       clearTimeout(timer);
     },
   };
+}
+
+/** A pino JSON log line's fields, or null for any other line. */
+export function logRecord(line: string): (Record<string, unknown> & { time: number; msg: string }) | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    const rec = JSON.parse(line) as Record<string, unknown>;
+    return typeof rec.time === 'number' && typeof rec.msg === 'string'
+      ? (rec as Record<string, unknown> & { time: number; msg: string })
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Poll `check` until it returns a value other than undefined, or throw after `timeoutMs`. */

@@ -47,3 +47,63 @@ export class IdleBackoff {
     return this.current;
   }
 }
+
+/**
+ * Polling pace while work is expected soon (issue 16): after an empty receive, wait a fraction (`ratio`)
+ * of the time since the last activity — a message received, a task finished, a child pushed — never
+ * less than `floorMs` nor more than `capMs`. Right after activity it polls briskly, since the next
+ * message (a child task, the next completion) usually follows within tens of milliseconds; the longer
+ * nothing happens, the slower it polls, until `capMs`, the idle pace. The wait stays a bounded fraction
+ * of the time already spent waiting, so being late costs at most `ratio` of an edge's own duration.
+ */
+export interface ActivityPacerOptions {
+  /** Shortest wait, ms. */
+  floorMs: number;
+  /** Longest wait (the idle pace), ms. */
+  capMs: number;
+  /** Wait as a fraction of the time since the last activity (0–1]. */
+  ratio: number;
+}
+
+export class ActivityPacer {
+  private last: number;
+
+  constructor(
+    private readonly opts: ActivityPacerOptions,
+    now = Date.now(),
+  ) {
+    if (!(opts.floorMs >= 0) || !(opts.capMs >= 0) || !(opts.ratio > 0))
+      throw new RangeError('ActivityPacer: floorMs and capMs must be >= 0, ratio > 0');
+    this.last = now;
+  }
+
+  /** Record activity: the next waits are brisk again. */
+  touch(now = Date.now()): void {
+    this.last = now;
+  }
+
+  /** Milliseconds to wait after an empty receive at `now`. */
+  next(now = Date.now()): number {
+    const { floorMs, capMs, ratio } = this.opts;
+    return Math.round(Math.min(capMs, Math.max(floorMs, ratio * (now - this.last))));
+  }
+
+  /** Epoch ms of the last activity. */
+  get lastActivityAt(): number {
+    return this.last;
+  }
+}
+
+/**
+ * How long a process polling with `next()` takes, from its last activity, until every further wait is
+ * the cap (for benchmarks that must reach the idle pace before they measure a wake-up).
+ */
+export function msUntilCap(next: (elapsedMs: number) => number, capMs: number): number {
+  let t = 0;
+  for (let i = 0; i < 10_000; i++) {
+    const w = next(t);
+    if (w >= capMs) return t;
+    t += w;
+  }
+  return t;
+}

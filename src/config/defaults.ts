@@ -5,7 +5,7 @@ export const DEFAULT_COORDINATOR_SETTINGS: Readonly<CoordinatorSettings> = Objec
   batchSize: 32,
   visibilityTimeoutS: 60,
   idleSleepS: 0.5,
-  maxIdleSleepS: 5,
+  maxIdleSleepS: 1.2,
   cancelPollIntervalS: 1,
   flushRetryLimit: 2,
   readySweepIntervalS: 60,
@@ -42,6 +42,6 @@ export const WORKER_DEFAULTS = Object.freeze({
   visibilityTimeoutS: 300,
   cancelPollIntervalS: 30,
   killTimeoutS: 600,
-  maxIdleBackoffS: 30,
+  maxIdleBackoffS: 1.2,
   completionSendMaxAttempts: 0,
 });

@@ -66,7 +66,7 @@ const SPECS: Spec[] = [
     'number',
     posNum,
     'seconds > 0',
-    'Cap of the idle back-off, doubling from idle-sleep-s (s)',
+    'Longest wait between polls of an empty completion queue (s): higher costs fewer transactions, wakes slower',
   ],
   [
     'cancelPollIntervalS',

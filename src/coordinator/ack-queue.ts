@@ -1,9 +1,8 @@
 /**
  * The coordinator's deletes (acks) of completion messages: one FIFO for the whole process with at most
- * `concurrency` deletes in flight — the same shape as a raw receive+delete drain. On Azurite every
- * delete scans the account's messages, so how many are in flight matters less than that they never
- * stop; the main loop reads `backlog` to receive no faster than deletes keep up (a queue that is
- * received far ahead of its deletes only gets its messages redelivered).
+ * `concurrency` deletes in flight — the same shape as a raw receive+delete drain. Deletes never pace
+ * receiving (DECISIONS §4.15); the queue only tells the main loop how long its backlog will take to
+ * settle (`settleEstimateMs`), so that nothing is held past its visibility timeout.
  */
 import type { ReceivedMessage } from '../ports/queue.js';
 
@@ -14,13 +13,17 @@ interface BacklogWaiter {
 
 /** Compact the FIFO array once this many entries were consumed from its head. */
 const COMPACT_AFTER = 1024;
+/** Weight of the newest delete in the latency average. */
+const LATENCY_EWMA_WEIGHT = 0.2;
 
 export class AckQueue {
   private queue: ReceivedMessage[] = [];
   private head = 0;
   private active = 0;
   private waiters: BacklogWaiter[] = [];
-  private readonly settle = (): void => this.finished();
+  /** Start time (performance.now) of each delete in flight. */
+  private readonly started = new Map<ReceivedMessage, number>();
+  private latencyMs: number | null = null;
 
   /** `del` must never reject (errors are the caller's to log: the message is then redelivered). */
   constructor(
@@ -45,12 +48,32 @@ export class AckQueue {
     return new Promise((resolve) => this.waiters.push({ limit, resolve }));
   }
 
+  /** Average time one delete took (recent ones weigh most), ms; null until a delete settled. */
+  get averageLatencyMs(): number | null {
+    return this.latencyMs;
+  }
+
+  /**
+   * How long, from now, until the current backlog and `extra` more messages queued behind it are
+   * deleted, assuming each round of `concurrency` deletes takes as long as the slower of the recent
+   * average and the oldest delete still in flight (so a stall counts at once). Null until a delete
+   * settled: nothing is known yet about this queue's delete speed.
+   */
+  settleEstimateMs(extra: number, now = performance.now()): number | null {
+    if (this.latencyMs === null) return null;
+    let latency = this.latencyMs;
+    for (const t of this.started.values()) latency = Math.max(latency, now - t);
+    return Math.ceil((this.backlog + extra) / Math.max(1, this.concurrency)) * latency;
+  }
+
   private pump(): void {
     const limit = Math.max(1, this.concurrency);
     while (this.active < limit && this.head < this.queue.length) {
       const msg = this.queue[this.head++];
       this.active++;
-      this.del(msg).then(this.settle, this.settle);
+      this.started.set(msg, performance.now());
+      const settle = (): void => this.finished(msg);
+      this.del(msg).then(settle, settle);
     }
     if (this.head >= COMPACT_AFTER && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -58,7 +81,14 @@ export class AckQueue {
     }
   }
 
-  private finished(): void {
+  private finished(msg: ReceivedMessage): void {
+    const t0 = this.started.get(msg);
+    if (t0 !== undefined) {
+      this.started.delete(msg);
+      const sample = performance.now() - t0;
+      this.latencyMs =
+        this.latencyMs === null ? sample : this.latencyMs + LATENCY_EWMA_WEIGHT * (sample - this.latencyMs);
+    }
     this.active--;
     this.pump();
     if (this.waiters.length === 0) return;

@@ -1,9 +1,19 @@
 /**
- * The completion-queue loop (reference §5.4, pipelined). Receive k+1 runs while batch k is applied and
- * pushed, and while earlier batches flush and ack in the workflow table; a message is acked only after a
- * flush that covers it. Cycles are short (one receive of up to `batchSize`), so deletes follow receives
- * closely and the queue — and Azurite's per-account scan — stays shallow. The number of received but
- * un-acked messages is bounded by `maxReceivesPerCycle × batchSize` (the reference's largest batch).
+ * The completion-queue loop (reference §5.4, pipelined; DECISIONS §4.15 "the coordinator reads first").
+ * Each received batch is decoded and handed to the workflow table at once — applied, its ready children
+ * pushed — while the loop goes straight on to the next receive; flushes and deletes (acks) run behind,
+ * and a message is acked only after a flush that covers it. Receiving is bounded only by what is safe
+ * to hold, never by how fast deletes complete:
+ *
+ * * at most `maxReceivesPerCycle × batchSize` messages received and not yet deleted (the reference's
+ *   largest batch), and
+ * * no more than the delete backlog can settle within half the visibility timeout, at the delete speed
+ *   observed so far (before the first delete settles, at most two batches), so that no message is held
+ *   until it becomes visible again and is redelivered.
+ *
+ * After an empty receive the loop waits: briskly while admitted workflows have tasks out (a fraction of
+ * the time since the last message, from 10 ms), with the idle back-off (doubling from 50 ms) when none
+ * has; both are capped by `maxIdleSleepS`.
  */
 import type { Logger } from '../log.js';
 import type { CoordinatorSettings } from '../config/types.js';
@@ -12,7 +22,12 @@ import type { OutputStore } from '../ports/output-store.js';
 import type { CoordinatorStats } from './stats.js';
 import type { IncomingMessage, WorkflowTable } from './workflow-table.js';
 import { decodeCoordinatorMessage } from '../wire/control-message.js';
-import { IdleBackoff } from '../adapters/idle-backoff.js';
+import {
+  ActivityPacer,
+  IdleBackoff,
+  type ActivityPacerOptions,
+  type IdleBackoffOptions,
+} from '../adapters/idle-backoff.js';
 import { BatchOutputs } from './outputs.js';
 import { Waker } from './concurrency.js';
 
@@ -30,39 +45,53 @@ export interface MainLoopDeps {
 
 /** First idle wait after activity; doubles up to `maxIdleSleepS`. */
 const FIRST_IDLE_WAIT_MS = 50;
-const BACKPRESSURE_WAIT_MS = 5;
+/** While tasks are out: wait this fraction of the time since the last message, at least the floor. */
+const IN_FLIGHT_POLL_RATIO = 0.25;
+const IN_FLIGHT_POLL_FLOOR_MS = 10;
+/** Re-check the hold bound this often while it keeps the loop from receiving. */
+const HOLD_WAIT_MS = 5;
 /**
  * Wait after a short receive (the queue was drained) before receiving again: an immediate receive would
  * mostly come back empty or nearly so, each one a billed transaction and a state write of its own.
  * Capped by `idleSleepS`, so a coordinator configured never to sleep never lingers either.
  */
 const SHORT_RECEIVE_LINGER_MS = 50;
-/** Re-check stop and lease at least this often while waiting for deletes to catch up. */
-const ACK_WAIT_CAP_MS = 250;
+/** Share of the visibility timeout that received messages may spend waiting for their delete. */
+const HOLD_FRACTION_OF_VISIBILITY = 0.5;
+/** Before any delete has settled (its speed unknown), hold at most this many batches. */
+const COLD_HOLD_BATCHES = 2;
 
-/**
- * Deletes that may be waiting or in flight when the next receive is issued. A receive and then the
- * batch's flush each wait in Azurite's queue behind up to `ackConcurrency` deletes, so about two slot
- * loads plus one batch must be outstanding for Azurite never to run out of deletes while the next batch
- * is received, applied and flushed. Far below anything that could outlive a visibility timeout.
- */
-export function ackBacklogLimit(s: Pick<CoordinatorSettings, 'ackConcurrency' | 'batchSize'>): number {
-  return 2 * Math.max(1, s.ackConcurrency) + s.batchSize;
+/** The empty-queue waits of a coordinator with these settings (also read by the benchmarks). */
+export function coordinatorPolling(s: Pick<CoordinatorSettings, 'idleSleepS' | 'maxIdleSleepS'>): {
+  idle: IdleBackoffOptions;
+  inFlight: ActivityPacerOptions;
+} {
+  const capMs = Math.max(s.idleSleepS, s.maxIdleSleepS) * 1000;
+  return {
+    idle: { initialMs: Math.min(FIRST_IDLE_WAIT_MS, s.idleSleepS * 1000), maxMs: capMs },
+    inFlight: {
+      floorMs: Math.min(IN_FLIGHT_POLL_FLOOR_MS, s.idleSleepS * 1000),
+      capMs,
+      ratio: IN_FLIGHT_POLL_RATIO,
+    },
+  };
 }
 
 export class MainLoop {
   private readonly waker = new Waker();
   private stopping = false;
   private readonly backoff: IdleBackoff;
+  private readonly pacer: ActivityPacer;
+  /** Messages received whose batch is still being applied (not yet held by the table). */
+  private applying = 0;
+  private readonly batches = new Set<Promise<void>>();
   /** Epoch ms of the last loop turn (for /healthz). */
   lastProgressAt = Date.now();
 
   constructor(private readonly d: MainLoopDeps) {
-    const s = d.settings;
-    this.backoff = new IdleBackoff({
-      initialMs: Math.min(FIRST_IDLE_WAIT_MS, s.idleSleepS * 1000),
-      maxMs: Math.max(s.idleSleepS, s.maxIdleSleepS) * 1000,
-    });
+    const polling = coordinatorPolling(d.settings);
+    this.backoff = new IdleBackoff(polling.idle);
+    this.pacer = new ActivityPacer(polling.inFlight);
   }
 
   /** Ask the loop to finish its current batch and return. */
@@ -71,44 +100,73 @@ export class MainLoop {
     this.waker.wake();
   }
 
+  /** Messages received and not yet deleted: being applied, held for a flush, or waiting for a delete. */
+  unsettled(): number {
+    return this.applying + this.d.table.heldCount() + this.d.table.ackBacklog();
+  }
+
+  /**
+   * Whether one more batch may be received now (see the module comment): within the hold bound, and
+   * settled by deletes well within the visibility timeout at the delete speed seen so far.
+   */
+  mayReceive(): boolean {
+    const s = this.d.settings;
+    const unsettled = this.unsettled();
+    if (unsettled === 0) return true;
+    if (unsettled + s.batchSize > s.maxReceivesPerCycle * s.batchSize) return false;
+    const notQueued = unsettled - this.d.table.ackBacklog();
+    const estimate = this.d.table.ackSettleEstimateMs(notQueued + s.batchSize);
+    if (estimate === null) return unsettled + s.batchSize <= COLD_HOLD_BATCHES * s.batchSize;
+    return estimate <= s.visibilityTimeoutS * 1000 * HOLD_FRACTION_OF_VISIBILITY;
+  }
+
   /** Run until stopped. Never throws: errors are logged and the loop continues. */
   async run(): Promise<void> {
-    const maxHeld = this.d.settings.maxReceivesPerCycle * this.d.settings.batchSize;
-    const maxAckBacklog = ackBacklogLimit(this.d.settings);
     const lingerMs = Math.min(SHORT_RECEIVE_LINGER_MS, this.d.settings.idleSleepS * 1000);
-    let processing: Promise<void> = Promise.resolve();
     while (!this.stopping) {
       this.lastProgressAt = Date.now();
-      if (!this.d.leaseHeld() || this.d.table.heldCount() >= maxHeld) {
-        await processing;
-        await this.waker.sleep(this.d.leaseHeld() ? BACKPRESSURE_WAIT_MS : 200);
+      if (!this.d.leaseHeld()) {
+        await this.waker.sleep(200);
         continue;
       }
-      if (this.d.table.ackBacklog() > maxAckBacklog) {
-        // Receive no faster than deletes keep up (as a raw drain does). Receiving further ahead only
-        // makes each Azurite operation scan more messages, and messages received long before their
-        // delete come back when their visibility timeout runs out.
-        await Promise.race([this.d.table.ackBacklogAtMost(maxAckBacklog), this.waker.sleep(ACK_WAIT_CAP_MS)]);
+      if (!this.mayReceive()) {
+        await this.waker.sleep(HOLD_WAIT_MS);
         continue;
       }
-      const [msgs] = await Promise.all([this.receive(), processing]);
-      if (msgs === null) {
-        processing = Promise.resolve();
-        await this.waker.sleep(this.backoff.next());
-        continue;
-      }
-      if (msgs.length === 0) {
-        processing = Promise.resolve();
-        await this.waker.sleep(this.backoff.next());
+      const msgs = await this.receive();
+      if (msgs === null || msgs.length === 0) {
+        await this.waker.sleep(this.emptyWaitMs());
         continue;
       }
       this.backoff.reset();
-      processing = this.processBatch(msgs).catch((err: unknown) => {
-        this.d.logger.error({ err }, 'coordinator: unexpected error in batch loop');
-      });
+      this.pacer.touch();
+      this.start(msgs);
       if (msgs.length < this.d.settings.batchSize && lingerMs > 0) await this.waker.sleep(lingerMs);
     }
-    await processing;
+    while (this.batches.size > 0) await Promise.all(this.batches);
+  }
+
+  /** Wait after an empty receive: brisk while tasks are out, the idle back-off otherwise. */
+  private emptyWaitMs(): number {
+    if (this.d.table.hasWorkInFlight()) {
+      this.backoff.reset();
+      return this.pacer.next();
+    }
+    return this.backoff.next();
+  }
+
+  /** Apply one batch without waiting for it; the table keeps each workflow's batches in order. */
+  private start(msgs: ReceivedMessage[]): void {
+    this.applying += msgs.length;
+    const p: Promise<void> = this.processBatch(msgs)
+      .catch((err: unknown) => {
+        this.d.logger.error({ err }, 'coordinator: unexpected error in batch loop');
+      })
+      .finally(() => {
+        this.applying -= msgs.length;
+        this.batches.delete(p);
+      });
+    this.batches.add(p);
   }
 
   /** One receive; null on error (logged, counted; the loop never dies of it). */

@@ -112,9 +112,18 @@ export class WorkflowTable {
     return this.acks.backlog;
   }
 
-  /** Resolves once at most `limit` deletes are waiting or in flight. */
-  ackBacklogAtMost(limit: number): Promise<void> {
-    return this.acks.whenBacklogAtMost(limit);
+  /** Ms until the delete backlog and `extra` more messages behind it are deleted (null: not known yet). */
+  ackSettleEstimateMs(extra: number): number | null {
+    return this.acks.settleEstimateMs(extra);
+  }
+
+  /**
+   * Whether some workflow in memory is admitted and not finished, i.e. has tasks out with workers
+   * whose completions are to come: the main loop then polls briskly rather than backing off.
+   */
+  hasWorkInFlight(): boolean {
+    for (const s of this.slots.values()) if (s.runtime.activated && !s.runtime.isTerminal()) return true;
+    return false;
   }
 
   /** Messages applied but not yet acked, across all workflows (the main loop's back-pressure). */

@@ -93,7 +93,7 @@ function attemptsEnv(env: NodeJS.ProcessEnv, key: string, fallback: number): num
 /**
  * Read `JOBQ_CANCEL_POLL_INTERVAL` (seconds, default 30, min 1), `JOBQ_COMPLETION_SEND_MAX_ATTEMPTS`
  * (default 0 = forever), `JOBQ_KILL_TIMEOUT` (seconds, default 600) and `JOBQ_MAX_IDLE_BACKOFF` (seconds,
- * default 30, min 0.05). A malformed value throws a one-line ConfigError naming the variable; the
+ * default 1.2, min 0.05). A malformed value throws a one-line ConfigError naming the variable; the
  * reference silently fell back to the default instead.
  */
 export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnvSettings {

@@ -7,14 +7,28 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log.js';
 import type { QueueClient, ReceivedMessage } from '../ports/queue.js';
-import { IdleBackoff } from '../adapters/idle-backoff.js';
+import { ActivityPacer, IdleBackoff, type ActivityPacerOptions } from '../adapters/idle-backoff.js';
 import { deadLetterSpec, validateWorkerOptions, type WorkerOptions, type WorkerStats } from './options.js';
 import { handleMessage, type HandlerContext } from './handle-message.js';
 import { targetEnv } from './task-env.js';
 
 /** Storage Queue's per-call receive maximum. */
 const MAX_RECEIVE_BATCH = 32;
-const IDLE_BACKOFF_INITIAL_MS = 100;
+/** First wait after a failed receive; doubles up to the idle cap. */
+const ERROR_BACKOFF_INITIAL_MS = 100;
+/**
+ * Empty-queue polling: a quarter of the time since the last activity (a task received or finished),
+ * from 20 ms up to `maxIdleBackoffS`. Right after a task the next one (its child) usually follows within
+ * tens of milliseconds; a worker idle for a while polls at the cap, about once a second by default.
+ */
+const POLL_RATIO = 0.25;
+const POLL_FLOOR_MS = 20;
+
+/** The empty-queue waits of a worker with this idle cap (also read by the benchmarks). */
+export function workerPolling(maxIdleBackoffS: number): ActivityPacerOptions {
+  const capMs = maxIdleBackoffS * 1000;
+  return { floorMs: Math.min(POLL_FLOOR_MS, capMs), capMs, ratio: POLL_RATIO };
+}
 /**
  * How long a busy worker waits for more slots to free before receiving into a partly free pool, and how
  * long it waits after a receive that came back short (the queue was drained). Every receive is a billed
@@ -44,6 +58,7 @@ export class Worker {
   private readonly running = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
   private readonly backoff: IdleBackoff;
+  private readonly pacer: ActivityPacer;
   private stopping = false;
   private started = false;
   private graceMs = DEFAULT_STOP_GRACE_MS;
@@ -59,9 +74,10 @@ export class Worker {
     this.queue = opts.backend.queues.get(opts.queue);
     this.logger = opts.logger.child({ workerId: this.workerId, queue: opts.queue });
     this.backoff = new IdleBackoff({
-      initialMs: Math.min(IDLE_BACKOFF_INITIAL_MS, opts.maxIdleBackoffS * 1000),
+      initialMs: Math.min(ERROR_BACKOFF_INITIAL_MS, opts.maxIdleBackoffS * 1000),
       maxMs: opts.maxIdleBackoffS * 1000,
     });
+    this.pacer = new ActivityPacer(workerPolling(opts.maxIdleBackoffS));
     // Each running task listens for shutdown (up to two listeners while it publishes): not a leak.
     setMaxListeners(10 + 2 * opts.concurrency, this.shutdown.signal);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -93,6 +109,7 @@ export class Worker {
       'worker started',
     );
     this.lastActivity = Date.now();
+    this.pacer.touch(this.lastActivity);
     void this.loop().then(
       () => this.resolveDone(),
       (err) => {
@@ -154,6 +171,7 @@ export class Worker {
       }
       this.backoff.reset();
       this.lastActivity = Date.now();
+      this.pacer.touch(this.lastActivity);
       for (const msg of messages) this.dispatch(msg);
       // A short receive emptied the queue: an immediate second receive would most likely come back
       // empty (a transaction for nothing), so let more messages arrive first.
@@ -198,9 +216,10 @@ export class Worker {
     return limit !== null && this.running.size === 0 && Date.now() - this.lastActivity >= limit * 1000;
   }
 
-  /** Next back-off step, cut short so an idle timeout is honoured on time. */
+  /** Next empty-queue wait, cut short so an idle timeout is honoured on time. */
   private idleSleepMs(): number {
-    const next = this.backoff.next();
+    this.backoff.reset();
+    const next = this.pacer.next();
     const limit = this.opts.idleTimeoutS;
     if (limit === null || this.running.size > 0) return next;
     const remaining = limit * 1000 - (Date.now() - this.lastActivity);
@@ -212,6 +231,7 @@ export class Worker {
     const task = handleMessage(msg, this.handlerContext()).finally(() => {
       this.running.delete(task);
       this.lastActivity = Date.now();
+      this.pacer.touch(this.lastActivity);
       this.wake?.();
     });
     this.running.add(task);

@@ -54,7 +54,7 @@ function builder(y: Argv): Argv<WorkerArgs> {
     })
     .option('max-idle-backoff', {
       type: 'number',
-      describe: 'Cap in seconds of the empty-queue polling back-off (env JOBQ_MAX_IDLE_BACKOFF, default 30)',
+      describe: `Longest wait in seconds between polls of an empty queue (env JOBQ_MAX_IDLE_BACKOFF, default ${WORKER_DEFAULTS.maxIdleBackoffS}); higher: fewer transactions, slower wake-up`,
     })
     .option('processor', {
       type: 'string',
