@@ -25,8 +25,8 @@ import { azuriteTarget } from './target.js';
 import { pollUntil, startJobq } from './jobq-process.js';
 
 export const LEASE_POLL_MS = 5;
-export const PEEK_POLL_MS = 10;
-export const COUNT_POLL_MS = 20;
+export const PEEK_POLL_MS = Number(process.env.JOBQ_BENCH_PEEK_MS ?? 10);
+export const COUNT_POLL_MS = Number(process.env.JOBQ_BENCH_COUNT_MS ?? 20);
 /** The queue the seeded workflow's tasks (and so the sink) go to. */
 const TASK_QUEUE = 'bench-process-tasks';
 const WORKFLOW_ID = 'wf-process';

@@ -2,7 +2,9 @@
  * The coordinator's deletes (acks) of completion messages: one FIFO for the whole process with at most
  * `concurrency` deletes in flight — the same shape as a raw receive+delete drain. Deletes never pace
  * receiving (DECISIONS §4.15); the queue only tells the main loop how long its backlog will take to
- * settle (`settleEstimateMs`), so that nothing is held past its visibility timeout.
+ * settle (`settleEstimateMs`), so that nothing is held past its visibility timeout. While the loop reads
+ * a backlog it may lower the number in flight (`setReading`): the storage service serves the receives
+ * it then shares with fewer deletes first, and the children of what they bring are pushed sooner.
  */
 import type { ReceivedMessage } from '../ports/queue.js';
 
@@ -15,6 +17,8 @@ interface BacklogWaiter {
 const COMPACT_AFTER = 1024;
 /** Weight of the newest delete in the latency average. */
 const LATENCY_EWMA_WEIGHT = 0.2;
+/** New deletes started while the main loop reads a backlog (see `setReading`). */
+export const READING_DELETE_CONCURRENCY = 0;
 
 export class AckQueue {
   private queue: ReceivedMessage[] = [];
@@ -24,6 +28,7 @@ export class AckQueue {
   /** Start time (performance.now) of each delete in flight. */
   private readonly started = new Map<ReceivedMessage, number>();
   private latencyMs: number | null = null;
+  private reading = false;
 
   /** `del` must never reject (errors are the caller's to log: the message is then redelivered). */
   constructor(
@@ -48,6 +53,22 @@ export class AckQueue {
     return new Promise((resolve) => this.waiters.push({ limit, resolve }));
   }
 
+  /**
+   * While `reading`, start no new delete ({@link READING_DELETE_CONCURRENCY}); otherwise keep the full
+   * `concurrency` in flight. The order of deletes is unchanged. The main loop turns reading off before
+   * the hold bounds are half used, so deletes are only ever deferred, never stopped.
+   */
+  setReading(reading: boolean): void {
+    if (reading === this.reading) return;
+    this.reading = reading;
+    if (!reading) this.pump();
+  }
+
+  /** Whether deletes are currently held back for reading. */
+  get isReading(): boolean {
+    return this.reading;
+  }
+
   /** Average time one delete took (recent ones weigh most), ms; null until a delete settled. */
   get averageLatencyMs(): number | null {
     return this.latencyMs;
@@ -67,7 +88,8 @@ export class AckQueue {
   }
 
   private pump(): void {
-    const limit = Math.max(1, this.concurrency);
+    const full = Math.max(1, this.concurrency);
+    const limit = this.reading ? Math.min(READING_DELETE_CONCURRENCY, full) : full;
     while (this.active < limit && this.head < this.queue.length) {
       const msg = this.queue[this.head++];
       this.active++;

@@ -112,6 +112,11 @@ export class WorkflowTable {
     return this.acks.backlog;
   }
 
+  /** Hold deletes back to a trickle while the main loop reads a backlog (true), or run them all (false). */
+  setAckReading(reading: boolean): void {
+    this.acks.setReading(reading);
+  }
+
   /** Ms until the delete backlog and `extra` more messages behind it are deleted (null: not known yet). */
   ackSettleEstimateMs(extra: number): number | null {
     return this.acks.settleEstimateMs(extra);

@@ -57,7 +57,9 @@ describe('ack only after flush', () => {
         saveState: () => Promise.reject(new TransientStorageError('injected: disk on fire')),
       }),
     });
-    const a = await startCoordinator(failing, { visibilityTimeoutS: 2 });
+    // Long enough that A gives up flushing (≈ 1.2 s of back-off) before its messages reappear to A itself
+    // on a loaded machine (A would then push the sink once more), short enough for B to see them soon.
+    const a = await startCoordinator(failing, { visibilityTimeoutS: 5 });
     await waitFor(() => a.stats().flush_errors >= 3, { what: 'A gave up flushing' });
     expect(a.stats().completions_handled).toBe(0);
     expect(a.stats().tasks_pushed).toBe(1); // the sink was pushed before the (failed) flush

@@ -94,7 +94,7 @@ describe('worker settings', () => {
       cancelPollIntervalS: 30,
       completionSendMaxAttempts: 0,
       killTimeoutS: 600,
-      maxIdleBackoffS: 30,
+      maxIdleBackoffS: 1.2,
     });
     expect(
       workerSettingsFromEnv({
