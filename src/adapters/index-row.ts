@@ -34,6 +34,15 @@ export function toEntityColumns(cols: Partial<IndexColumns>): IndexEntityColumns
   return e;
 }
 
+/**
+ * Every column the reference writes when it creates a row (reference §4.4), in its order: the owned
+ * columns plus `cancel_requested: false`. Only for a create-only insert, which cannot clobber a cancel.
+ */
+export function creationEntityColumns(cols: IndexColumns): IndexEntityColumns {
+  const { name, workflow_state, ...rest } = toEntityColumns(cols);
+  return { name, workflow_state, cancel_requested: false, ...rest };
+}
+
 /** Parse a datetime column: Date, ISO string (naive → UTC), or the SDK's `{value}` wrapper; missing → now. */
 export function parseTimestamp(v: unknown, now = () => new Date()): string {
   if (v instanceof Date && !Number.isNaN(v.getTime())) return v.toISOString();

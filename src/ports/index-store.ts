@@ -79,7 +79,11 @@ export function partitionKeyOf(workflowId: string): string {
  */
 export interface IndexStore {
   ensureResources(): Promise<void>;
-  /** Merge-upsert the owned columns (creates the row if missing, never touches cancel_requested). */
+  /**
+   * Create the row with every column the reference writes at creation (`cancel_requested: false`
+   * included, reference §4.4) by a create-only insert; if the row already exists, merge the owned
+   * columns instead, so a user's cancel is never cleared.
+   */
   upsert(workflowId: string, cols: IndexColumns): Promise<void>;
   /** Merge a subset of owned columns into an existing row (no-op if the row is gone). */
   update(workflowId: string, cols: Partial<IndexColumns>): Promise<void>;

@@ -14,10 +14,16 @@ import {
 } from '../../ports/index-store.js';
 import { WorkflowNotFoundError } from '../../errors.js';
 import { resourceNames } from '../names.js';
-import { fromEntity, matchesQuery, shardPartitionKey, toEntityColumns } from '../index-row.js';
+import {
+  creationEntityColumns,
+  fromEntity,
+  matchesQuery,
+  shardPartitionKey,
+  toEntityColumns,
+} from '../index-row.js';
 import { createTableClient } from './table-client.js';
 import { tableEndpoint } from './endpoints.js';
-import { errorCodeOf, guarded, is404 } from './errors.js';
+import { errorCodeOf, guarded, is404, is409 } from './errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,6 +65,16 @@ export class AzureIndexStore implements IndexStore {
   }
 
   async upsert(workflowId: string, cols: IndexColumns): Promise<void> {
+    const created = await guarded(this.endpoint, `create index row ${workflowId}`, async () => {
+      try {
+        await this.table.createEntity({ ...this.key(workflowId), ...creationEntityColumns(cols) });
+        return true;
+      } catch (err) {
+        if (is409(err)) return false;
+        throw err;
+      }
+    });
+    if (created) return;
     const entity: TableEntity = { ...this.key(workflowId), ...toEntityColumns(cols) };
     await guarded(this.endpoint, `upsert index row ${workflowId}`, () =>
       this.table.upsertEntity(entity, 'Merge'),

@@ -9,7 +9,13 @@ import {
 } from '../../ports/index-store.js';
 import { WorkflowNotFoundError } from '../../errors.js';
 import { resourceNames } from '../names.js';
-import { fromEntity, matchesQuery, shardPartitionKey, toEntityColumns } from '../index-row.js';
+import {
+  creationEntityColumns,
+  fromEntity,
+  matchesQuery,
+  shardPartitionKey,
+  toEntityColumns,
+} from '../index-row.js';
 import type { MemoryTableRow, MemoryWorld } from './world.js';
 
 const rowKey = (workflowId: string) => `${partitionKeyOf(workflowId)}\u0000${workflowId}`;
@@ -32,8 +38,12 @@ export class MemoryIndexStore implements IndexStore {
 
   async upsert(workflowId: string, cols: IndexColumns): Promise<void> {
     const t = this.table();
-    const cur = t.get(rowKey(workflowId)) ?? { partitionKey: partitionKeyOf(workflowId), rowKey: workflowId };
-    t.set(rowKey(workflowId), { ...cur, ...toEntityColumns(cols) });
+    const cur = t.get(rowKey(workflowId));
+    if (cur) t.set(rowKey(workflowId), { ...cur, ...toEntityColumns(cols) });
+    else {
+      const key = { partitionKey: partitionKeyOf(workflowId), rowKey: workflowId };
+      t.set(rowKey(workflowId), { ...key, ...creationEntityColumns(cols) });
+    }
   }
 
   async update(workflowId: string, cols: Partial<IndexColumns>): Promise<void> {

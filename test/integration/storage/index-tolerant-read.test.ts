@@ -64,7 +64,7 @@ describe('index rows written by other writers', () => {
       workflow_state: 'completed',
       total_tasks: 2,
     });
-    expect(raw).not.toHaveProperty('cancel_requested');
+    expect(raw).toHaveProperty('cancel_requested', false);
     expect(new Date(raw.created_at as string).toISOString()).toBe('2026-11-25T10:00:00.000Z');
   });
 });

@@ -61,6 +61,13 @@ export function indexStoreConformance(adapter: string, open: () => Promise<Index
       expect(await index.get('wf-missing')).toBeNull();
     });
 
+    it('a created row carries cancel_requested false, so a filter on the column finds it', async () => {
+      const id = idInShard(11, 'created');
+      await index.upsert(id, sampleColumns({ workflowState: 'pending' }));
+      const ids = (await index.listShard(11, { cancelRequested: false })).map((r) => r.workflowId);
+      expect(ids).toContain(id);
+    });
+
     it('upserts and updates never clear a cancel request', async () => {
       await index.upsert('wf-cancel', sampleColumns());
       expect(await index.requestCancel('wf-cancel')).toBe(true);
