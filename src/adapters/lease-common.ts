@@ -1,6 +1,7 @@
 /** Lease helpers shared by the Azure and memory adapters: duration bounds, messages, holder metadata. */
 import { ConfigError, LeaseHeldError } from '../errors.js';
-import type { LeaseHolderInfo } from '../ports/lease.js';
+import type { JobqLeaseMark, LeaseHolderInfo } from '../ports/lease.js';
+import { JOBQ_VERSION } from '../version.js';
 
 /** Azure accepts fixed leases of 15–60 s. */
 export const MIN_LEASE_S = 15;
@@ -40,9 +41,20 @@ export function leaseHeldError(
   );
 }
 
-/** Holder info as blob metadata (keys must be valid C# identifiers; values strings). */
-export function holderToMetadata(h: LeaseHolderInfo): Record<string, string> {
+/** Metadata keys of the jobq mark (DECISIONS §4.16): the version, and the lease duration it is kept for. */
+const MARK_VERSION = 'jobq';
+const MARK_LEASE_S = 'jobqleaseseconds';
+
+/**
+ * Holder info as blob metadata (keys must be valid C# identifiers; values strings), with the jobq mark
+ * when `durationS` is given (a jobq coordinator's acquire and mark refreshes).
+ */
+export function holderToMetadata(h: LeaseHolderInfo, durationS?: number): Record<string, string> {
   const md: Record<string, string> = {};
+  if (durationS !== undefined) {
+    md[MARK_VERSION] = JOBQ_VERSION;
+    md[MARK_LEASE_S] = String(durationS);
+  }
   if (h.coordinatorId) md.coordinatorid = h.coordinatorId;
   if (h.host) md.host = h.host;
   if (h.pid !== null) md.pid = String(h.pid);
@@ -59,4 +71,32 @@ export function holderFromMetadata(md: Record<string, string> | undefined): Leas
     pid: Number.isInteger(pid) ? pid : null,
     startedAt: md.startedat ?? null,
   };
+}
+
+/** Metadata without the jobq mark (written on release: holder info stays for `doctor`). */
+export function unmarkedMetadata(md: Record<string, string> | undefined): Record<string, string> {
+  const { [MARK_VERSION]: _v, [MARK_LEASE_S]: _d, ...rest } = md ?? {};
+  return rest;
+}
+
+/**
+ * The jobq mark of a lock blob's metadata, judged current when it was written at most two lease
+ * durations before `nowMs` (both times from the same clock: the storage service's for Azure).
+ */
+export function markFromMetadata(
+  md: Record<string, string> | undefined,
+  markedAtMs: number | null,
+  nowMs: number,
+): JobqLeaseMark | null {
+  const version = md?.[MARK_VERSION];
+  if (!version) return null;
+  const durationS = Number(md[MARK_LEASE_S]);
+  const validS = 2 * (Number.isFinite(durationS) && durationS > 0 ? durationS : MAX_LEASE_S);
+  const current = markedAtMs !== null && nowMs - markedAtMs <= validS * 1000;
+  return { version, current };
+}
+
+/** How often a holder rewrites its mark: every half lease duration. */
+export function markRefreshMs(durationS: number): number {
+  return (durationS * 1000) / 2;
 }

@@ -50,6 +50,11 @@ export interface SubmitOptions {
   idempotencyKey?: string;
   /** `--no-cache`: never serve this workflow's tasks from the task cache. */
   noCache?: boolean;
+  /**
+   * Who dispatches the roots (DECISIONS §4.16): `auto` (default) lets submit push them itself when the
+   * prefix's lease is held by a coordinator that is not jobq; `always` / `never` force it either way.
+   */
+  dispatchRoots?: 'auto' | 'always' | 'never';
 }
 
 export interface SubmitResult {
@@ -61,6 +66,8 @@ export interface SubmitResult {
   autoFanIn: number | null;
   /** Idempotent submit: the key was already used with this definition; nothing was written. */
   alreadySubmitted?: boolean;
+  /** True when submit pushed the roots itself (a coordinator that is not jobq), false when it sent `activate`. */
+  rootsDispatchedBySubmit: boolean;
 }
 
 export interface BatchItemResult {

@@ -18,6 +18,12 @@ import { prepareSubmission, smallestMessageLimit, type PreparedSubmission } from
 import { indexColumnsOf, statusOf } from './status.js';
 import { mapBounded } from './concurrency.js';
 import { parkDispatchedTasks } from './retry-park.js';
+import {
+  dispatchRoots,
+  planRootDispatch,
+  type RootDispatchMode,
+  type RootDispatchPlan,
+} from './root-dispatch.js';
 import type {
   BatchItemResult,
   RetryCounters,
@@ -66,19 +72,42 @@ export class WorkflowClient {
 
   /** Validate, then write definition + state + index row and send `activate` (DECISIONS §4.2). */
   async submit(def: WorkflowDefinition, opts: SubmitOptions = {}): Promise<SubmitResult> {
-    return this.submitPrepared(this.prepare(def, opts));
+    return this.submitPrepared(this.prepare(def, opts), { dispatchRoots: opts.dispatchRoots });
+  }
+
+  /**
+   * How the roots of the next submissions get dispatched (DECISIONS §4.16): by the coordinator after
+   * `activate`, or by submit itself when the prefix's lease is held by a coordinator that is not jobq.
+   * `auto` costs one HEAD of the lock blob.
+   */
+  planRootDispatch(mode: RootDispatchMode = 'auto'): Promise<RootDispatchPlan> {
+    return planRootDispatch(this.backend, mode, this.logger);
   }
 
   /**
    * Write a prepared submission. Order: blobs (definition must not exist → WorkflowExistsError), index
    * row, activate message. A crash after the blobs leaves an orphan that `doctor` reports and
    * `purge --orphans` removes; a lost activate message is recovered by the coordinator's activation sweep.
+   * Under a coordinator that is not jobq, the roots are pushed instead of the activate message.
    */
-  async submitPrepared(p: PreparedSubmission): Promise<SubmitResult> {
+  async submitPrepared(
+    p: PreparedSubmission,
+    opts: { dispatchRoots?: RootDispatchMode | RootDispatchPlan } = {},
+  ): Promise<SubmitResult> {
     await this.ensureResources();
-    const { result, target } = await this.store(p);
-    if (target) await this.activate([target]);
-    return result;
+    const plan = await this.resolvePlan(opts.dispatchRoots);
+    const stored = await this.store(p);
+    if (stored.target) {
+      if (plan.bySubmit) await dispatchRoots(this.backend, stored.rt, stored.etag, this.now(), this.logger);
+      else await this.activate([stored.target]);
+    }
+    return { ...stored.result, rootsDispatchedBySubmit: stored.target !== null && plan.bySubmit };
+  }
+
+  private async resolvePlan(
+    given: RootDispatchMode | RootDispatchPlan | undefined,
+  ): Promise<RootDispatchPlan> {
+    return typeof given === 'object' ? given : this.planRootDispatch(given ?? 'auto');
   }
 
   /**
@@ -90,9 +119,14 @@ export class WorkflowClient {
    */
   async submitBatch(
     items: { source: string; prepared: PreparedSubmission }[],
-    opts: { concurrency?: number; onResult?: (r: BatchItemResult, index: number) => void } = {},
+    opts: {
+      concurrency?: number;
+      onResult?: (r: BatchItemResult, index: number) => void;
+      dispatchRoots?: RootDispatchMode | RootDispatchPlan;
+    } = {},
   ): Promise<BatchItemResult[]> {
     await this.ensureResources();
+    const plan = await this.resolvePlan(opts.dispatchRoots);
     const results: BatchItemResult[] = [];
     for (let start = 0; start < items.length; start += MAX_ACTIVATE_BATCH) {
       const chunk = items.slice(start, start + MAX_ACTIVATE_BATCH);
@@ -102,7 +136,9 @@ export class WorkflowClient {
         let result: BatchItemResult;
         try {
           const r = await this.store(item.prepared);
-          if (r.target) targets.push(r.target);
+          if (r.target && plan.bySubmit)
+            await dispatchRoots(this.backend, r.rt, r.etag, this.now(), this.logger);
+          else if (r.target) targets.push(r.target);
           result = {
             source: item.source,
             workflow_id: r.result.workflowId,
@@ -138,7 +174,7 @@ export class WorkflowClient {
   /** Write definition + state + index row of a prepared submission (no activation yet). */
   private async store(
     p: PreparedSubmission,
-  ): Promise<{ result: SubmitResult; target: ActivateTarget | null }> {
+  ): Promise<{ result: SubmitResult; target: ActivateTarget | null; rt: Runtime; etag: string }> {
     const rt = WorkflowRuntime.fromDefinition(p.def, {
       workflowId: p.workflowId,
       now: this.now(),
@@ -147,11 +183,12 @@ export class WorkflowClient {
         ...(p.noCache ? { no_cache: true } : {}),
       },
     });
+    let etag: string;
     try {
-      await this.backend.state.createWorkflow(rt.toDefinitionDoc(), rt.toStateDoc());
+      etag = await this.backend.state.createWorkflow(rt.toDefinitionDoc(), rt.toStateDoc());
     } catch (err) {
       if (p.idempotencyKey === null || !isJobqError(err, 'WorkflowExistsError')) throw err;
-      return { result: await this.alreadySubmitted(p, rt), target: null };
+      return { result: await this.alreadySubmitted(p, rt), target: null, rt, etag: '' };
     }
     await this.backend.index.upsert(p.workflowId, indexColumnsOf(rt));
     const log = this.logger.child({ workflowId: p.workflowId });
@@ -163,8 +200,11 @@ export class WorkflowClient {
         taskCount: rt.taskCount,
         roots: p.roots,
         autoFanIn: p.autoFanIn,
+        rootsDispatchedBySubmit: false,
       },
       target: { workflowId: p.workflowId, createdAt: rt.createdAt },
+      rt,
+      etag,
     };
   }
 
@@ -189,6 +229,7 @@ export class WorkflowClient {
       roots: p.roots,
       autoFanIn: p.autoFanIn,
       alreadySubmitted: true,
+      rootsDispatchedBySubmit: false,
     };
   }
 

@@ -8,9 +8,26 @@ export interface LeaseHolderInfo {
   startedAt: string | null;
 }
 
+/**
+ * The mark a jobq coordinator keeps on its lock blob (DECISIONS §4.16), so a jobq `submit` can tell a
+ * jobq coordinator from a reference one with one HEAD request.
+ */
+export interface JobqLeaseMark {
+  /** jobq version of the coordinator that wrote the mark. */
+  version: string;
+  /**
+   * True when the mark was (re)written recently enough to belong to the current lease holder: the
+   * holder refreshes it every half lease duration, so a mark older than two durations (by the storage
+   * service's clock) was left by a holder that is gone.
+   */
+  current: boolean;
+}
+
 export interface LeaseStatus {
   state: 'available' | 'leased' | 'expired' | 'breaking' | 'broken' | 'missing';
   holder: LeaseHolderInfo | null;
+  /** The jobq mark, or null when the blob carries none (a reference coordinator never writes one). */
+  jobq?: JobqLeaseMark | null;
 }
 
 export interface CoordinatorLease {

@@ -9,13 +9,24 @@ import type { CoordinatorLease, LeaseHolderInfo, LeaseStatus } from '../../ports
 import type { AccountSpec } from '../../config/types.js';
 import { LeaseLostError } from '../../errors.js';
 import { LOCK_BLOB, resourceNames } from '../names.js';
-import { checkLeaseDuration, holderFromMetadata, holderToMetadata, leaseHeldError } from '../lease-common.js';
+import {
+  checkLeaseDuration,
+  holderFromMetadata,
+  holderToMetadata,
+  leaseHeldError,
+  markFromMetadata,
+  markRefreshMs,
+  unmarkedMetadata,
+} from '../lease-common.js';
 import { blobEndpoint, createBlobServiceClient } from './clients.js';
 import { errorCodeOf, guarded, is404, is409, is412, translateError } from './errors.js';
 
 export class AzureCoordinatorLease implements CoordinatorLease {
   readonly leaseId = randomUUID();
   private durationS = 60;
+  private holder: LeaseHolderInfo | null = null;
+  /** When this process last wrote the jobq mark (its own clock; only paces refreshes). */
+  private markedAt = 0;
 
   constructor(
     private readonly container: ContainerClient,
@@ -58,9 +69,18 @@ export class AzureCoordinatorLease implements CoordinatorLease {
       if (!is409(err)) throw translateError(err, this.endpoint, 'acquire coordinator lease');
       throw leaseHeldError(this.prefix, durationS, (await this.status().catch(() => null))?.holder ?? null);
     }
+    this.holder = holder;
+    await this.writeMark();
+  }
+
+  /** Holder info plus the jobq mark (DECISIONS §4.16); its Last-Modified dates the mark. */
+  private async writeMark(): Promise<void> {
+    if (!this.holder) return;
+    const md = holderToMetadata(this.holder, this.durationS);
     await guarded(this.endpoint, 'write lease holder', () =>
-      this.blob().setMetadata(holderToMetadata(holder), { conditions: { leaseId: this.leaseId } }),
+      this.blob().setMetadata(md, { conditions: { leaseId: this.leaseId } }),
     );
+    this.markedAt = Date.now();
   }
 
   async renew(): Promise<void> {
@@ -77,9 +97,20 @@ export class AzureCoordinatorLease implements CoordinatorLease {
             )
           : undefined,
     );
+    // Keep the mark current for `submit`'s check; a failed refresh only makes the mark look stale.
+    if (Date.now() - this.markedAt >= markRefreshMs(this.durationS)) await this.writeMark().catch(() => {});
   }
 
   async release(): Promise<void> {
+    try {
+      // Unmark first, so a reference coordinator taking the lease next is not mistaken for jobq.
+      if (this.holder) {
+        const md = unmarkedMetadata(holderToMetadata(this.holder, this.durationS));
+        await this.blob().setMetadata(md, { conditions: { leaseId: this.leaseId } });
+      }
+    } catch {
+      // Not held or unreachable: the mark then goes stale within two lease durations.
+    }
     try {
       await this.blob().getBlobLeaseClient(this.leaseId).releaseLease();
     } catch {
@@ -101,7 +132,14 @@ export class AzureCoordinatorLease implements CoordinatorLease {
     return guarded(this.endpoint, 'read lease status', async () => {
       try {
         const p = await this.blob().getProperties();
-        return { state: p.leaseState ?? 'available', holder: holderFromMetadata(p.metadata) };
+        // Last-Modified and Date both come from the service's clock, so client clock skew cannot matter.
+        const markedAt = p.lastModified ? p.lastModified.getTime() : null;
+        const now = p.date ? p.date.getTime() : Date.now();
+        return {
+          state: p.leaseState ?? 'available',
+          holder: holderFromMetadata(unmarkedMetadata(p.metadata)),
+          jobq: markFromMetadata(p.metadata, markedAt, now),
+        };
       } catch (err) {
         if (is404(err)) return { state: 'missing', holder: null };
         throw err;

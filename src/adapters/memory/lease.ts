@@ -3,12 +3,21 @@ import { randomUUID } from 'node:crypto';
 import type { CoordinatorLease, LeaseHolderInfo, LeaseStatus } from '../../ports/lease.js';
 import { LeaseLostError } from '../../errors.js';
 import { LOCK_BLOB, resourceNames } from '../names.js';
-import { checkLeaseDuration, holderFromMetadata, holderToMetadata, leaseHeldError } from '../lease-common.js';
+import {
+  checkLeaseDuration,
+  holderFromMetadata,
+  holderToMetadata,
+  leaseHeldError,
+  markFromMetadata,
+  markRefreshMs,
+  unmarkedMetadata,
+} from '../lease-common.js';
 import type { MemoryBlob, MemoryWorld } from './world.js';
 
 export class MemoryCoordinatorLease implements CoordinatorLease {
   readonly leaseId = randomUUID();
   private durationS = 60;
+  private holder: LeaseHolderInfo | null = null;
 
   constructor(
     private readonly world: MemoryWorld,
@@ -37,7 +46,15 @@ export class MemoryCoordinatorLease implements CoordinatorLease {
       throw leaseHeldError(this.prefix, durationS, holderFromMetadata(b.metadata));
     }
     b.lease = { id: this.leaseId, expiresAt: this.world.now() + durationS * 1000, broken: false };
-    b.metadata = holderToMetadata(holder);
+    this.holder = holder;
+    this.mark(b);
+  }
+
+  /** Holder info plus the jobq mark, dated like Azure's Last-Modified. */
+  private mark(b: MemoryBlob): void {
+    if (!this.holder) return;
+    b.metadata = holderToMetadata(this.holder, this.durationS);
+    b.markedAt = this.world.now();
   }
 
   async renew(): Promise<void> {
@@ -49,11 +66,15 @@ export class MemoryCoordinatorLease implements CoordinatorLease {
       );
     }
     b.lease.expiresAt = this.world.now() + this.durationS * 1000;
+    if (this.world.now() - (b.markedAt ?? 0) >= markRefreshMs(this.durationS)) this.mark(b);
   }
 
   async release(): Promise<void> {
     const b = this.lockBlob(false);
-    if (b?.lease?.id === this.leaseId) b.lease = undefined;
+    if (b?.lease?.id !== this.leaseId) return;
+    b.metadata = unmarkedMetadata(b.metadata);
+    b.markedAt = this.world.now();
+    b.lease = undefined;
   }
 
   async break(): Promise<void> {
@@ -64,11 +85,12 @@ export class MemoryCoordinatorLease implements CoordinatorLease {
   async status(): Promise<LeaseStatus> {
     const b = this.lockBlob(false);
     if (!b) return { state: 'missing', holder: null };
-    const holder = holderFromMetadata(b.metadata);
-    if (!b.lease) return { state: 'available', holder };
-    if (b.lease.broken) return { state: 'broken', holder };
-    if (b.lease.expiresAt <= this.world.now()) return { state: 'expired', holder };
-    return { state: 'leased', holder };
+    const holder = holderFromMetadata(unmarkedMetadata(b.metadata));
+    const jobq = markFromMetadata(b.metadata, b.markedAt ?? null, this.world.now());
+    if (!b.lease) return { state: 'available', holder, jobq };
+    if (b.lease.broken) return { state: 'broken', holder, jobq };
+    if (b.lease.expiresAt <= this.world.now()) return { state: 'expired', holder, jobq };
+    return { state: 'leased', holder, jobq };
   }
 }
 

@@ -17,6 +17,8 @@ export interface MemoryBlob {
   bytes: Buffer;
   etag: string;
   metadata: Record<string, string>;
+  /** When the metadata was last set (the world's clock), like Azure's Last-Modified. */
+  markedAt?: number;
   lease?: MemoryLease;
 }
 

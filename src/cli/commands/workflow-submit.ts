@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { PreparedSubmission } from '../../client/submit.js';
 import type { BatchItemResult, SubmitOptions } from '../../client/types.js';
+import type { RootDispatchPlan } from '../../client/root-dispatch.js';
 import { isTerminalWorkflowState } from '../../engine/states.js';
 import { UsageError, isJobqError } from '../../errors.js';
 import { checkWorkflowId, positiveInt, withContext, type CliContext, type GlobalArgs } from '../context.js';
@@ -17,6 +18,7 @@ interface SubmitArgs extends GlobalArgs {
   wait?: boolean;
   'idempotency-key'?: string;
   cache?: boolean;
+  'dispatch-roots'?: boolean;
 }
 
 function rootsText(roots: string[]): string {
@@ -32,8 +34,34 @@ function fanInNote(ctx: CliContext, name: string, n: number | null): void {
     );
 }
 
-async function submitOne(ctx: CliContext, p: PreparedSubmission): Promise<string> {
-  const r = await ctx.client.submitPrepared(p);
+/**
+ * The plan for the roots (DECISIONS §4.16): `--dispatch-roots` forces submit to push them (no HEAD),
+ * `--no-dispatch-roots` never does but still looks, so it can say what the user should expect.
+ */
+async function rootPlan(ctx: CliContext, flag: boolean | undefined): Promise<RootDispatchPlan> {
+  if (flag === true) return ctx.client.planRootDispatch('always');
+  const seen = await ctx.client.planRootDispatch('auto');
+  return flag === false ? { ...seen, bySubmit: false, mode: 'never' } : seen;
+}
+
+/** One line when the roots are not left to a jobq coordinator's `activate`. */
+function rootPlanNote(ctx: CliContext, plan: RootDispatchPlan): void {
+  const t = ctx.term;
+  if (plan.mode === 'always') t.note('--dispatch-roots: submit dispatched the roots itself.');
+  else if (plan.coordinator === 'other' && plan.bySubmit)
+    t.note(
+      `The coordinator holding the lease of ${ctx.label} is not jobq: submit dispatched the roots itself, as the reference client does.`,
+    );
+  else if (plan.coordinator === 'other')
+    t.note(
+      t.err.yellow(
+        `--no-dispatch-roots: the coordinator holding the lease of ${ctx.label} is not jobq and ignores the activate message; the roots start only when its ready-repair sweep finds the workflow (about 5–6 minutes).`,
+      ),
+    );
+}
+
+async function submitOne(ctx: CliContext, p: PreparedSubmission, plan: RootDispatchPlan): Promise<string> {
+  const r = await ctx.client.submitPrepared(p, { dispatchRoots: plan });
   if (r.alreadySubmitted) {
     ctx.term.note(
       `Workflow "${r.name}" already submitted with idempotency key ${JSON.stringify(p.idempotencyKey)} → ${r.workflowId}`,
@@ -46,6 +74,7 @@ async function submitOne(ctx: CliContext, p: PreparedSubmission): Promise<string
     `Submitted "${r.name}" (${plural(r.taskCount, 'task')}, ${rootsText(r.roots)}) to ${ctx.label} → ${r.workflowId}`,
   );
   ctx.term.print(r.workflowId);
+  rootPlanNote(ctx, plan);
   return r.workflowId;
 }
 
@@ -53,6 +82,7 @@ async function submitMany(
   ctx: CliContext,
   items: { source: string; prepared: PreparedSubmission }[],
   concurrency: number,
+  plan: RootDispatchPlan,
 ): Promise<BatchItemResult[]> {
   const t = ctx.term;
   const bar = t.stderrTTY ? (await import('log-update')).createLogUpdate(process.stderr) : null;
@@ -70,6 +100,7 @@ async function submitMany(
   draw();
   const results = await ctx.client.submitBatch(items, {
     concurrency,
+    dispatchRoots: plan,
     onResult: (r) => {
       done++;
       tasks += r.task_count;
@@ -89,6 +120,7 @@ async function submitMany(
   bar?.clear();
   for (const it of items) fanInNote(ctx, it.prepared.def.name, it.prepared.autoFanIn);
   t.note(`Submitted ${results.length - errors}/${results.length} workflows (${tasks} tasks)`);
+  rootPlanNote(ctx, plan);
   return results;
 }
 
@@ -174,6 +206,11 @@ export const submitCommand: CommandModule = {
         default: false,
         describe: 'Wait until the workflow(s) end; exit 0 if all completed, else 1',
       })
+      .option('dispatch-roots', {
+        type: 'boolean',
+        describe:
+          'Push the root tasks from submit, as the reference client does (default: only when the prefix is run by a coordinator that is not jobq; --no-dispatch-roots: never, leave them to the coordinator)',
+      })
       .example('$0 workflow submit pipeline.yaml', 'prints the new workflow ID')
       .example('$0 workflow submit runs/ --wait', 'submit every definition in runs/ and wait')
       .example(
@@ -215,9 +252,10 @@ export const submitCommand: CommandModule = {
     };
     const code = await withContext(a, { beforeConnect }, async (ctx) => {
       let ids: string[];
-      if (items.length === 1) ids = [await submitOne(ctx, items[0].prepared)];
+      const plan = await rootPlan(ctx, a['dispatch-roots']);
+      if (items.length === 1) ids = [await submitOne(ctx, items[0].prepared, plan)];
       else {
-        const results = await submitMany(ctx, items, concurrency);
+        const results = await submitMany(ctx, items, concurrency, plan);
         ids = results.filter((r) => !r.error).map((r) => r.workflow_id);
         if (ids.length < results.length && !a.wait) return 1;
       }

@@ -2,6 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import type { CoordinatorLease, LeaseHolderInfo } from '../../../src/ports/lease.js';
 import { isJobqError } from '../../../src/errors.js';
+import { JOBQ_VERSION } from '../../../src/version.js';
 
 export interface LeaseHarness {
   prefix: string;
@@ -30,7 +31,11 @@ export function leaseConformance(adapter: string, open: () => Promise<LeaseHarne
       expect((err as Error).message).toContain(`prefix '${h.prefix}'`);
       expect((err as Error).message).toContain('host-A');
       expect((err as Error).message).toContain('--break-lease');
-      expect(await b.status()).toEqual({ state: 'leased', holder: holder('A') });
+      expect(await b.status()).toEqual({
+        state: 'leased',
+        holder: holder('A'),
+        jobq: { version: JOBQ_VERSION, current: true },
+      });
       await a.renew();
       await a.acquire(60, holder('A')); // re-acquire with the same id is allowed
       await a.release();
@@ -64,6 +69,19 @@ export function leaseConformance(adapter: string, open: () => Promise<LeaseHarne
       await a.release();
       await a.break();
       expect((await a.status()).state).toBe('available');
+    });
+
+    it('a jobq holder marks the lock blob with its version; release removes the mark', async () => {
+      const h = await open();
+      const a = h.lease();
+      await a.acquire(20, holder('A'));
+      await a.renew();
+      expect((await h.lease().status()).jobq).toEqual({ version: JOBQ_VERSION, current: true });
+      await a.release();
+      const after = await h.lease().status();
+      expect(after.state).toBe('available');
+      expect(after.jobq).toBeNull();
+      expect(after.holder).toEqual(holder('A'));
     });
 
     it('rejects durations outside 15-60 s', async () => {
