@@ -1,6 +1,7 @@
 /**
  * Sharded sweeps: each sweeper runs on its own interval and each tick visits ONE of the 16 index shards,
- * so a full pass takes 16 ticks and the cost of a tick stays flat as workflows accumulate. A skip cache
+ * so a full pass takes 16 ticks and the cost of a tick stays flat as workflows accumulate (a sweep whose
+ * query is selective enough to cover the whole index in one request says `wholeIndex`). A skip cache
  * lets a sweep pass over workflows whose durable state has not changed since its last visit without
  * loading their blobs.
  */
@@ -16,6 +17,8 @@ export interface ShardSweep {
    * find stays cheap); the first check after it stops holding ticks at the normal pace again.
    */
   readonly idle?: { intervalS: number; when(): boolean };
+  /** Each tick covers all shards with one query; `tick`'s shard argument is then meaningless. */
+  readonly wholeIndex?: boolean;
   tick(shard: number): Promise<void>;
 }
 
@@ -78,7 +81,8 @@ export class SweepRunner {
       try {
         await sweep.tick(shard);
       } catch (err) {
-        this.logger.warn({ err, sweep: sweep.name, shard }, `${sweep.name} sweep failed on shard ${shard}`);
+        const where = sweep.wholeIndex ? 'the index' : `shard ${shard}`;
+        this.logger.warn({ err, sweep: sweep.name, shard }, `${sweep.name} sweep failed on ${where}`);
       }
       shard = (shard + 1) % INDEX_SHARDS;
     }

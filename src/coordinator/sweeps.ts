@@ -185,14 +185,22 @@ export function runningTimeout(d: SweepDeps): ShardSweep {
   };
 }
 
-/** DECISIONS §4.2: admit `pending` workflows whose activation message was lost. */
+/**
+ * DECISIONS §4.2: admit `pending` workflows whose activation message was lost, or that were submitted
+ * while a coordinator that is not jobq ran the prefix. Each tick is one query across all 16 shards
+ * filtered on `workflow_state eq 'pending'` (usually an empty page), so a pending workflow waits at
+ * most one interval whatever its shard, for the same one request per tick as a single-shard visit.
+ */
 export function activationSweep(d: SweepDeps): ShardSweep {
   return {
     name: 'activation',
     intervalS: d.settings.activationSweepIntervalS,
-    async tick(shard) {
+    wholeIndex: true,
+    async tick() {
       d.stats.activation_sweeps++;
-      const rows = await d.index.listShard(shard, { states: ['pending'] });
+      const rows = await d.index.scan({ states: ['pending'] });
+      // Rows come in shard order; offering oldest first keeps admission FIFO (an offer may admit at once).
+      rows.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.workflowId.localeCompare(b.workflowId));
       for (const row of rows) if (!row.cancelRequested) d.admission.offer(row.workflowId, row.createdAt);
     },
   };

@@ -98,6 +98,12 @@ export interface IndexStore {
   listShard(shard: number, query?: IndexQuery): Promise<IndexRow[]>;
   /** Rows of all shards matching the query. */
   list(query?: IndexQuery): Promise<IndexRow[]>;
+  /**
+   * Rows of all shards matching the query, fetched by ONE query across the partitions (the service
+   * filters on the columns): one transaction per result page instead of one per shard. For selective
+   * queries (`workflow_state eq 'pending'`) that run often; `list` suits big result sets better.
+   */
+  scan(query: IndexQuery): Promise<IndexRow[]>;
   delete(workflowId: string): Promise<boolean>;
   dropResources(): Promise<void>;
 }

@@ -29,13 +29,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** OData filter for one shard and a query, evaluated by the table service. */
 export function shardFilter(shard: number, q: IndexQuery = {}): string {
-  const parts = [odata`PartitionKey eq ${shardPartitionKey(shard)}`];
+  return [odata`PartitionKey eq ${shardPartitionKey(shard)}`, ...columnFilters(q)].join(' and ');
+}
+
+/** OData filter of a query across every shard (no PartitionKey term); '' matches every row. */
+export function scanFilter(q: IndexQuery): string {
+  return columnFilters(q).join(' and ');
+}
+
+function columnFilters(q: IndexQuery): string[] {
+  const parts: string[] = [];
   if (q.states && q.states.length > 0) {
     parts.push(`(${q.states.map((s) => odata`workflow_state eq ${s}`).join(' or ')})`);
   }
   if (q.cancelRequested !== undefined)
     parts.push(`cancel_requested eq ${q.cancelRequested ? 'true' : 'false'}`);
-  return parts.join(' and ');
+  return parts;
 }
 
 export class AzureIndexStore implements IndexStore {
@@ -125,11 +134,19 @@ export class AzureIndexStore implements IndexStore {
   }
 
   async listShard(shard: number, query?: IndexQuery): Promise<IndexRow[]> {
-    const filter = shardFilter(shard, query);
-    return guarded(this.endpoint, `list index shard ${shard}`, async () => {
+    return this.query(shardFilter(shard, query), query, `list index shard ${shard}`);
+  }
+
+  async scan(query: IndexQuery): Promise<IndexRow[]> {
+    return this.query(scanFilter(query), query, 'scan index');
+  }
+
+  private async query(filter: string, query: IndexQuery | undefined, op: string): Promise<IndexRow[]> {
+    return guarded(this.endpoint, op, async () => {
       const rows: IndexRow[] = [];
+      const queryOptions = filter ? { filter } : {};
       try {
-        for await (const e of this.table.listEntities({ queryOptions: { filter } })) rows.push(fromEntity(e));
+        for await (const e of this.table.listEntities({ queryOptions })) rows.push(fromEntity(e));
       } catch (err) {
         if (is404(err)) return [];
         throw err;

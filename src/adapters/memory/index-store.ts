@@ -85,6 +85,10 @@ export class MemoryIndexStore implements IndexStore {
     return out;
   }
 
+  async scan(query: IndexQuery): Promise<IndexRow[]> {
+    return this.list(query);
+  }
+
   async delete(workflowId: string): Promise<boolean> {
     return this.world.tables.get(this.tableName)?.delete(rowKey(workflowId)) ?? false;
   }
