@@ -13,6 +13,9 @@ import {
   holderFromMetadata,
   holderToMetadata,
   leaseHeldError,
+  markFromMetadata,
+  markRefreshMs,
+  unmarkedMetadata,
 } from '../../lease-common.js';
 import { BlobConditionError } from '../../blob-bucket.js';
 import { errorCodeOf, guarded, is404, is409, is412, translateError } from '../errors.js';
@@ -32,6 +35,9 @@ export function metadataOf(headers: IncomingHttpHeaders): Record<string, string>
 export class RestCoordinatorLease implements CoordinatorLease {
   readonly leaseId = randomUUID();
   private durationS = 60;
+  private holder: LeaseHolderInfo | null = null;
+  /** When this process last wrote the jobq mark (its own clock; only paces refreshes). */
+  private markedAt = 0;
   private readonly path: string;
 
   constructor(
@@ -75,8 +81,15 @@ export class RestCoordinatorLease implements CoordinatorLease {
       if (!is409(err)) throw translateError(err, this.http.url, 'acquire coordinator lease');
       throw leaseHeldError(this.prefix, durationS, (await this.status().catch(() => null))?.holder ?? null);
     }
+    this.holder = holder;
+    await this.writeMetadata(holderToMetadata(holder, durationS));
+    this.markedAt = Date.now();
+  }
+
+  /** Holder info (with the jobq mark, DECISIONS §4.16) under the lease; Last-Modified dates the mark. */
+  private async writeMetadata(md: Record<string, string>): Promise<void> {
     const meta: Record<string, string> = { 'x-ms-lease-id': this.leaseId };
-    for (const [k, v] of Object.entries(holderToMetadata(holder))) meta[`x-ms-meta-${k}`] = v;
+    for (const [k, v] of Object.entries(md)) meta[`x-ms-meta-${k}`] = v;
     await guarded(this.http.url, 'write lease holder', () =>
       this.http.send({
         op: 'write lease holder',
@@ -106,9 +119,21 @@ export class RestCoordinatorLease implements CoordinatorLease {
             )
           : undefined,
     );
+    // Keep the mark current for `submit`'s check; a failed refresh only makes the mark look stale.
+    if (this.holder && Date.now() - this.markedAt >= markRefreshMs(this.durationS)) {
+      await this.writeMetadata(holderToMetadata(this.holder, this.durationS)).then(
+        () => (this.markedAt = Date.now()),
+        () => undefined,
+      );
+    }
   }
 
   async release(): Promise<void> {
+    // Unmark first, so a reference coordinator taking the lease next is not mistaken for jobq.
+    if (this.holder)
+      await this.writeMetadata(unmarkedMetadata(holderToMetadata(this.holder, this.durationS))).catch(
+        () => undefined,
+      );
     try {
       await this.lease('release coordinator lease', {
         'x-ms-lease-action': 'release',
@@ -137,9 +162,18 @@ export class RestCoordinatorLease implements CoordinatorLease {
       try {
         const res = await this.http.send({ op: 'read lease status', method: 'HEAD', path: this.path });
         const state = res.headers['x-ms-lease-state'];
+        const md = metadataOf(res.headers);
+        // Last-Modified and Date both come from the service's clock, so client clock skew cannot matter.
+        const modified = Date.parse(String(res.headers['last-modified'] ?? ''));
+        const date = Date.parse(String(res.headers.date ?? ''));
         return {
           state: (typeof state === 'string' ? state : 'available') as LeaseStatus['state'],
-          holder: holderFromMetadata(metadataOf(res.headers)),
+          holder: holderFromMetadata(unmarkedMetadata(md)),
+          jobq: markFromMetadata(
+            md,
+            Number.isFinite(modified) ? modified : null,
+            Number.isFinite(date) ? date : Date.now(),
+          ),
         };
       } catch (err) {
         if (is404(err)) return { state: 'missing', holder: null };
