@@ -4,7 +4,17 @@ import { resourceNames } from './names.js';
 
 export type BackendParts = Pick<
   Backend,
-  'kind' | 'target' | 'prefix' | 'state' | 'index' | 'outputs' | 'logs' | 'lease' | 'queues'
+  | 'kind'
+  | 'target'
+  | 'prefix'
+  | 'state'
+  | 'index'
+  | 'outputs'
+  | 'logs'
+  | 'lease'
+  | 'queues'
+  | 'cache'
+  | 'locks'
 >;
 
 export function composeBackend(parts: BackendParts): Backend {

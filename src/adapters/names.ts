@@ -9,6 +9,8 @@ export interface ResourceNames {
   /** `<prefix lower>-workflow-completions` on the queues backend. */
   completionQueue: string;
   lockBlob: string;
+  /** `<prefix lower>-jobq-ext`: jobq-only data (task cache entries, mutex/semaphore holds), created on first use. */
+  extContainer: string;
 }
 
 export const LOCK_BLOB = '_coordinator.lock';
@@ -21,6 +23,7 @@ export function resourceNames(prefix: string): ResourceNames {
     indexTable: `${prefix}WorkflowsIndex`,
     completionQueue: `${lower}-workflow-completions`,
     lockBlob: LOCK_BLOB,
+    extContainer: `${lower}-jobq-ext`,
   };
 }
 

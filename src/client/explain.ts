@@ -170,6 +170,7 @@ export function explainTask(rt: Runtime, taskName: string, ctx: ExplainContext):
   }
   let summary = `task ${taskName} is ${t.status}, ${t.completed_deps}/${total} deps complete`;
   if (t.failed_deps) summary += `, ${t.failed_deps} failed`;
+  if (t.cached_from) summary += `; completed from the cache (result of ${t.cached_from})`;
   return {
     workflow_id: rt.workflowId,
     task: taskName,
@@ -187,6 +188,7 @@ export function explainTask(rt: Runtime, taskName: string, ctx: ExplainContext):
       started_at: t.started_at,
       completed_at: t.completed_at,
       condition: t.condition,
+      ...(t.cached_from ? { cached_from: t.cached_from } : {}),
     },
   };
 }

@@ -62,6 +62,10 @@ export function statusJson(st: WorkflowStatus): Record<string, unknown> {
         completed_at: t.completed_at,
         retries_remaining: t.retries_remaining,
       };
+      // jobq extensions, only where they apply (the reference's keys are unchanged).
+      if (t.cached_from) tasks[t.name].cached_from = t.cached_from;
+      const wait = st.lock_waits?.[t.name];
+      if (wait) tasks[t.name].waiting_for = wait;
     }
     out.tasks = tasks;
   }

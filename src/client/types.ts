@@ -25,6 +25,8 @@ export interface WorkflowStatus {
   updated_at: string;
   error: string | null;
   tasks?: TaskStatusRecord[];
+  /** jobq extension: task → `waiting for mutex NAME (held by <wf>/<task>)`, for running tasks queued behind a lock. */
+  lock_waits?: Record<string, string>;
 }
 
 /** Per-task entry of `status --json` (reference §7.4: no output refs, attempts or exit codes). */
@@ -40,6 +42,10 @@ export interface StatusTaskJson {
   started_at: string | null;
   completed_at: string | null;
   retries_remaining: number;
+  /** jobq extension: `<wf>/<task>/<attempt>` whose cached result completed the task. */
+  cached_from?: string;
+  /** jobq extension: `waiting for mutex NAME (held by <wf>/<task>)`. */
+  waiting_for?: string;
 }
 
 export interface SubmitOptions {

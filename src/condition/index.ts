@@ -23,6 +23,8 @@ export interface CompiledCondition {
    * ConditionError of kind `evaluation` on a runtime error (e.g. `None < 0.1`).
    */
   evaluate(inputs: Record<string, unknown>): boolean;
+  /** The expression's value (not its truthiness), e.g. for a cache key's `{inputs.X.y}`. Throws like evaluate. */
+  value(inputs: Record<string, unknown>): unknown;
 }
 
 const CACHE_LIMIT = 2048;
@@ -45,8 +47,11 @@ export function compileCondition(expr: string): CompiledCondition {
     references,
     hasGlob,
     evaluate(inputs: Record<string, unknown>): boolean {
+      return Boolean(this.value(inputs));
+    },
+    value(inputs: Record<string, unknown>): unknown {
       try {
-        return Boolean(evaluator({ inputs, binding: null }));
+        return evaluator({ inputs, binding: null });
       } catch (err) {
         if (err instanceof ConditionError) throw err;
         // e.g. RangeError from comparing absurdly deep data: still an evaluation error, never a crash.

@@ -25,6 +25,8 @@ import {
 import type { CoordinatorMetrics } from './metrics.js';
 import { Waker } from './concurrency.js';
 import { FlushJournal } from './flush-journal.js';
+import { TaskMemo } from './task-cache.js';
+import { DispatchGate } from './dispatch-gate.js';
 import {
   DEFAULT_METRICS_HOST,
   probeRoutes,
@@ -77,6 +79,7 @@ export class Coordinator {
   private readonly loop: MainLoop;
   private readonly sweeps: SweepRunner;
   private metrics: CoordinatorMetrics | null = null;
+  private readonly memo: TaskMemo;
   private readonly statsWaker = new Waker();
   private readonly journal: FlushJournal | null;
   private servers: BoundServer[] = [];
@@ -125,6 +128,7 @@ export class Coordinator {
     this.admission = new Admission(settings.maxRunningWorkflows, this.counters, this.logger, (id) =>
       this.activate(id),
     );
+    this.memo = new TaskMemo(backend.cache, backend.outputs, this.counters, this.logger, now);
     this.table = new WorkflowTable({
       backend,
       settings,
@@ -132,6 +136,7 @@ export class Coordinator {
       stats: this.counters,
       leaseHeld,
       now,
+      gate: new DispatchGate(this.memo, null, backend.outputs, this.counters, now),
       observeFlush: (f) => {
         this.metrics?.flushSeconds.observe(f.seconds);
         this.journal?.flush(f);
@@ -379,6 +384,7 @@ export class Coordinator {
       await Promise.all(this.running);
       await this.sweeps.stop();
       if (!err) await this.table.drain();
+      if (!err) await this.memo.drain();
     }
     await this.opts.hooks?.beforeLeaseRelease?.();
     const wasHeld = this.lease.held();

@@ -43,6 +43,14 @@ export interface CoordinatorStats {
   /** Tasks of the cached workflows together (bounded by cacheMaxTasks). */
   cached_tasks: number;
   last_workflow_latency_s: number;
+  /** jobq extensions: cacheable tasks completed from the task cache / looked up and run / recorded. */
+  cache_hits: number;
+  cache_misses: number;
+  cache_writes: number;
+  /** Locked tasks that had to wait / holds granted / holds released. */
+  lock_waits: number;
+  lock_grants: number;
+  lock_releases: number;
   lease_state: LeaseState;
 }
 
@@ -51,6 +59,12 @@ export type NumericStat = Exclude<keyof CoordinatorStats, 'lease_state'>;
 export function emptyStats(): CoordinatorStats {
   return {
     batches: 0,
+    cache_hits: 0,
+    cache_misses: 0,
+    cache_writes: 0,
+    lock_waits: 0,
+    lock_grants: 0,
+    lock_releases: 0,
     completions_handled: 0,
     workflows_advanced: 0,
     workflows_cancelled: 0,

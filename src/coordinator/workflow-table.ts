@@ -30,6 +30,7 @@ import {
 import { IndexRefresher } from './index-refresh.js';
 import { LruMap } from './lru.js';
 import type { FlushRecord } from './flush-journal.js';
+import type { DispatchGate } from './dispatch-gate.js';
 
 /** Decisions the table asks of its owner. */
 export interface TableHooks {
@@ -50,6 +51,8 @@ export interface TableDeps {
   now(): number;
   /** Observe one successful state-blob write. */
   observeFlush?(flush: FlushRecord): void;
+  /** jobq extensions: cache lookups and lock holds between the engine's dispatches and the queues. */
+  gate?: DispatchGate;
 }
 
 export interface IncomingMessage {
@@ -154,6 +157,8 @@ export class WorkflowTable {
           if (r.changed) slot.gen++;
           slot.held.push({ msg: m.msg, share: m.share, item, gen: slot.gen });
           for (const d of r.dispatch) dispatch.push(d);
+          if (item.kind === 'completion') this.d.gate?.completed(slot.runtime, [item.completion]);
+          else this.d.gate?.mutated(slot.runtime);
         }
       } catch (err) {
         throw this.abandonAfterThrow(slot, err);
@@ -196,6 +201,7 @@ export class WorkflowTable {
         if (!step) return null;
         const outputs = new BatchOutputs(this.d.backend.outputs);
         r = await settleStep(slot.runtime, step, outputs, this.d.stats, this.d.now);
+        this.d.gate?.mutated(slot.runtime);
       } catch (err) {
         throw this.abandonAfterThrow(slot, err);
       }
@@ -298,7 +304,10 @@ export class WorkflowTable {
 
   private async push(slot: WorkflowSlot, dispatch: AppliedStep['dispatch']): Promise<boolean> {
     try {
-      await this.dispatcher.push(slot.runtime, dispatch);
+      const gate = this.d.gate;
+      const ready = gate ? await gate.admit(slot.runtime, dispatch, () => slot.gen++) : dispatch;
+      await this.dispatcher.push(slot.runtime, ready);
+      gate?.pushed(slot.runtime, ready);
       return true;
     } catch (err) {
       this.d.logger.error(

@@ -3,6 +3,8 @@ import type { IndexStore } from './index-store.js';
 import type { OutputStore } from './output-store.js';
 import type { TaskLogStore } from './task-log-store.js';
 import type { CoordinatorLease } from './lease.js';
+import type { TaskCacheStore } from './task-cache.js';
+import type { LockStore } from './lock-store.js';
 import type { QueuePool, QueueClient } from './queue.js';
 
 /**
@@ -20,6 +22,10 @@ export interface Backend {
   /** Task attempt logs (beside the outputs). */
   readonly logs: TaskLogStore;
   readonly lease: CoordinatorLease;
+  /** Memoized task results (jobq extension; survive purging their workflow). */
+  readonly cache: TaskCacheStore;
+  /** Mutex and semaphore holds across workflows (jobq extension). */
+  readonly locks: LockStore;
   readonly queues: QueuePool;
   /** `<prefix lowercased>-workflow-completions` on the queues backend. */
   readonly completions: QueueClient;

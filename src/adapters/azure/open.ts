@@ -15,6 +15,10 @@ import type { StateStore } from '../../ports/state-store.js';
 import type { OutputStore } from '../../ports/output-store.js';
 import type { CoordinatorLease } from '../../ports/lease.js';
 import type { TaskLogStore } from '../../ports/task-log-store.js';
+import type { BlobBucket } from '../blob-bucket.js';
+import { BlobTaskCacheStore } from '../blob-task-cache.js';
+import { BlobLockStore } from '../blob-lock-store.js';
+import { resourceNames } from '../names.js';
 
 /** The blob and queue parts of a backend, from the client JOBQ_HTTP_CLIENT selects. */
 interface BlobQueueParts {
@@ -23,6 +27,8 @@ interface BlobQueueParts {
   logs: TaskLogStore;
   lease: CoordinatorLease;
   storageQueue: StorageQueueFactory;
+  /** `<prefix lower>-jobq-ext`: task cache entries and lock holds (jobq extensions). */
+  ext: BlobBucket;
 }
 
 /** Only the chosen client's modules are loaded (the SDK's weigh tens of MB). */
@@ -34,12 +40,16 @@ async function blobQueueParts(target: Target): Promise<BlobQueueParts> {
       { createAzureTaskLogStore },
       { createAzureLease },
       { sdkStorageQueueFactory },
+      { AzureBlobBucket },
+      { createBlobServiceClient },
     ] = await Promise.all([
       import('./state-store.js'),
       import('./output-store.js'),
       import('./log-store.js'),
       import('./lease.js'),
       import('./storage-queue.js'),
+      import('./blob-bucket.js'),
+      import('./clients.js'),
     ]);
     return {
       state: createAzureStateStore(target.storage, target.prefix),
@@ -47,6 +57,10 @@ async function blobQueueParts(target: Target): Promise<BlobQueueParts> {
       logs: createAzureTaskLogStore(target.storage, target.prefix),
       lease: createAzureLease(target.storage, target.prefix),
       storageQueue: sdkStorageQueueFactory(),
+      ext: new AzureBlobBucket(
+        createBlobServiceClient(target.storage).getContainerClient(resourceNames(target.prefix).extContainer),
+        blobEndpoint(target.storage),
+      ),
     };
   }
   const rest = await import('./rest/open.js');
@@ -56,6 +70,7 @@ async function blobQueueParts(target: Target): Promise<BlobQueueParts> {
     logs: rest.createRestTaskLogStore(target.storage, target.prefix),
     lease: rest.createRestLease(target.storage, target.prefix),
     storageQueue: rest.createRestStorageQueue,
+    ext: rest.createRestExtBucket(target.storage, target.prefix),
   };
 }
 
@@ -88,7 +103,7 @@ export async function assertAzuriteReachable(target: Target): Promise<void> {
 export async function openAzureBackend(target: Target, opts: OpenAzureOptions = {}): Promise<Backend> {
   if (opts.checkReachable ?? true) await assertAzuriteReachable(target);
   const logger = (opts.logger ?? silentLogger()).child({ prefix: target.prefix });
-  const { state, outputs, logs, lease, storageQueue } = await blobQueueParts(target);
+  const { state, outputs, logs, lease, storageQueue, ext } = await blobQueueParts(target);
   const index = createAzureIndexStore(target.storage, target.prefix);
   const queues = createQueuePool(target.queues, { logger, storageQueue });
   return composeBackend({
@@ -101,5 +116,7 @@ export async function openAzureBackend(target: Target, opts: OpenAzureOptions = 
     logs,
     lease,
     queues,
+    cache: new BlobTaskCacheStore(ext),
+    locks: new BlobLockStore(ext),
   });
 }

@@ -9,6 +9,10 @@ import { createMemoryOutputStore } from './output-store.js';
 import { createMemoryTaskLogStore } from './log-store.js';
 import { createMemoryLease } from './lease.js';
 import type { MemoryWorld } from './world.js';
+import { MemoryBlobBucket } from './blob-bucket.js';
+import { BlobTaskCacheStore } from '../blob-task-cache.js';
+import { BlobLockStore } from '../blob-lock-store.js';
+import { resourceNames } from '../names.js';
 
 /**
  * Open `prefix` in `world`. Several backends opened on one world (coordinator, workers) see the same
@@ -21,6 +25,7 @@ export function openMemoryBackend(world: MemoryWorld, prefix: string): Backend {
   const logs = createMemoryTaskLogStore(world, prefix);
   const lease = createMemoryLease(world, prefix);
   const queues = createMemoryQueuePool(world.broker);
+  const ext = new MemoryBlobBucket(world.blobs, resourceNames(prefix).extContainer);
   return composeBackend({
     kind: 'memory',
     target: `memory/${prefix}`,
@@ -31,5 +36,7 @@ export function openMemoryBackend(world: MemoryWorld, prefix: string): Backend {
     logs,
     lease,
     queues,
+    cache: new BlobTaskCacheStore(ext),
+    locks: new BlobLockStore(ext),
   });
 }

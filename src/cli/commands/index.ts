@@ -88,6 +88,11 @@ export const WORKFLOW_COMMANDS: readonly LazyCommand[] = [
     load: async () => (await import('./workflow-purge.js')).purgeCommand,
   },
   {
+    command: 'cache <action> [key]',
+    describe: 'Memoized task results (cache: tasks): list, show KEY, purge [--older-than D | KEY | --all]',
+    load: async () => (await import('./workflow-cache.js')).cacheCommand,
+  },
+  {
     command: 'doctor',
     describe:
       'Check configuration, storage, coordinator lease, queues and stuck work (exit 1 on any failure)',

@@ -10,7 +10,7 @@ import {
   type CliContext,
   type GlobalArgs,
 } from '../context.js';
-import { colorState } from '../render/colors.js';
+import { statusCell, taskNote } from '../render/task-notes.js';
 import { truncate } from '../render/format.js';
 import { renderTable } from '../render/tables.js';
 import type { TaskFilter } from '../../client/types.js';
@@ -52,11 +52,11 @@ function table(ctx: CliContext, tasks: TaskStatusRecord[], verbose: boolean): st
       head: ['Task', 'Status', 'Queue', 'Attempt', 'Deps', 'Error'],
       rows: tasks.map((t) => [
         t.name,
-        colorState(c, t.status),
+        statusCell(t, c),
         t.queue,
         t.attempt_no || '',
         t.depends_on.length ? `${t.completed_deps}/${t.depends_on.length}` : '',
-        t.error ? (verbose ? t.error : truncate(t.error, 60)) : '',
+        t.error ? (verbose ? t.error : truncate(t.error, 60)) : taskNote(t, c),
       ]),
     },
     c,

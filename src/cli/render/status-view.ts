@@ -7,6 +7,7 @@ import { rollupLayers } from './layers.js';
 import { renderLayerTable } from './layer-table.js';
 import { donePercent, stateBar } from './progress.js';
 import { renderTable } from './tables.js';
+import { statusCell, taskNote } from './task-notes.js';
 
 export interface StatusViewOptions {
   colors: Colors;
@@ -66,7 +67,8 @@ function taskRows(tasks: TaskStatusRecord[], o: StatusViewOptions): { text: stri
       truncated++;
     }
     const deps = t.depends_on.length ? `${t.completed_deps}/${t.depends_on.length}` : '';
-    return [t.name, colorState(c, t.status), t.queue, deps, err ? c.red(err) : ''];
+    const note = err ? c.red(err) : taskNote(t, c);
+    return [t.name, statusCell(t, c), t.queue, deps, note];
   });
   let text = renderTable({ head: ['Task', 'Status', 'Queue', 'Deps', 'Error'], rows }, c, o.colour);
   if (tasks.length > limit)

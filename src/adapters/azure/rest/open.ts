@@ -22,6 +22,11 @@ function bucket(account: AccountSpec, container: string): RestBlobBucket {
   return new RestBlobBucket(blobRestEndpoint(account), container, account);
 }
 
+/** The jobq-extension container of `prefix` (task cache, lock holds; created on first write). */
+export function createRestExtBucket(account: AccountSpec, prefix: string): RestBlobBucket {
+  return bucket(account, resourceNames(prefix).extContainer);
+}
+
 /** The state store of `prefix` on `account` (no I/O until used). */
 export function createRestStateStore(account: AccountSpec, prefix: string): StateStore {
   return new BlobStateStore(bucket(account, resourceNames(prefix).stateContainer));

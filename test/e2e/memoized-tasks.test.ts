@@ -1,0 +1,163 @@
+/**
+ * Memoized tasks (issue 19 §1) end to end: a real coordinator and worker (`bin/jobq.js` child
+ * processes) on the test Azurite. Every task appends its name to a file, so executions are counted
+ * from the tasks' own side. A re-run with one changed root re-runs only that root's sub-graph; hits
+ * survive purging their source workflow; `--no-cache` runs everything; two workflows racing on one key
+ * both run (the documented choice).
+ */
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Fleet } from '../chaos/lib/fleet.js';
+import { runJobq } from '../chaos/lib/jobq-process.js';
+import { azuriteEnv, REPO_ROOT } from '../support/cli.js';
+import { uniquePrefix } from '../support/azurite.js';
+
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
+
+const dir = mkdtempSync(join(tmpdir(), 'jobq-memo-'));
+const LOG = join(dir, 'executions.log');
+const JOBQ = `${process.execPath} ${join(REPO_ROOT, 'bin', 'jobq.js')}`;
+
+/** A task that records its execution and passes its inputs (plus a tag) on as its output. */
+const task = (name: string, deps: string[], tag: string, extra = '') =>
+  `  - name: ${name}\n    depends_on: [${deps.join(', ')}]\n    cache: true\n${extra}` +
+  `    kwargs:\n      cmd: >-\n        echo ${name} >> ${LOG} &&\n        ${deps.length ? `${JOBQ} task inputs` : `echo '{}'`} |\n` +
+  `        node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify({tag:"${tag}",in:JSON.parse(s||"{}")})))' > "$JOBQ_OUTPUT_FILE"\n`;
+
+/** r1 → m1 ─┐
+ *  r2 → m2 ─┴→ s        r1's tag is the one input that changes between runs. */
+function pipeline(rootTag: string, name = 'memo'): string {
+  const p = join(dir, `${name}-${rootTag}-${Math.random().toString(36).slice(2, 8)}.yaml`);
+  writeFileSync(
+    p,
+    `name: ${name}\ntasks:\n` +
+      task('r1', [], rootTag) +
+      task('r2', [], 'fixed') +
+      task('m1', ['r1'], 'm') +
+      task('m2', ['r2'], 'm') +
+      task('s', ['m1', 'm2'], 's'),
+  );
+  return p;
+}
+
+const executions = (): string[] =>
+  existsSync(LOG) ? readFileSync(LOG, 'utf8').trim().split('\n').filter(Boolean) : [];
+
+describe('cache: true across workflows, with real processes', () => {
+  const prefix = uniquePrefix('Memo');
+  let fleet: Fleet;
+  const jobq = (...args: string[]) => runJobq(['workflow', ...args], fleet.env, 180_000);
+  const submitWait = async (file: string, ...flags: string[]) => {
+    const r = await jobq('submit', file, '--wait', ...flags);
+    expect(r.code, r.stderr + fleet.coordinator.tail).toBe(0);
+    return r.stdout.trim();
+  };
+  const cacheCount = async () => {
+    const r = await jobq('cache', 'list', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as unknown[]).length;
+  };
+  const waitForEntries = async (n: number) => {
+    const deadline = Date.now() + 30_000;
+    while ((await cacheCount()) < n) {
+      if (Date.now() > deadline) throw new Error(`cache never reached ${n} entries`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  beforeAll(() => {
+    fleet = new Fleet({
+      prefix,
+      queue: 'default',
+      azuriteEnv: azuriteEnv(),
+      workers: 1,
+      workerConcurrency: 4,
+      coordinatorArgs: ['--idle-sleep-s', '0.05', '--max-idle-sleep-s', '0.3'],
+      workerArgs: ['--max-idle-backoff', '0.3'],
+    });
+    fleet.start();
+  });
+  afterAll(async () => fleet?.stop());
+
+  it('first run executes every task and records each result', async () => {
+    await submitWait(pipeline('A'));
+    expect(executions().sort()).toEqual(['m1', 'm2', 'r1', 'r2', 's']);
+    await waitForEntries(5);
+  });
+
+  it('an identical re-run executes nothing: every task is completed from the cache, status says so', async () => {
+    const id = await submitWait(pipeline('A'));
+    expect(executions()).toHaveLength(5);
+    const st = await jobq('status', id, '--json');
+    const tasks = (
+      JSON.parse(st.stdout) as { tasks: Record<string, { status: string; cached_from?: string }> }
+    ).tasks;
+    expect(Object.keys(tasks).sort()).toEqual(['m1', 'm2', 'r1', 'r2', 's']);
+    for (const [name, t] of Object.entries(tasks)) {
+      expect(t.status).toBe('completed');
+      expect(t.cached_from).toMatch(new RegExp(`^[0-9a-f]{32}/${name}/1$`));
+    }
+    const text = await jobq('status', id, '--tasks');
+    expect(text.stdout + text.stderr).toMatch(/cached/);
+  });
+
+  it('one changed root re-runs only its sub-graph (r1, m1, s); r2 and m2 are hits', async () => {
+    await submitWait(pipeline('B'));
+    expect(executions().slice(5).sort()).toEqual(['m1', 'r1', 's']);
+  });
+
+  it('hits survive purging the workflows that produced them', async () => {
+    await waitForEntries(8);
+    const purged = await jobq('purge', '--yes');
+    expect(purged.code, purged.stderr).toBe(0);
+    const before = executions().length;
+    await submitWait(pipeline('B'));
+    expect(executions()).toHaveLength(before);
+  });
+
+  it('--no-cache runs every task again', async () => {
+    const before = executions().length;
+    await submitWait(pipeline('A'), '--no-cache');
+    expect(executions().slice(before).sort()).toEqual(['m1', 'm2', 'r1', 'r2', 's']);
+  });
+
+  it('two workflows racing on one key both run (neither waits for the other); a later one hits', async () => {
+    const racer = join(dir, 'race.yaml');
+    writeFileSync(
+      racer,
+      `name: race\ntasks:\n  - name: slow\n    cache: true\n    kwargs: {cmd: "echo slow >> ${LOG} && sleep 4"}\n`,
+    );
+    const before = executions().length;
+    await Promise.all([submitWait(racer), submitWait(racer)]);
+    expect(executions().slice(before)).toEqual(['slow', 'slow']);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const list = JSON.parse((await jobq('cache', 'list', '--json')).stdout) as { source: string }[];
+      if (list.some((e) => e.source.endsWith('/slow/1'))) break;
+      if (Date.now() > deadline) throw new Error('the race result was never recorded');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await submitWait(racer);
+    expect(executions().slice(before)).toEqual(['slow', 'slow']);
+  });
+
+  it('cache purge --older-than and show', async () => {
+    const list = JSON.parse((await jobq('cache', 'list', '--json')).stdout) as {
+      key: string;
+      source: string;
+    }[];
+    const shown = await jobq('cache', 'show', list[0].key.slice(0, 12), '--json');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ key: list[0].key, source: list[0].source });
+    const keep = await jobq('cache', 'purge', '--older-than', '1h');
+    expect(keep.stdout).toMatch(/Deleted 0 cache entries/);
+    const bad = await jobq('cache', 'purge', '--older-than', 'soon');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--older-than must be a duration/);
+    const all = await jobq('cache', 'purge', '--all');
+    expect(all.stdout).toMatch(new RegExp(`Deleted ${list.length} cache entries`));
+    expect(await cacheCount()).toBe(0);
+  });
+});
