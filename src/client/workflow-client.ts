@@ -334,13 +334,15 @@ export class WorkflowClient {
    * Workflow retry (reference §2.11 + DECISIONS): reset failed/cancelled tasks under ETag CAS, clear the
    * cancel flag, then send `retry` so the coordinator dispatches what became ready.
    */
-  async retry(workflowId: string): Promise<RetryCounters> {
+  async retry(workflowId: string, opts: { noCache?: boolean } = {}): Promise<RetryCounters> {
     if (!(await this.backend.index.get(workflowId))) {
       throw new WorkflowNotFoundError(`workflow not found: ${workflowId} in ${this.backend.target}`);
     }
     let flagCleared = false;
     for (let attempt = 1; ; attempt++) {
       const { rt, etag } = await this.requireRuntime(workflowId);
+      // `retry --no-cache` (jobq extension): the re-run tasks ignore cache hits; a plain retry uses them again.
+      rt.setNoCache(opts.noCache === true);
       const r = rt.resetFailed(this.now());
       const counters = { reset: r.reset, now_ready: r.nowReady, still_pending: r.stillPending };
       if (!r.changed) return counters;

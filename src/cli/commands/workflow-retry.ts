@@ -13,12 +13,17 @@ export const retryCommand: CommandModule = {
   builder: (y) =>
     y
       .positional('id', { type: 'string', describe: 'Workflow ID' })
+      .option('cache', {
+        type: 'boolean',
+        default: true,
+        describe: 'Serve cache: tasks from earlier results (--no-cache re-runs them)',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'Print the counters as JSON' }),
   handler: async (raw) => {
     const a = raw as unknown as RetryArgs;
     const id = checkWorkflowId(a.id);
     await withContext(a, { quiet: a.json }, async (ctx) => {
-      const r = await ctx.client.retry(id);
+      const r = await ctx.client.retry(id, { noCache: (raw as { cache?: boolean }).cache === false });
       if (a.json) return printJson(r);
       if (r.reset === 0) return ctx.term.print(`Workflow ${id} in ${ctx.label}: no tasks to retry.`);
       ctx.term.print(
