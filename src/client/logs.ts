@@ -229,7 +229,7 @@ export function failedTasks(rt: Runtime): string[] {
 /** Something `followTaskLog` reports. */
 export type FollowEvent =
   /** New lines since the last event (`dropped` > 0: that many lines were cut before they were seen). */
-  | { kind: 'lines'; lines: TaskLogLine[]; dropped: number }
+  | { kind: 'lines'; lines: TaskLogLine[]; dropped: number; answer: TaskLogFound }
   /** The answer while there is no log yet (reported once per reason). */
   | { kind: 'waiting'; answer: TaskLogMissing }
   /** The attempt ended (its final log was read), or it will never have one. */
@@ -284,7 +284,7 @@ export async function* followTaskLog(
       const first = answer.header.dropped_lines;
       const dropped = Math.max(0, first - seen);
       const fresh = answer.lines.slice(Math.max(0, seen - first));
-      if (fresh.length || dropped) yield { kind: 'lines', lines: fresh, dropped };
+      if (fresh.length || dropped) yield { kind: 'lines', lines: fresh, dropped, answer };
       seen = first + answer.lines.length;
       if (!answer.live) {
         yield { kind: 'end', answer };

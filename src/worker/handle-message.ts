@@ -10,6 +10,8 @@ import { MessageHeartbeat } from './heartbeat.js';
 import { publishCompletion } from './completion-publisher.js';
 import { runTask, CANCELLED_ERROR, type RunContext, type TaskOutcome } from './run-task.js';
 import type { WorkerStats } from './options.js';
+import { AttemptLog, TASK_LOG_DEFAULTS } from './attempt-log.js';
+import type { Logger } from '../log.js';
 
 export interface HandlerContext extends RunContext {
   queue: QueueClient;
@@ -113,11 +115,18 @@ async function handleWorkflowTask(task: WorkflowTask, ctx: HandlerContext): Prom
     attempt: task.attemptNo ?? '?',
   });
   const started = Date.now();
-  const outcome = await workflowOutcome(task, { ...ctx, logger });
+  const log = attemptLog(task, ctx, logger);
+  const outcome = await workflowOutcome(task, { ...ctx, logger }, log);
   if (outcome.kind === 'interrupted') {
+    await log?.finish({
+      success: null,
+      error: 'the worker stopped; the task message went back to the queue',
+    });
     logger.info('worker stopping: task interrupted, message returned to the queue');
     return 'release';
   }
+  // The final log is written while the completion is published: neither waits for the other.
+  const logged = log?.finish(outcome);
   if (outcome.success) ctx.stats.succeeded++;
   else ctx.stats.failed++;
   const body = encodeCompletionMessage({
@@ -135,6 +144,7 @@ async function handleWorkflowTask(task: WorkflowTask, ctx: HandlerContext): Prom
     logger,
     signal: ctx.shutdown,
   });
+  await logged;
   const durationMs = Date.now() - started;
   if (!published) return 'release';
   ctx.stats.published++;
@@ -148,7 +158,25 @@ async function handleWorkflowTask(task: WorkflowTask, ctx: HandlerContext): Prom
   return 'delete';
 }
 
-async function workflowOutcome(task: WorkflowTask, ctx: HandlerContext): Promise<TaskOutcome> {
+/** The stored log of this attempt: shell tasks with an attempt number; merge nodes run nothing. */
+function attemptLog(task: WorkflowTask, ctx: HandlerContext, logger: Logger): AttemptLog | null {
+  if (ctx.processor !== 'shell' || task.kwargs.__batch_merge || task.attemptNo === null) return null;
+  return new AttemptLog({
+    store: ctx.backend.logs,
+    workflowId: task.workflowId,
+    task: task.task,
+    attempt: task.attemptNo,
+    workerId: ctx.workerId,
+    settings: ctx.taskLogs ?? TASK_LOG_DEFAULTS,
+    logger,
+  });
+}
+
+async function workflowOutcome(
+  task: WorkflowTask,
+  ctx: HandlerContext,
+  log: AttemptLog | null,
+): Promise<TaskOutcome> {
   if (task.kwargs.__batch_merge) {
     // DECISIONS §4.7 / Appendix A #14: merge nodes complete at once, nothing runs.
     ctx.stats.mergeCompleted++;
@@ -160,6 +188,7 @@ async function workflowOutcome(task: WorkflowTask, ctx: HandlerContext): Promise
   try {
     if (await ctx.backend.index.getCancelRequested(task.workflowId)) {
       ctx.logger.info('workflow cancelled before the task started; not running it');
+      log?.note('workflow cancelled before the task started: not run');
       return { kind: 'done', success: false, outputRef: null, error: CANCELLED_ERROR };
     }
   } catch (err) {
@@ -172,6 +201,7 @@ async function workflowOutcome(task: WorkflowTask, ctx: HandlerContext): Promise
       name: task.task,
       kwargs: task.kwargs,
       upstreamRefs: task.upstreamRefs ?? {},
+      log,
     },
     ctx,
   );

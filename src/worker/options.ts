@@ -5,6 +5,7 @@ import type { Target } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { WORKER_DEFAULTS } from '../config/defaults.js';
 import { queueSpecProblem, type BareQueueBackend } from '../model/queue-names.js';
+import { TASK_LOG_DEFAULTS, type TaskLogSettings } from './attempt-log.js';
 
 /** How a task message is executed: `shell` runs `kwargs.cmd`; `noop`/`sleep` are load-test processors. */
 export type ProcessorKind = 'shell' | 'noop' | 'sleep';
@@ -36,6 +37,8 @@ export interface WorkerOptions {
   completionRetryInitialMs?: number;
   /** Cap of the completion-publish back-off, ms (default 60000). */
   completionRetryMaxMs?: number;
+  /** How attempt logs are kept: refresh period and size bound (default TASK_LOG_DEFAULTS). */
+  taskLogs?: TaskLogSettings;
 }
 
 export interface WorkerStats {
@@ -53,6 +56,7 @@ export interface WorkerEnvSettings {
   completionSendMaxAttempts: number;
   killTimeoutS: number;
   maxIdleBackoffS: number;
+  taskLogs: TaskLogSettings;
 }
 
 /** An env knob that is set: its trimmed text, or null when unset or blank (blank means "use the default"). */
@@ -90,10 +94,29 @@ function attemptsEnv(env: NodeJS.ProcessEnv, key: string, fallback: number): num
   return Number(text);
 }
 
+/** Smallest log bound: a few lines must always fit. */
+export const MIN_LOG_MAX_BYTES = 4096;
+
+/** `JOBQ_LOG_MAX_BYTES`: a whole number of bytes >= MIN_LOG_MAX_BYTES, with an optional KiB/MiB suffix. */
+function bytesEnv(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const text = envText(env, key);
+  if (text === null) return fallback;
+  const m = /^(\d+)\s*(k|kib|m|mib)?$/i.exec(text);
+  const unit = m?.[2]?.toLowerCase().startsWith('m') ? 1024 * 1024 : m?.[2] ? 1024 : 1;
+  const n = m ? Number(m[1]) * unit : NaN;
+  if (!Number.isSafeInteger(n) || n < MIN_LOG_MAX_BYTES) {
+    throw new ConfigError(
+      `${key} must be a number of bytes >= ${MIN_LOG_MAX_BYTES} (e.g. 1048576 or 1MiB), got '${text}'.`,
+    );
+  }
+  return n;
+}
+
 /**
  * Read `JOBQ_CANCEL_POLL_INTERVAL` (seconds, default 30, min 1), `JOBQ_COMPLETION_SEND_MAX_ATTEMPTS`
  * (default 0 = forever), `JOBQ_KILL_TIMEOUT` (seconds, default 600) and `JOBQ_MAX_IDLE_BACKOFF` (seconds,
- * default 1.2, min 0.05). A malformed value throws a one-line ConfigError naming the variable; the
+ * default 1.2, min 0.05), `JOBQ_LOG_REFRESH_INTERVAL` (seconds between task-log refreshes, default 10,
+ * 0 = off, min 1) and `JOBQ_LOG_MAX_BYTES` (task-log bound, default 1 MiB). A malformed value throws a one-line ConfigError naming the variable; the
  * reference silently fell back to the default instead.
  */
 export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnvSettings {
@@ -108,7 +131,17 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     ),
     killTimeoutS: secondsEnv(env, 'JOBQ_KILL_TIMEOUT', WORKER_DEFAULTS.killTimeoutS, 0),
     maxIdleBackoffS: secondsEnv(env, 'JOBQ_MAX_IDLE_BACKOFF', WORKER_DEFAULTS.maxIdleBackoffS, 0.05),
+    taskLogs: {
+      refreshIntervalS: logRefreshEnv(env),
+      maxBytes: bytesEnv(env, 'JOBQ_LOG_MAX_BYTES', TASK_LOG_DEFAULTS.maxBytes),
+    },
   };
+}
+
+/** 0 turns refreshes off; anything else is raised to 1 s (a blob write per second per task at most). */
+function logRefreshEnv(env: NodeJS.ProcessEnv): number {
+  const s = secondsEnv(env, 'JOBQ_LOG_REFRESH_INTERVAL', TASK_LOG_DEFAULTS.refreshIntervalS, 0);
+  return s === 0 ? 0 : Math.max(1, s);
 }
 
 /** The option values `validateWorkerOptions` checks: everything but the opened backend and logger. */
@@ -141,6 +174,14 @@ export function validateWorkerOptions(
     throw new UsageError(
       `JOBQ_COMPLETION_SEND_MAX_ATTEMPTS must be an integer >= 0 (0 = forever), got ${opts.completionSendMaxAttempts}.`,
     );
+  }
+  if (opts.taskLogs) {
+    const { refreshIntervalS: r, maxBytes: b } = opts.taskLogs;
+    if (!(r >= 0)) throw new UsageError(`the task-log refresh interval must be >= 0 seconds, got ${r}.`);
+    if (!Number.isSafeInteger(b) || b < MIN_LOG_MAX_BYTES)
+      throw new UsageError(
+        `the task-log bound must be a whole number of bytes >= ${MIN_LOG_MAX_BYTES}, got ${b}.`,
+      );
   }
   if (!['shell', 'noop', 'sleep'].includes(opts.processor)) {
     throw new UsageError(`--processor must be shell, noop or sleep, got '${opts.processor}'.`);

@@ -11,12 +11,21 @@ import { buildTaskEnv, taskEnvKwarg, writeSidecars, type TaskIdentity } from './
 import { CancelPoller } from './cancel-poller.js';
 import { collectOutput } from './output-collector.js';
 import { simulatedFailure, sleepSeconds } from './load-processors.js';
+import type { AttemptLog, TaskLogSettings } from './attempt-log.js';
 
 /** The error text of a task ended by a workflow cancel (reference §6.2). */
 export const CANCELLED_ERROR = 'workflow cancelled';
 
 export type TaskOutcome =
-  | { kind: 'done'; success: boolean; outputRef: string | null; error: string | null }
+  | {
+      kind: 'done';
+      success: boolean;
+      outputRef: string | null;
+      error: string | null;
+      /** How the shell command ended, when one ran (for the attempt's log). */
+      exitCode?: number | null;
+      signal?: string | null;
+    }
   /** The worker shut down while the task ran: return the message, publish nothing. */
   | { kind: 'interrupted' };
 
@@ -29,6 +38,8 @@ export interface RunContext {
   logger: Logger;
   /** Aborted when the worker stops past its grace period. */
   shutdown: AbortSignal;
+  /** How attempt logs are kept (default TASK_LOG_DEFAULTS). */
+  taskLogs?: TaskLogSettings;
 }
 
 export interface TaskSpec {
@@ -38,6 +49,8 @@ export interface TaskSpec {
   name: string;
   kwargs: Record<string, unknown>;
   upstreamRefs: Record<string, string | null>;
+  /** The attempt's stored log (workflow shell tasks on a jobq worker). */
+  log?: AttemptLog | null;
 }
 
 function abortable(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -119,24 +132,32 @@ async function runWorkflowShell(
   const sidecars = await writeSidecars(spec.upstreamRefs);
   try {
     const env = buildTaskEnv(ctx.workerEnv, taskEnvKwarg(spec.kwargs.env), id, sidecars);
-    const proc = ShellProcess.start({ cmd, cwd, env, logger: ctx.logger });
+    const log = spec.log ?? null;
+    const onLine = log ? (stream: 'stdout' | 'stderr', line: string) => log.line(stream, line) : undefined;
+    const proc = ShellProcess.start({ cmd, cwd, env, logger: ctx.logger, onLine });
+    log?.start();
     let cancelled = false;
     const poller = new CancelPoller({
       baseIntervalS: ctx.cancelPollIntervalS,
       read: () => ctx.backend.index.getCancelRequested(id.workflowId),
       onCancel: () => {
         cancelled = true;
+        log?.note("workflow cancel requested: SIGTERM sent to the task's process group");
         ctx.logger.warn(`Workflow ${id.workflowId} cancelled — sending SIGTERM to the task's process group`);
         proc.terminate(ctx.killTimeoutS);
       },
       logger: ctx.logger,
     }).start();
-    const onShutdown = () => proc.terminate(Math.min(ctx.killTimeoutS, 5));
+    const onShutdown = () => {
+      log?.note('worker stopping: SIGTERM sent to the task; its message goes back to the queue');
+      proc.terminate(Math.min(ctx.killTimeoutS, 5));
+    };
     ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
     const result = await proc.exited;
     poller.stop();
+    const how = { exitCode: result.exitCode, signal: result.signal };
     ctx.shutdown.removeEventListener('abort', onShutdown);
-    if (cancelled) return { kind: 'done', success: false, outputRef: null, error: CANCELLED_ERROR };
+    if (cancelled) return { kind: 'done', success: false, outputRef: null, error: CANCELLED_ERROR, ...how };
     if (ctx.shutdown.aborted) return { kind: 'interrupted' };
     const failure = shellFailureMessage(result);
     const output = await collectOutput({
@@ -147,9 +168,15 @@ async function runWorkflowShell(
       cwd,
     });
     if (failure !== null)
-      return { kind: 'done', success: false, outputRef: output.ok ? output.outputRef : null, error: failure };
-    if (!output.ok) return { kind: 'done', success: false, outputRef: null, error: output.error };
-    return { kind: 'done', success: true, outputRef: output.outputRef, error: null };
+      return {
+        kind: 'done',
+        success: false,
+        outputRef: output.ok ? output.outputRef : null,
+        error: failure,
+        ...how,
+      };
+    if (!output.ok) return { kind: 'done', success: false, outputRef: null, error: output.error, ...how };
+    return { kind: 'done', success: true, outputRef: output.outputRef, error: null, ...how };
   } finally {
     await sidecars.cleanup();
   }

@@ -13,6 +13,8 @@ export interface ShellRunOptions {
   env: NodeJS.ProcessEnv;
   /** Child logger carrying workflowId/task/attempt. */
   logger: Logger;
+  /** Every output line as it arrives (the attempt's stored log). */
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
 export interface ShellResult {
@@ -43,9 +45,13 @@ export class ShellProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const drains = [
-      pipeLines(this.child.stdout!, (line) => opts.logger.info({ stream: 'stdout' }, line)),
+      pipeLines(this.child.stdout!, (line) => {
+        opts.logger.info({ stream: 'stdout' }, line);
+        opts.onLine?.('stdout', line);
+      }),
       pipeLines(this.child.stderr!, (line) => {
         opts.logger.info({ stream: 'stderr' }, line);
+        opts.onLine?.('stderr', line);
         tail.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
         if (tail.length > STDERR_TAIL_LINES) tail.shift();
       }),

@@ -250,6 +250,7 @@ export class Worker {
       workerEnv: this.taskBaseEnv,
       cancelPollIntervalS: o.cancelPollIntervalS,
       killTimeoutS: o.killTimeoutS,
+      taskLogs: o.taskLogs,
       logger: this.logger,
       shutdown: this.shutdown.signal,
       queue: this.queue,

@@ -104,6 +104,11 @@ export const WORKFLOW_COMMANDS: readonly LazyCommand[] = [
     load: async () => (await import('./workflow-explain.js')).explainCommand,
   },
   {
+    command: 'logs <id> [task]',
+    describe: "Show the stored output of a task's attempts (or of every failed task); --kql for App Insights",
+    load: async () => (await import('./workflow-logs.js')).logsCommand,
+  },
+  {
     command: 'break-lease',
     describe: "Break the coordinator's lease on this prefix so another coordinator can start at once",
     load: async () => (await import('./workflow-break-lease.js')).breakLeaseCommand,

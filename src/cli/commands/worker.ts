@@ -24,6 +24,7 @@ interface WorkerArgs {
   'max-idle-backoff'?: number;
   processor: string;
   'shutdown-grace': number;
+  'log-refresh-interval'?: number;
   target?: string;
   queues?: string;
   blobs?: string;
@@ -67,6 +68,12 @@ function builder(y: Argv): Argv<WorkerArgs> {
       default: DEFAULT_STOP_GRACE_MS / 1000,
       describe: 'On SIGTERM/SIGINT, seconds to let running tasks finish before returning them to the queue',
     })
+    .option('log-refresh-interval', {
+      type: 'number',
+      describe:
+        "Seconds between refreshes of a running task's stored log, 0 = store it only when the attempt ends " +
+        '(env JOBQ_LOG_REFRESH_INTERVAL, default 10)',
+    })
     .option('target', {
       type: 'string',
       describe: 'ACCOUNT/PREFIX of the workflows (env JOBQ_WORKFLOW_PREFIX)',
@@ -81,7 +88,8 @@ function builder(y: Argv): Argv<WorkerArgs> {
     .example('$0 worker gpu --idle-timeout 600', 'exit after 10 minutes without work')
     .epilogue(
       'Target: --target, else JOBQ_WORKFLOW_PREFIX=<account>/<prefix>, else jobq.yaml, else devstoreaccount1/Local ' +
-        '(embedded Azurite). Env: JOBQ_CANCEL_POLL_INTERVAL, JOBQ_KILL_TIMEOUT, JOBQ_COMPLETION_SEND_MAX_ATTEMPTS. ' +
+        '(embedded Azurite). Env: JOBQ_CANCEL_POLL_INTERVAL, JOBQ_KILL_TIMEOUT, JOBQ_COMPLETION_SEND_MAX_ATTEMPTS, ' +
+        'JOBQ_LOG_REFRESH_INTERVAL, JOBQ_LOG_MAX_BYTES (task logs, see `jobq workflow logs`). ' +
         'See docs/workers.md.',
     ) as Argv<WorkerArgs>;
 }
@@ -94,6 +102,13 @@ function secondsOrNull(v: number | undefined, flag: string): number | null {
     throw new UsageError(`--${flag} must be a number of seconds >= 0, got '${shown}'.`);
   }
   return v;
+}
+
+/** `--log-refresh-interval S`: 0 = off, else at least 1 s (as the env knob). */
+function logRefreshFlag(v: number | undefined, fallback: number): number {
+  const s = secondsOrNull(v, 'log-refresh-interval');
+  if (s === null) return fallback;
+  return s === 0 ? 0 : Math.max(1, s);
 }
 
 /** Every option value checked, with the target resolved: all of it before storage is contacted. */
@@ -113,6 +128,10 @@ function workerOptionValues(argv: WorkerArgs, target: Target, configPath: string
     cancelPollIntervalS: env.cancelPollIntervalS,
     killTimeoutS: env.killTimeoutS,
     completionSendMaxAttempts: env.completionSendMaxAttempts,
+    taskLogs: {
+      ...env.taskLogs,
+      refreshIntervalS: logRefreshFlag(argv['log-refresh-interval'], env.taskLogs.refreshIntervalS),
+    },
     env: { ...process.env, ...targetEnv(target, configPath ? resolvePath(configPath) : null) },
   };
   validateWorkerOptions(values, {

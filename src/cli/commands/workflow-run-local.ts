@@ -12,6 +12,7 @@ import { liveSink, watchLoop, type LiveSink } from '../render/live.js';
 import { plainAggregateLine, renderAggregate } from '../render/multi-view.js';
 import { rateAndEta } from '../render/format.js';
 import { plural } from '../render/format.js';
+import type { FailedTaskReport } from '../run-local-failures.js';
 
 interface RunLocalArgs extends GlobalArgs {
   files?: string[];
@@ -70,7 +71,13 @@ async function watchMany(
   }
 }
 
-function finalReport(t: Terminal, statuses: WorkflowStatus[], elapsedS: number, logPath: string): void {
+function finalReport(
+  t: Terminal,
+  statuses: WorkflowStatus[],
+  elapsedS: number,
+  logPath: string,
+  failures: string[],
+): void {
   const c = t.out;
   for (const s of statuses) {
     const paint = s.status === 'completed' ? c.green : s.status === 'failed' ? c.red : c.yellow;
@@ -78,6 +85,7 @@ function finalReport(t: Terminal, statuses: WorkflowStatus[], elapsedS: number, 
       `${paint(s.status.padEnd(9))} ${s.workflow_id}  ${s.name}  (${s.completed}/${s.total} completed${s.failed ? `, ${s.failed} failed` : ''}${s.skipped ? `, ${s.skipped} skipped` : ''})${s.error ? `  ${c.red(s.error)}` : ''}`,
     );
   }
+  for (const line of failures) t.print(line.startsWith('  ✖') ? c.red(line) : line);
   const ok = statuses.filter((s) => s.status === 'completed').length;
   t.note(`${ok}/${statuses.length} workflow(s) completed in ${elapsedS.toFixed(1)}s. Logs: ${logPath}`);
 }
@@ -203,6 +211,7 @@ export const runLocalCommand: CommandModule = {
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
     let statuses: WorkflowStatus[];
+    let failed: { reports: FailedTaskReport[]; more: number } = { reports: [], more: 0 };
     try {
       statuses = await runSession(runner, defs, {
         ...opts,
@@ -212,6 +221,9 @@ export const runLocalCommand: CommandModule = {
         logPath,
         signal: abort.signal,
       });
+      // The storage stops with the runner: keep the failed tasks' logs in files first.
+      const { saveFailedTaskLogs } = await import('../run-local-failures.js');
+      failed = await saveFailedTaskLogs(runner, statuses, log.path.replace(/\.log$/, '-task-logs'));
     } finally {
       process.off('SIGINT', onSigint);
       await runner.stop();
@@ -226,8 +238,19 @@ export const runLocalCommand: CommandModule = {
         elapsed_s: Math.round(elapsedS * 10) / 10,
         log_file: logPath,
         backend: a.backend,
+        failed_tasks: failed.reports.map((f) => ({
+          workflow_id: f.workflowId,
+          task: f.task,
+          attempt: f.attempt,
+          error: f.error,
+          log_file: f.logFile,
+          missing: f.missing,
+        })),
       });
-    } else finalReport(t, statuses, elapsedS, logPath);
+    } else {
+      const { failedTaskLines } = await import('../run-local-failures.js');
+      finalReport(t, statuses, elapsedS, logPath, failedTaskLines(failed));
+    }
     if (abort.signal.aborted) process.exitCode = 130;
     else if (!statuses.every((s) => s.status === 'completed')) process.exitCode = 1;
   },
