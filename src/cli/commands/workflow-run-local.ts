@@ -211,7 +211,7 @@ export const runLocalCommand: CommandModule = {
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
     let statuses: WorkflowStatus[];
-    let failed: { reports: FailedTaskReport[]; more: number } = { reports: [], more: 0 };
+    let failed: { reports: FailedTaskReport[]; more: number };
     try {
       statuses = await runSession(runner, defs, {
         ...opts,
