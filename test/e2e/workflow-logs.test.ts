@@ -48,7 +48,7 @@ tasks:
     kwargs: {cmd: "echo never"}
   - name: slow
     timeout_s: 2
-    kwargs: {cmd: "echo started; sleep 7; echo finished"}
+    kwargs: {cmd: "echo started; sleep 25; echo finished"}
   - name: big
     kwargs: {cmd: "echo FIRST; head -c 5242880 /dev/zero | tr '\\\\0' x | fold -w 1023; echo; echo LAST"}
   - name: long
@@ -193,13 +193,14 @@ describe('jobq workflow logs', () => {
       { timeoutMs: 30_000 },
     );
     expect(during.stderr).toContain('task error (coordinator): task timed out after 2s');
-    // The worker is not told (reference §5.9): its final log arrives when the command ends.
+    // The worker is not told (reference §5.9): its final log arrives when the command ends. The
+    // running sweep visits one index shard per tick (16 ticks a round), hence the long sleep.
     const final = await waitFor(
       async () => {
         const r = await wf('logs', id, 'slow');
         return r.stdout.includes('stdout finished') ? r : null;
       },
-      { timeoutMs: 30_000 },
+      { timeoutMs: 90_000 },
     );
     expect(final.stderr).toMatch(/attempt 1 · task failed · succeeded \(exit 0\)/);
     expect(final.stderr).toContain('task error (coordinator): task timed out after 2s');
