@@ -31,6 +31,13 @@ describe('worker env knobs', () => {
     ],
     ['JOBQ_MAX_IDLE_BACKOFF', 'Infinity', /JOBQ_MAX_IDLE_BACKOFF .*got 'Infinity'/],
     ['JOBQ_MAX_IDLE_BACKOFF', '0x10', /got '0x10'/],
+    [
+      'JOBQ_LOG_REFRESH_INTERVAL',
+      'often',
+      /JOBQ_LOG_REFRESH_INTERVAL must be a number of seconds >= 0.*got 'often'/,
+    ],
+    ['JOBQ_LOG_MAX_BYTES', '100', /JOBQ_LOG_MAX_BYTES must be a number of bytes >= 4096.*got '100'/],
+    ['JOBQ_LOG_MAX_BYTES', '1GB', /got '1GB'/],
   ])('refuses %s=%j with an error naming the variable and the expected value', (key, value, pattern) => {
     const err = configError({ [key]: value });
     expect(err.message.startsWith(`${key} must be`)).toBe(true);
@@ -52,6 +59,7 @@ describe('worker env knobs', () => {
       cancelPollIntervalS: 1,
       killTimeoutS: 0,
       maxIdleBackoffS: 0.05,
+      taskLogs: { refreshIntervalS: 10, maxBytes: 1024 * 1024 },
     });
     expect(
       workerSettingsFromEnv({ JOBQ_COMPLETION_SEND_MAX_ATTEMPTS: '7', JOBQ_KILL_TIMEOUT: '2.5s' }),
