@@ -2,7 +2,7 @@
  * StateStore over a BlobBucket (reference §4.3): definition blob written once, state blob under ETag
  * CAS, legacy `<id>.json` read fallback. Shared by the Azure and memory adapters.
  */
-import type { StateStore, StoredWorkflow } from '../ports/state-store.js';
+import type { EncodedStateDoc, StateStore, StoredWorkflow } from '../ports/state-store.js';
 import type { DefinitionDocV1, StateDocV1 } from '../wire/docs.js';
 import { encodeDoc, decodeDoc } from '../wire/blob-codec.js';
 import { StateConflictError, WorkflowExistsError } from '../errors.js';
@@ -86,7 +86,7 @@ export class BlobStateStore implements StateStore {
   }
 
   /** `etag` '' means "the state blob must not exist yet" (first flush after a partial submit or of a legacy workflow). */
-  saveState(state: StateDocV1, etag: string): Promise<string> {
+  saveState(state: StateDocV1 | EncodedStateDoc, etag: string): Promise<string> {
     return this.writeState(state, etag === '' ? { ifNoneMatch: '*' } : { ifMatch: etag });
   }
 
@@ -109,10 +109,11 @@ export class BlobStateStore implements StateStore {
     return this.bucket.drop();
   }
 
-  private async writeState(state: StateDocV1, condition: WriteCondition): Promise<string> {
-    const id = state.workflow_id;
+  private async writeState(state: StateDocV1 | EncodedStateDoc, condition: WriteCondition): Promise<string> {
+    const id = 'encoded' in state ? state.workflowId : state.workflow_id;
+    const bytes = 'encoded' in state ? state.bytes : encodeDoc(state);
     try {
-      return await this.bucket.write(stateBlobName(id), encodeDoc(state), condition);
+      return await this.bucket.write(stateBlobName(id), bytes, condition);
     } catch (err) {
       if (err instanceof BlobConditionError) {
         throw new StateConflictError(

@@ -5,6 +5,8 @@
  * workflow has at most one flush in flight; mutations made meanwhile ride the next flush, which uses
  * the ETag the previous one returned. A message is acked only once a successful flush covers it.
  */
+import type { EncodedStateDoc } from '../ports/state-store.js';
+import { StateBlobEncoder } from '../wire/state-blob.js';
 import type { Logger } from '../log.js';
 import type { Backend } from '../ports/backend.js';
 import type { CoordinatorSettings } from '../config/types.js';
@@ -68,7 +70,7 @@ const MAX_TRANSIENT_FLUSH_ERRORS = 3;
 const KNOWN_ETAGS_MAX = 200_000;
 
 interface Snapshot {
-  doc: ReturnType<Runtime['toStateDoc']>;
+  doc: EncodedStateDoc;
   gen: number;
   etag: string;
   epoch: number;
@@ -76,6 +78,8 @@ interface Snapshot {
 }
 
 export class WorkflowTable {
+  /** One incremental blob encoder per runtime (dropped with it). */
+  private readonly encoders = new WeakMap<Runtime, StateBlobEncoder>();
   private readonly slots = new Map<string, WorkflowSlot & { epoch: number; flushErrors: number }>();
   /** Tasks of every cached runtime together (the second cache bound). */
   private cachedTasks = 0;
@@ -419,6 +423,13 @@ export class WorkflowTable {
       });
   }
 
+  /** The runtime's state blob, recompressing only the chunks changed since its previous flush. */
+  private encodeState(rt: Runtime): EncodedStateDoc {
+    let encoder = this.encoders.get(rt);
+    if (!encoder) this.encoders.set(rt, (encoder = new StateBlobEncoder()));
+    return { encoded: true, workflowId: rt.workflowId, bytes: encoder.encode(rt.toStateText()) };
+  }
+
   private async flushLoop(slot: WorkflowSlot & { epoch: number; flushErrors: number }): Promise<void> {
     for (;;) {
       this.ackCovered(slot);
@@ -428,7 +439,7 @@ export class WorkflowTable {
         slot.retired
           ? null
           : {
-              doc: slot.runtime.toStateDoc(),
+              doc: this.encodeState(slot.runtime),
               gen: slot.gen,
               etag: slot.etag,
               epoch: slot.epoch,

@@ -3,6 +3,7 @@
  * coordinator, client and worker helpers program against this file only. Pure: no I/O, no timers,
  * every `now` is epoch milliseconds passed in by the caller.
  */
+import type { StateDocText } from './state-text.js';
 import type { DepPolicy, ResultPolicy } from '../model/types.js';
 import type { TaskState, WorkflowState } from './states.js';
 import type { DefinitionDocV1, StateDocV1 } from '../wire/docs.js';
@@ -185,4 +186,6 @@ export interface Runtime {
 
   toDefinitionDoc(): DefinitionDocV1;
   toStateDoc(): StateDocV1;
+  /** The same document as chunked JSON text, re-encoding only the chunks that changed since the last call. */
+  toStateText(): StateDocText;
 }

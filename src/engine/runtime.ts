@@ -3,6 +3,7 @@
  * Structure lives in a compact `TaskTable`, mutable state and transition rules in `TaskMachine`;
  * this class adds the workflow-level rules (activation, cancel, retry, state recompute) and queries.
  */
+import { StateTextWriter, type StateDocText } from './state-text.js';
 import { DefinitionError } from '../errors.js';
 import type { DepPolicy, ResultPolicy, WorkflowDefinition } from '../model/types.js';
 import { DEFAULT_QUEUE, DEFAULT_RESULT_POLICY } from '../model/types.js';
@@ -452,6 +453,11 @@ export class WorkflowRuntime implements Runtime {
 
   toDefinitionDoc(): DefinitionDocV1 {
     return writeDefinitionDoc(this.meta, this.table);
+  }
+  private textWriter: StateTextWriter | null = null;
+  toStateText(): StateDocText {
+    this.textWriter ??= new StateTextWriter(this.m);
+    return this.textWriter.write(this.meta, this.current);
   }
   toStateDoc(): StateDocV1 {
     return writeStateDoc(this.meta, this.m, this.current);

@@ -171,8 +171,13 @@ export function writeDefinitionDoc(meta: WorkflowMeta, t: TaskTable): Definition
   };
 }
 
-/** One task's compact state entry, or null when every field holds its default. */
-function taskEntry(m: TaskMachine, i: number): StateTaskDocV1 | null {
+/**
+ * One task's compact state entry, or null when every field holds its default. Its inputs are the
+ * machine's state, doneParents, failedParents, outputRefs, errors, startedAt, completedAt and attempt
+ * of task `i`: `engine/state-text.ts` re-encodes a task only when one of those changed, so a new input
+ * here must be added to its change check too.
+ */
+export function taskEntry(m: TaskMachine, i: number): StateTaskDocV1 | null {
   const s = m.state[i];
   const e: StateTaskDocV1 = {};
   if (s !== PENDING) e.state = STATE_NAMES[s];
@@ -197,6 +202,16 @@ export function writeStateDoc(meta: WorkflowMeta, m: TaskMachine, state: Workflo
     const e = taskEntry(m, i);
     if (e !== null) tasks[t.name(i)] = e;
   }
+  return stateDocWith(meta, m, state, tasks);
+}
+
+/** The state document's workflow-level keys around the given `tasks` object. */
+export function stateDocWith(
+  meta: WorkflowMeta,
+  m: TaskMachine,
+  state: WorkflowState,
+  tasks: Record<string, StateTaskDocV1>,
+): StateDocV1 {
   const doc: StateDocV1 = {
     v: 1,
     workflow_id: meta.workflowId,

@@ -11,6 +11,13 @@ export interface StoredWorkflow {
   legacy: boolean;
 }
 
+/** A state document already encoded as its blob bytes (gzip JSON v1) by an incremental encoder. */
+export interface EncodedStateDoc {
+  readonly encoded: true;
+  readonly workflowId: string;
+  readonly bytes: Buffer;
+}
+
 /**
  * Definition and state blobs in `<prefix>-workflows` (reference §4.1–4.3). Adapters gzip (level 1)
  * on write, detect gzip by magic bytes on read, and translate 412 → StateConflictError,
@@ -26,7 +33,7 @@ export interface StateStore {
   loadDefinition(workflowId: string): Promise<DefinitionDocV1 | null>;
   loadState(workflowId: string): Promise<{ state: StateDocV1; etag: string } | null>;
   /** CAS write of the state blob with If-Match `etag`; returns the new ETag. */
-  saveState(state: StateDocV1, etag: string): Promise<string>;
+  saveState(state: StateDocV1 | EncodedStateDoc, etag: string): Promise<string>;
   /** Delete def, state and legacy blobs. True if any existed. */
   deleteWorkflow(workflowId: string): Promise<boolean>;
   /** IDs of every workflow that has any blob (def, state or legacy), for orphan detection. */

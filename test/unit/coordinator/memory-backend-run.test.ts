@@ -175,7 +175,8 @@ describe('coordinator on memory adapters', () => {
     const saveState = backend.state.saveState.bind(backend.state);
     Object.assign(backend.state, {
       saveState: async (...a: Parameters<typeof saveState>) => {
-        if (a[0].workflow_id === 'wf-b') await gateB;
+        const id = 'encoded' in a[0] ? a[0].workflowId : a[0].workflow_id;
+        if (id === 'wf-b') await gateB;
         return saveState(...a);
       },
     });
