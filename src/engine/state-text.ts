@@ -65,12 +65,30 @@ export class StateTextWriter {
   private sync(i: number): boolean {
     const m = this.m;
     let changed = false;
-    if (this.state[i] !== m.state[i]) ((this.state[i] = m.state[i]), (changed = true));
-    if (this.attempt[i] !== m.attempt[i]) ((this.attempt[i] = m.attempt[i]), (changed = true));
-    if (this.done[i] !== m.doneParents[i]) ((this.done[i] = m.doneParents[i]), (changed = true));
-    if (this.failed[i] !== m.failedParents[i]) ((this.failed[i] = m.failedParents[i]), (changed = true));
-    if (this.started[i] !== m.startedAt[i]) ((this.started[i] = m.startedAt[i]), (changed = true));
-    if (this.completed[i] !== m.completedAt[i]) ((this.completed[i] = m.completedAt[i]), (changed = true));
+    if (this.state[i] !== m.state[i]) {
+      this.state[i] = m.state[i];
+      changed = true;
+    }
+    if (this.attempt[i] !== m.attempt[i]) {
+      this.attempt[i] = m.attempt[i];
+      changed = true;
+    }
+    if (this.done[i] !== m.doneParents[i]) {
+      this.done[i] = m.doneParents[i];
+      changed = true;
+    }
+    if (this.failed[i] !== m.failedParents[i]) {
+      this.failed[i] = m.failedParents[i];
+      changed = true;
+    }
+    if (this.started[i] !== m.startedAt[i]) {
+      this.started[i] = m.startedAt[i];
+      changed = true;
+    }
+    if (this.completed[i] !== m.completedAt[i]) {
+      this.completed[i] = m.completedAt[i];
+      changed = true;
+    }
     changed = syncMapEntry(this.refs, m.outputRefs, i) || changed;
     changed = syncMapEntry(this.errors, m.errors, i) || changed;
     return changed;
