@@ -1,6 +1,6 @@
 /** `jobq workflow config init|show` (reference §7.4): scaffold jobq.yaml; show resolved values and sources. */
-import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError, UsageError } from '../../errors.js';
 import { redactDeep, redactSecrets } from '../../log.js';
@@ -47,8 +47,13 @@ function initHandler(a: ConfigArgs): void {
   const path = resolve(a.path ?? 'jobq.yaml');
   if (existsSync(path) && !a.force)
     throw new UsageError(`${path} already exists; pass --force to overwrite it.`);
+  const dir = dirname(path);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new UsageError(`${dir} is not a directory; choose another --path.`);
+  const created = !existsSync(dir);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(path, renderConfigTemplate(templateValues(a)), { mode: 0o600 });
-  process.stdout.write(`Wrote ${path}\n`);
+  process.stdout.write(`Wrote ${path}${created ? ` (created ${dir})` : ''}\n`);
 }
 
 /** The `config show --json` document (secrets redacted). */

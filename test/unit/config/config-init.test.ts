@@ -30,6 +30,20 @@ const run = async (args: string[]) =>
     .parseAsync();
 
 describe('jobq workflow config init', () => {
+  it('creates a missing directory for --path DIR/jobq.yaml (issue 15) and says so', async () => {
+    const path = join(dir, 'new', 'nested', 'jobq.yaml');
+    await run(['config', 'init', '--path', path, '--target', 'myacct/MyProj']);
+    expect(existsSync(path)).toBe(true);
+    expect(process.stdout.write).toHaveBeenCalledWith(expect.stringContaining('(created '));
+  });
+
+  it('refuses in one line when a parent of --path is a file', async () => {
+    writeFileSync(join(dir, 'afile'), 'x');
+    await expect(run(['config', 'init', '--path', join(dir, 'afile', 'jobq.yaml')])).rejects.toThrow(
+      /is not a directory; choose another --path/,
+    );
+  });
+
   it('writes a valid template pre-filled with the resolved target that the resolver accepts', async () => {
     const path = join(dir, 'jobq.yaml');
     await run(['config', 'init', '--path', path, '--target', 'myacct/MyProj']);
