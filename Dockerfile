@@ -15,7 +15,9 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 # --ignore-scripts: `prepare` would build before the sources are copied.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+COPY scripts ./scripts
+# tsc to dist/, then the CLI bundle in dist/bundle/ (scripts/bundle-cli.mjs).
+RUN npm run build
 
 # --- deps: production dependencies only --------------------------------------------------------------
 FROM ${NODE_IMAGE} AS deps

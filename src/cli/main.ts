@@ -2,9 +2,10 @@
  * CLI entry: `jobq workflow …`, `jobq worker QUEUE`, `jobq task …`, `jobq azurite`.
  * User errors print one line and exit 2 (or the error's own code); `--log-level debug` adds the stack.
  */
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { isJobqError, isUserError } from '../errors.js';
 import { redactSecrets } from '../log.js';
+import { runTaskFastPath } from './task-fast-path.js';
 import {
   WORKFLOW_SUBCOMMANDS,
   registerWorkflowCommands,
@@ -41,7 +42,10 @@ export function liftTargetPositional(argv: string[]): string[] {
   return argv;
 }
 
-export function buildParser(argv: string[]): Argv {
+/** yargs, loaded when a command needs the full parser (the `jobq task …` fast path does not). */
+type YargsFactory = (typeof import('yargs'))['default'];
+
+export function buildParser(argv: string[], yargs: YargsFactory): Argv {
   let parser: Argv = yargs(liftTargetPositional(argv))
     .scriptName('jobq')
     .usage('jobq <command>\n\nDAG workflows on Azure Storage: coordinator, workers and client CLI.')
@@ -88,14 +92,22 @@ export function buildParser(argv: string[]): Argv {
   return parser;
 }
 
+/** The exit code a command set through `process.exitCode` (0 when it set none). */
+function exitCodeSoFar(): number {
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
 /** Run the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const debug =
     argv.includes('debug') && argv.some((a) => a === '--log-level' || a.startsWith('--log-level='));
   try {
-    const parser = buildParser(argv);
+    // `jobq task …` runs inside every task: well-formed calls skip yargs (task-fast-path.ts).
+    if (argv[0] === 'task' && (await runTaskFastPath(argv.slice(1)))) return exitCodeSoFar();
+    const { default: yargs } = await import('yargs');
+    const parser = buildParser(argv, yargs);
     await parser.parseAsync();
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return exitCodeSoFar();
   } catch (err) {
     if (err instanceof CliExit) return err.code;
     const message = redactSecrets(err instanceof Error ? err.message : String(err));

@@ -92,10 +92,15 @@ function traced(
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NO_COLOR: '1',
+    // The unbundled build: one file per module, so the trace shows what a command loads (the bundle
+    // inlines light packages; heavy ones stay external and would show in either).
+    JOBQ_CLI_BUNDLE: '0',
     JOBQ_TEST_MODULE_TRACE: trace,
     ...opts.env,
   };
   delete env.JOBQ_WORKFLOW_PREFIX;
+  for (const k of ['JOBQ_WORKFLOW_ID', 'JOBQ_WORKFLOW_TASK'])
+    if (!opts.env || !(k in opts.env)) delete env[k];
   return new Promise((resolve, reject) => {
     const child = spawn(node, argv, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -151,7 +156,8 @@ describe('light command paths load no heavy module', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ a: 1 });
-    expectNone(r, HEAVY);
+    // The fast path (src/cli/task-fast-path.ts) runs the handler without the yargs parser.
+    expectNone(r, [...HEAVY, 'yargs']);
   });
 
   it('jobq workflow validate examples/diamond.yaml', async () => {
@@ -220,5 +226,39 @@ describe('command registry', () => {
       for (const c of commands)
         expect(loaded.has(c), `${f} exports a command without a registry row`).toBe(true);
     }
+  });
+});
+
+describe('the CLI bundle (dist/bundle, scripts/bundle-cli.mjs)', () => {
+  const bin = join(REPO_ROOT, 'bin', 'jobq.js');
+
+  it('is what bin/jobq.js runs by default, and it keeps the heavy packages out', async () => {
+    const r = await traced([], {
+      nodeArgs: [bin, 'workflow', 'validate', 'examples/diamond.yaml'],
+      env: { JOBQ_CLI_BUNDLE: '1' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^OK /);
+    expect(r.modules.some((m) => m.includes('/dist/bundle/main.js'))).toBe(true);
+    expect(r.modules.some((m) => m.includes('/dist/cli/'))).toBe(false);
+    expectNone(r, HEAVY);
+  });
+
+  it('maps stack traces to src/*.ts with --log-level debug', async () => {
+    const r = await traced([], {
+      nodeArgs: [bin, 'task', 'inputs', '--log-level', 'debug'],
+      env: { JOBQ_CLI_BUNDLE: '1' },
+    });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^jobq: JOBQ_WORKFLOW_ID is not set/);
+    expect(r.stderr).toMatch(/src[\\/]task[\\/]context\.ts:\d+:\d+/);
+    expect(r.stderr).not.toMatch(/dist[\\/]bundle[\\/]/);
+  });
+
+  it('prints no stack without --log-level debug', async () => {
+    const r = await traced([], { nodeArgs: [bin, 'task', 'inputs'], env: { JOBQ_CLI_BUNDLE: '1' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

@@ -37,9 +37,50 @@ function readOutputFile(path: string): string {
   }
 }
 
-interface SetArgs {
+export interface SetArgs {
   json?: string;
   file?: string;
+}
+
+/** `jobq task output set [JSON] [--file PATH]` (also run by the fast path, cli/task-fast-path.ts). */
+export function outputSetHandler(argv: SetArgs): void {
+  outputFilePath(); // outside a task: fail before reading stdin
+  if ((argv.json === undefined) === (argv.file === undefined)) {
+    throw new UsageError('give the output either as a JSON argument or with --file PATH (not both).');
+  }
+  const text = argv.file !== undefined ? readOutputFile(argv.file) : argv.json!;
+  setOutput(parseJsonArg(text, argv.file !== undefined ? `--file ${argv.file}` : 'the output argument'));
+}
+
+/** `jobq task output get PARENT`. */
+export async function outputGetHandler(argv: { parent: string }): Promise<void> {
+  printJson(await getUpstreamOutput(argv.parent));
+}
+
+/** `jobq task inputs`. */
+export async function inputsHandler(): Promise<void> {
+  printJson(await getUpstreamOutputs());
+}
+
+/** `jobq task upstream`. */
+export async function upstreamHandler(): Promise<void> {
+  printJson(await getRealUpstreamTasks());
+}
+
+/** `jobq task cancelled`: exit 0 when cancelled, 1 otherwise. */
+export async function cancelledHandler(): Promise<void> {
+  const ctx = new TaskContext();
+  try {
+    process.exitCode = (await ctx.isCancelled()) ? 0 : 1;
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** `jobq task stash PATH`. */
+export function stashHandler(argv: { path: string }): void {
+  outputFilePath();
+  printJson(stashFile(argv.path));
 }
 
 const outputSet: CommandModule<object, SetArgs> = {
@@ -50,21 +91,14 @@ const outputSet: CommandModule<object, SetArgs> = {
       .positional('json', { type: 'string', describe: 'The output as JSON text' })
       .option('file', { type: 'string', describe: 'Read the output JSON from this file ("-" = stdin)' })
       .example('$0 task output set \'{"rows": 42}\'', '') as Argv<SetArgs>,
-  handler: (argv) => {
-    outputFilePath(); // outside a task: fail before reading stdin
-    if ((argv.json === undefined) === (argv.file === undefined)) {
-      throw new UsageError('give the output either as a JSON argument or with --file PATH (not both).');
-    }
-    const text = argv.file !== undefined ? readOutputFile(argv.file) : argv.json!;
-    setOutput(parseJsonArg(text, argv.file !== undefined ? `--file ${argv.file}` : 'the output argument'));
-  },
+  handler: outputSetHandler,
 };
 
 const outputGet: CommandModule<object, { parent: string }> = {
   command: 'get <parent>',
   describe: 'Print the output of an upstream task as JSON (null when it has none)',
   builder: (y) => y.positional('parent', { type: 'string', demandOption: true }) as Argv<{ parent: string }>,
-  handler: async (argv) => printJson(await getUpstreamOutput(argv.parent)),
+  handler: outputGetHandler,
 };
 
 const outputCommand: CommandModule = {
@@ -78,26 +112,19 @@ const outputCommand: CommandModule = {
 const inputsCommand: CommandModule = {
   command: 'inputs',
   describe: 'Print every upstream output as one JSON object {task: output} (tasks without output omitted)',
-  handler: async () => printJson(await getUpstreamOutputs()),
+  handler: inputsHandler,
 };
 
 const upstreamCommand: CommandModule = {
   command: 'upstream',
   describe: 'Print the real upstream task names as a JSON array (through fan-in merge nodes)',
-  handler: async () => printJson(await getRealUpstreamTasks()),
+  handler: upstreamHandler,
 };
 
 const cancelledCommand: CommandModule = {
   command: 'cancelled',
   describe: "Exit 0 if this task's workflow was cancelled, 1 otherwise (for polling in long scripts)",
-  handler: async () => {
-    const ctx = new TaskContext();
-    try {
-      process.exitCode = (await ctx.isCancelled()) ? 0 : 1;
-    } finally {
-      await ctx.close();
-    }
-  },
+  handler: cancelledHandler,
 };
 
 const stashCommand: CommandModule<object, { path: string }> = {
@@ -109,13 +136,10 @@ const stashCommand: CommandModule<object, { path: string }> = {
       .example('$0 task output set "{\\"model\\": $($0 task stash model.bin)}"', '') as Argv<{
       path: string;
     }>,
-  handler: (argv) => {
-    outputFilePath();
-    printJson(stashFile(argv.path));
-  },
+  handler: stashHandler,
 };
 
-interface DownloadArgs {
+export interface DownloadArgs {
   parent: string;
   dest: string;
   key?: string;
@@ -132,6 +156,17 @@ function atKey(value: unknown, key: string | undefined): unknown {
   return node;
 }
 
+/** `jobq task download PARENT DEST [--key a.b]`. */
+export async function downloadHandler(argv: DownloadArgs): Promise<void> {
+  const stash = atKey(await getUpstreamOutput(argv.parent), argv.key);
+  if (!(stash instanceof BlobStash)) {
+    throw new UsageError(
+      `the output of '${argv.parent}'${argv.key ? ` at '${argv.key}'` : ''} is not a stashed file.`,
+    );
+  }
+  await downloadStash(stash, argv.dest);
+}
+
 const downloadCommand: CommandModule<object, DownloadArgs> = {
   command: 'download <parent> <dest>',
   describe: 'Download a file an upstream task stashed (its output, or the stash at --key a.b) to DEST',
@@ -143,15 +178,7 @@ const downloadCommand: CommandModule<object, DownloadArgs> = {
         type: 'string',
         describe: 'Dotted path of the stash inside the output (e.g. files.0)',
       }) as Argv<DownloadArgs>,
-  handler: async (argv) => {
-    const stash = atKey(await getUpstreamOutput(argv.parent), argv.key);
-    if (!(stash instanceof BlobStash)) {
-      throw new UsageError(
-        `the output of '${argv.parent}'${argv.key ? ` at '${argv.key}'` : ''} is not a stashed file.`,
-      );
-    }
-    await downloadStash(stash, argv.dest);
-  },
+  handler: downloadHandler,
 };
 
 /** `jobq task output set|get`, `jobq task inputs|upstream|cancelled|stash|download`. */
