@@ -43,6 +43,10 @@ const HEAVY = [
 /** Packages a coordinator on a plain Azurite storage-queue target must not load. */
 const NOT_FOR_STORAGE_QUEUE_COORDINATOR = [
   '@azure/service-bus',
+  '@azure/identity',
+  '@azure/msal-node',
+  '@azure/msal-common',
+  'prom-client',
   '@azure/core-amqp',
   'rhea',
   'rhea-promise',
@@ -179,7 +183,7 @@ describe('light command paths load no heavy module', () => {
     expectNone(r, HEAVY);
   });
 
-  it('a coordinator on an Azurite storage-queue target does not load Service Bus', async () => {
+  it('a coordinator on an Azurite storage-queue target loads neither Service Bus, identity nor prom-client', async () => {
     const az = azurite();
     const r = await traced(['workflow', `devstoreaccount1/${uniquePrefix('Lazy')}`, 'coordinator'], {
       env: {
