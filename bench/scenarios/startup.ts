@@ -197,7 +197,13 @@ async function run(ctx: BenchContext): Promise<void> {
         higher_is_better: false,
         ceiling: ceilMs,
         ratio: wall / ceilMs,
-        settings: { ...settings, command: `jobq ${c.args.slice(1).join(' ')}`, cpu_ms_median: cpu },
+        settings: {
+          ...settings,
+          command: `jobq ${c.args.slice(1).join(' ')}`,
+          cpu_ms_median: cpu,
+          // CPU is steadier than wall time on a loaded machine: the same ratio on user+sys.
+          cpu_ratio: cpu !== null && ceilCpu ? cpu / ceilCpu : null,
+        },
       });
     }
     ctx.emit({
