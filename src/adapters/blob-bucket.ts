@@ -33,6 +33,8 @@ export interface BlobBucket {
   drop(): Promise<void>;
   /** null when the blob does not exist. */
   read(name: string): Promise<BlobRead | null>;
+  /** The blob's ETag without its content (one HEAD request); null when it does not exist. */
+  etag(name: string): Promise<string | null>;
   /** Upload; a failed condition throws BlobConditionError. Returns the new ETag. */
   write(name: string, bytes: Buffer, condition?: WriteCondition): Promise<string>;
   /** True if it existed. */

@@ -7,7 +7,12 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { OUTPUT_INLINE_THRESHOLD, type OutputStore, type StashedFile } from '../ports/output-store.js';
+import {
+  OUTPUT_INLINE_THRESHOLD,
+  type OutputPreview,
+  type OutputStore,
+  type StashedFile,
+} from '../ports/output-store.js';
 import { OutputFetchError, OutputUploadError, isJobqError } from '../errors.js';
 import { canonicalOutputRef, outputBlobName, stashBlobName } from './names.js';
 import type { BlobBucket } from './blob-bucket.js';
@@ -27,6 +32,14 @@ function digestingTap(): { tap: Transform; result: () => { md5: string; size: nu
     },
   });
   return { tap, result: () => ({ md5: hash.digest('hex'), size }) };
+}
+
+/** The first `max` bytes of `bytes` as text, without a split character at the end. */
+function cutUtf8(bytes: Buffer, max: number): { text: string; truncated: boolean } {
+  if (bytes.length <= max) return { text: bytes.toString('utf8'), truncated: false };
+  let end = max;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // back up to a character boundary
+  return { text: bytes.subarray(0, end).toString('utf8'), truncated: true };
 }
 
 function messageOf(err: unknown): string {
@@ -78,6 +91,30 @@ export class BlobOutputStore implements OutputStore {
         `output blob ${this.outputs.container}/${name} is not valid JSON: ${messageOf(err)}`,
       );
     }
+  }
+
+  async previewOutput(ref: string, maxBytes: number): Promise<OutputPreview> {
+    if (!ref.startsWith('blob:')) {
+      const bytes = Buffer.byteLength(ref, 'utf8');
+      return { ...cutUtf8(Buffer.from(ref, 'utf8'), maxBytes), bytes, source: 'inline' };
+    }
+    const name = ref.slice('blob:'.length).replace(LEGACY_MD5_SUFFIX, '');
+    const stream = await this.outputs.readStream(name);
+    if (!stream) throw new OutputFetchError(`output blob ${this.outputs.container}/${name} does not exist`);
+    const chunks: Buffer[] = [];
+    let held = 0;
+    let truncated = false;
+    for await (const chunk of stream) {
+      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+      chunks.push(b);
+      held += b.length;
+      if (held > maxBytes) {
+        truncated = true;
+        break; // leaving the loop destroys the stream: the rest is never downloaded
+      }
+    }
+    const cut = cutUtf8(Buffer.concat(chunks), maxBytes);
+    return { text: cut.text, truncated, bytes: truncated ? null : held, source: name };
   }
 
   async deleteOutputs(workflowId: string): Promise<void> {

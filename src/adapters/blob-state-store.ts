@@ -85,6 +85,11 @@ export class BlobStateStore implements StateStore {
     return legacy ? { state: splitLegacyDoc(decodeDoc(legacy.bytes), workflowId).state, etag: '' } : null;
   }
 
+  async stateEtag(workflowId: string): Promise<string | null> {
+    const etag = await this.bucket.etag(stateBlobName(workflowId));
+    return etag ?? (await this.bucket.etag(legacyBlobName(workflowId)));
+  }
+
   /** `etag` '' means "the state blob must not exist yet" (first flush after a partial submit or of a legacy workflow). */
   saveState(state: StateDocV1 | EncodedStateDoc, etag: string): Promise<string> {
     return this.writeState(state, etag === '' ? { ifNoneMatch: '*' } : { ifMatch: etag });

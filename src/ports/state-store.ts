@@ -32,6 +32,11 @@ export interface StateStore {
   load(workflowId: string): Promise<StoredWorkflow | null>;
   loadDefinition(workflowId: string): Promise<DefinitionDocV1 | null>;
   loadState(workflowId: string): Promise<{ state: StateDocV1; etag: string } | null>;
+  /**
+   * ETag of the state blob (else of the legacy blob) without reading it, null when neither exists: lets a
+   * watcher (the `track` dashboard) download and decode the state only when it changed.
+   */
+  stateEtag(workflowId: string): Promise<string | null>;
   /** CAS write of the state blob with If-Match `etag`; returns the new ETag. */
   saveState(state: StateDocV1 | EncodedStateDoc, etag: string): Promise<string>;
   /** Delete def, state and legacy blobs. True if any existed. */

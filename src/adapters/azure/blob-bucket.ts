@@ -56,6 +56,17 @@ export class AzureBlobBucket implements BlobBucket {
     });
   }
 
+  async etag(name: string): Promise<string | null> {
+    return guarded(this.endpoint, `read properties of ${this.container}/${name}`, async () => {
+      try {
+        return (await this.client.getBlobClient(name).getProperties()).etag ?? null;
+      } catch (err) {
+        if (is404(err)) return null;
+        throw err;
+      }
+    });
+  }
+
   async write(name: string, bytes: Buffer, condition?: WriteCondition): Promise<string> {
     const res = await guarded(
       this.endpoint,

@@ -33,6 +33,10 @@ export class MemoryBlobBucket implements BlobBucket {
     return b ? { bytes: Buffer.from(b.bytes), etag: b.etag } : null;
   }
 
+  async etag(name: string): Promise<string | null> {
+    return this.blobs()?.get(name)?.etag ?? null;
+  }
+
   async write(name: string, bytes: Buffer, condition?: WriteCondition): Promise<string> {
     const c = this.requireBlobs();
     const cur = c.get(name);

@@ -129,6 +129,11 @@ export const WORKFLOW_COMMANDS: readonly LazyCommand[] = [
       'Run workflows locally: embedded Azurite (or memory), coordinator and workers in one process; exit 0 iff all completed',
     load: async () => (await import('./workflow-run-local.js')).runLocalCommand,
   },
+  {
+    command: 'track',
+    describe: 'Serve a live web dashboard of the workflows (DAGs, task details; read-only by default)',
+    load: async () => (await import('./workflow-track.js')).trackCommand,
+  },
 ];
 
 /** Top-level commands besides `workflow`, in `--help` order. */
