@@ -165,10 +165,13 @@ function graphJson(lv: LaidOutView) {
 
 /** `/api/workflows/:id/graph`: the laid-out DAG and each node's state. */
 export async function workflowGraph(cache: WorkflowCache, id: string, expand: string[]) {
+  const t0 = performance.now();
   const e = await cache.get(id);
+  const t1 = performance.now();
   const lv = e.view(expand);
   const rt = e.snapshot!.rt;
   return {
+    timings_ms: { read: Math.round(t1 - t0), view: Math.round(performance.now() - t1) },
     workflow: workflowHeader(rt, false),
     task_count: rt.taskCount,
     graph: graphJson(lv),

@@ -111,13 +111,20 @@ export class WorkflowCache {
   async get(workflowId: string, now = Date.now()): Promise<WorkflowEntry> {
     let e = this.entries.get(workflowId);
     if (!e) {
-      const def = await this.backend.state.loadDefinition(workflowId);
-      if (!def)
+      // First visit: definition and state in one parallel read (no ETag probe needed yet).
+      const stored = await this.backend.state.load(workflowId);
+      if (!stored)
         throw new WorkflowNotFoundError(`workflow not found: ${workflowId} in ${this.backend.target}`);
-      e = new WorkflowEntry(workflowId, this.backend, def, this.opts.budget ?? NODE_BUDGET);
+      e = new WorkflowEntry(workflowId, this.backend, stored.def, this.opts.budget ?? NODE_BUDGET);
+      e.snapshot = {
+        rt: WorkflowRuntime.fromDocs(stored.def, stored.state),
+        etag: stored.etag,
+        readAt: now,
+      };
       this.entries.set(workflowId, e);
       const max = this.opts.maxEntries ?? 20;
       if (this.entries.size > max) this.entries.delete(this.entries.keys().next().value!);
+      return e;
     }
     await e.refresh(now);
     return e;
