@@ -94,6 +94,19 @@ export class RestBlobBucket implements BlobBucket {
     }
   }
 
+  async etag(name: string): Promise<string | null> {
+    try {
+      const res = await this.call(`read properties of ${this.container}/${name}`, {
+        method: 'HEAD',
+        path: blobPath(this.container, name),
+      });
+      return etagOf(res);
+    } catch (err) {
+      if (is404(err)) return null;
+      throw err;
+    }
+  }
+
   async write(name: string, bytes: Buffer, condition?: WriteCondition): Promise<string> {
     const headers: Record<string, string> = {
       'x-ms-blob-type': 'BlockBlob',
