@@ -1,6 +1,8 @@
 /**
  * `npm run chaos [-- --kills 50 --seed 7 --azurite disk|memory --max-duration-s 900]`: the full crash and
- * chaos run (DECISIONS §7). Prints one JSON report on stdout (progress on stderr) and exits 1 on any
+ * chaos run (DECISIONS §7). `--standby` runs two --standby coordinators instead (issue 17): >= 30 kill -9s
+ * and >= 10 SIGTERMs of the leader (`--kills`, `--sigterms`), fail-over times and the fencing proof in
+ * the report. Prints one JSON report on stdout (progress on stderr) and exits 1 on any
  * mismatch with the fault-free replay, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
@@ -19,6 +21,9 @@ export const FULL_CHAOS: Omit<ChaosOptions, 'seed' | 'log'> = {
   azurite: 'disk',
 };
 
+/** `--standby` defaults: 30 leader kill -9s (each waits out a 15 s lease) and 10 SIGTERMs. */
+export const STANDBY_CHAOS = { coordinatorKills: 30, sigterms: 10, maxDurationS: 1200 };
+
 function options(argv: string[]): ChaosOptions {
   const { values } = parseArgs({
     args: argv,
@@ -29,8 +34,11 @@ function options(argv: string[]): ChaosOptions {
       'max-duration-s': { type: 'string' },
       'workflows-per-wave': { type: 'string' },
       workers: { type: 'string' },
+      standby: { type: 'boolean' },
+      sigterms: { type: 'string' },
     },
   });
+  const standby = values.standby === true;
   const num = (v: string | undefined, fallback: number, name: string): number => {
     if (v === undefined) return fallback;
     const n = Number(v);
@@ -43,8 +51,17 @@ function options(argv: string[]): ChaosOptions {
   return {
     ...FULL_CHAOS,
     azurite,
-    coordinatorKills: num(values.kills, FULL_CHAOS.coordinatorKills, 'kills'),
-    maxDurationS: num(values['max-duration-s'], FULL_CHAOS.maxDurationS, 'max-duration-s'),
+    coordinatorKills: num(
+      values.kills,
+      standby ? STANDBY_CHAOS.coordinatorKills : FULL_CHAOS.coordinatorKills,
+      'kills',
+    ),
+    maxDurationS: num(
+      values['max-duration-s'],
+      standby ? STANDBY_CHAOS.maxDurationS : FULL_CHAOS.maxDurationS,
+      'max-duration-s',
+    ),
+    ...(standby ? { standby: { sigterms: num(values.sigterms, STANDBY_CHAOS.sigterms, 'sigterms') } } : {}),
     workflowsPerWave: num(values['workflows-per-wave'], FULL_CHAOS.workflowsPerWave, 'workflows-per-wave'),
     workers: num(values.workers, FULL_CHAOS.workers, 'workers'),
     seed: num(values.seed, Math.floor(Math.random() * 2 ** 31), 'seed'),
@@ -61,7 +78,7 @@ async function main(): Promise<number> {
     return 2;
   }
   opts.log(
-    `seed ${opts.seed}, ${opts.coordinatorKills} kills, azurite ${opts.azurite}, bound ${opts.maxDurationS} s`,
+    `seed ${opts.seed}, ${opts.coordinatorKills} kills${opts.standby ? `, ${opts.standby.sigterms} SIGTERMs, two --standby coordinators` : ''}, azurite ${opts.azurite}, bound ${opts.maxDurationS} s`,
   );
   const report = await runChaos(opts);
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');

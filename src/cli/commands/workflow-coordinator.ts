@@ -12,6 +12,7 @@ import { finalStatsLine } from '../../coordinator/stats.js';
 
 interface CoordinatorArgs extends GlobalArgs {
   'break-lease'?: boolean;
+  'metrics-host'?: string;
   standby?: boolean;
   [flag: string]: unknown;
 }
@@ -77,6 +78,12 @@ export const coordinatorCommand: CommandModule = {
           '(env JOBQ_COORDINATOR_STANDBY=1; jobq.yaml coordinator.standby). Unset lease/visibility ' +
           'settings then default to 20 s',
       })
+      .option('metrics-host', {
+        type: 'string',
+        describe:
+          'Address the metrics and probe servers bind [default: 127.0.0.1; env JOBQ_COORDINATOR_METRICS_HOST]; ' +
+          '0.0.0.0 in a container, so the kubelet and Prometheus reach them (no authentication)',
+      })
       .option('break-lease', {
         type: 'boolean',
         default: false,
@@ -139,6 +146,7 @@ async function runCoordinator(a: CoordinatorArgs, signals: SignalGate): Promise<
       settings: cfg.coordinator,
       logger,
       breakLease: a['break-lease'],
+      metricsHost: a['metrics-host'] || process.env.JOBQ_COORDINATOR_METRICS_HOST || undefined,
       standby: cfg.standby,
       hooks,
       flushJournal: process.env.JOBQ_COORDINATOR_FLUSH_JOURNAL || undefined,

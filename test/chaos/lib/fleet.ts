@@ -11,6 +11,10 @@ export interface FleetOptions {
   workerConcurrency: number;
   coordinatorArgs: string[];
   workerArgs: string[];
+  /** Coordinator processes on the prefix (2 for the --standby run; default 1). */
+  coordinators?: number;
+  /** Extra environment of the coordinators (the flush journal). */
+  coordinatorEnv?: Record<string, string>;
 }
 
 /** Coordinator flags for fast recovery under chaos: short visibility and ready-repair windows. */
@@ -26,10 +30,23 @@ export const CHAOS_COORDINATOR_ARGS = [
   '1',
 ];
 
+/**
+ * Coordinator flags of the two-coordinator run: both stand by, no --break-lease (a kill -9'd leader's
+ * lease must expire), the shortest lease Azure allows, and the same fast recovery windows.
+ */
+export const STANDBY_COORDINATOR_ARGS = [
+  '--standby',
+  '--lease-duration-s',
+  '15',
+  '--lease-renew-interval-s',
+  '3',
+  ...CHAOS_COORDINATOR_ARGS.filter((a) => a !== '--break-lease'),
+];
+
 export const CHAOS_WORKER_ARGS = ['--visibility-timeout', '10', '--max-idle-backoff', '1'];
 
 export class Fleet {
-  readonly coordinator: JobqProcess;
+  readonly coordinators: JobqProcess[];
   readonly workers: JobqProcess[];
   readonly env: NodeJS.ProcessEnv;
 
@@ -44,10 +61,16 @@ export class Fleet {
       NO_COLOR: '1',
     };
     delete this.env.JOBQ_WORKFLOW_CONFIG;
-    this.coordinator = new JobqProcess(
-      'coordinator',
-      ['workflow', 'coordinator', ...opts.coordinatorArgs],
-      this.env,
+    const coordinatorEnv = { ...this.env, ...opts.coordinatorEnv };
+    const n = opts.coordinators ?? 1;
+    this.coordinators = Array.from(
+      { length: n },
+      (_, i) =>
+        new JobqProcess(
+          n === 1 ? 'coordinator' : `coordinator-${i}`,
+          ['workflow', 'coordinator', ...opts.coordinatorArgs],
+          coordinatorEnv,
+        ),
     );
     this.workers = Array.from(
       { length: opts.workers },
@@ -60,15 +83,20 @@ export class Fleet {
     );
   }
 
+  /** The first coordinator (the only one of a one-coordinator fleet). */
+  get coordinator(): JobqProcess {
+    return this.coordinators[0];
+  }
+
   start(): void {
-    this.coordinator.start();
+    for (const c of this.coordinators) c.start();
     for (const w of this.workers) w.start();
   }
 
   /** Restarts any process that exited on its own (a crash is reported, then healed). */
   reviveExited(): string[] {
     const revived: string[] = [];
-    for (const p of [this.coordinator, ...this.workers]) {
+    for (const p of [...this.coordinators, ...this.workers]) {
       if (!p.running) {
         revived.push(`${p.role} exited: ${p.tail.split('\n').filter(Boolean).slice(-8).join(' | ')}`);
         p.start();
@@ -80,7 +108,7 @@ export class Fleet {
   /** The last log lines of every process, keyed `<tag> <role>`. */
   tails(tag: string): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const p of [this.coordinator, ...this.workers]) {
+    for (const p of [...this.coordinators, ...this.workers]) {
       out[`${tag} ${p.role}`] = p.tail
         .split('\n')
         .filter(Boolean)
@@ -91,10 +119,10 @@ export class Fleet {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.coordinator, ...this.workers].map((p) => p.stop()));
+    await Promise.all([...this.coordinators, ...this.workers].map((p) => p.stop()));
   }
 
   async kill(): Promise<void> {
-    await Promise.all([this.coordinator, ...this.workers].map((p) => p.kill9()));
+    await Promise.all([...this.coordinators, ...this.workers].map((p) => p.kill9()));
   }
 }

@@ -8,7 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startAzurite, type EmbeddedAzurite } from '../../../src/azurite/embedded.js';
-import { Fleet, CHAOS_COORDINATOR_ARGS, CHAOS_WORKER_ARGS } from './fleet.js';
+import { Fleet, CHAOS_COORDINATOR_ARGS, CHAOS_WORKER_ARGS, STANDBY_COORDINATOR_ARGS } from './fleet.js';
+import {
+  acquiredAfter,
+  checkFencing,
+  latestLeader,
+  p50max,
+  readJournal,
+  type FencingReport,
+} from './journal.js';
+import type { JobqProcess } from './jobq-process.js';
 import { chaosWorkflow, retargetWorkflow, type ChaosWorkflow, type LoadDirs } from './load.js';
 import { snapshotStorage, queueDepths, type StorageSnapshot } from './inspect.js';
 import { runJobq } from './jobq-process.js';
@@ -33,7 +42,22 @@ export interface ChaosOptions {
   azurite: 'disk' | 'memory';
   coordinatorArgs?: string[];
   workerArgs?: string[];
+  /**
+   * Two --standby coordinators on the chaos prefix (issue 17): the leader is kill -9'd
+   * `coordinatorKills` times and stopped with SIGTERM `sigterms` times; each flush is journaled with
+   * its lease id and the run proves no two leaders' flushes interleave.
+   */
+  standby?: { sigterms: number };
   log(msg: string): void;
+}
+
+/** Fail-over figures of the two-coordinator run: signal → the next lease acquisition. */
+export interface FailoverReport {
+  sigterm: { n: number; p50_ms: number | null; max_ms: number | null };
+  kill9: { n: number; p50_ms: number | null; max_ms: number | null };
+  /** SIGTERMs after which the leader did not exit 0. */
+  unclean_sigterm_exits: string[];
+  fencing: FencingReport;
 }
 
 export interface ChaosReport extends Comparison {
@@ -43,6 +67,8 @@ export interface ChaosReport extends Comparison {
   workflows: number;
   tasks: number;
   coordinator_kills: number;
+  /** Only in the --standby run. */
+  coordinator_sigterms?: number;
   worker_kills: number;
   unexpected_exits: string[];
   /** Wall time of the whole run (chaos and its fault-free twin run side by side). */
@@ -51,12 +77,16 @@ export interface ChaosReport extends Comparison {
   errors: string[];
   /** Last log lines of each process when the run failed (empty when ok). */
   diagnostics: Record<string, string[]>;
+  /** Only in the --standby run. */
+  failover?: FailoverReport;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 interface RunContext {
   az: EmbeddedAzurite;
+  /** The flush journal of the coordinators (standby run only). */
+  journal: string | null;
   dirs: LoadDirs;
   prefix: string;
   fleet: Fleet;
@@ -138,7 +168,13 @@ async function chaosPhase(
   twin: RunContext,
   opts: ChaosOptions,
   deadline: number,
-): Promise<{ kills: number; workerKills: number; exits: string[] }> {
+): Promise<{
+  kills: number;
+  sigterms: number;
+  workerKills: number;
+  exits: string[];
+  failover: Omit<FailoverReport, 'fencing'>;
+}> {
   const rand = seededRandom(opts.seed);
   let wave = 0;
   let kills = 0;
@@ -177,22 +213,46 @@ async function chaosPhase(
       await new Promise((r) => setTimeout(r, 1_000));
     }
   })();
+  const failover: Omit<FailoverReport, 'fencing'> & { samples: { sigterm: number[]; kill9: number[] } } = {
+    sigterm: p50max([]),
+    kill9: p50max([]),
+    unclean_sigterm_exits: [],
+    samples: { sigterm: [], kill9: [] },
+  };
+  let sigterms = 0;
+  const wantSigterms = opts.standby?.sigterms ?? 0;
   try {
-    while (kills < opts.coordinatorKills && Date.now() < deadline) {
+    while ((kills < opts.coordinatorKills || sigterms < wantSigterms) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, between(rand, opts.killGapS[0], opts.killGapS[1]) * 1000));
       exits.push(...ctx.fleet.reviveExited(), ...twin.fleet.reviveExited().map((e) => `fault-free ${e}`));
-      await ctx.fleet.coordinator.kill9();
-      kills++;
-      ctx.fleet.coordinator.start();
+      if (opts.standby) {
+        const left = opts.coordinatorKills - kills + (wantSigterms - sigterms);
+        const useTerm =
+          sigterms < wantSigterms &&
+          (kills >= opts.coordinatorKills || rand() < (wantSigterms - sigterms) / left);
+        const ms = await standbyRound(
+          ctx,
+          useTerm ? 'SIGTERM' : 'SIGKILL',
+          failover.unclean_sigterm_exits,
+          deadline,
+        );
+        if (ms !== null) failover.samples[useTerm ? 'sigterm' : 'kill9'].push(ms);
+        if (useTerm) sigterms++;
+        else kills++;
+      } else {
+        await ctx.fleet.coordinator.kill9();
+        kills++;
+        ctx.fleet.coordinator.start();
+      }
       if (rand() < opts.workerKillProbability) {
         const victim = ctx.fleet.workers[Math.floor(rand() * ctx.fleet.workers.length)];
         await victim.kill9();
         workerKills++;
         victim.start();
       }
-      if (kills % 10 === 0) {
+      if ((kills + sigterms) % 10 === 0) {
         opts.log(
-          `chaos: ${kills} coordinator kills, ${workerKills} worker kills, ${ctx.submitted.length} workflows`,
+          `chaos: ${kills} coordinator kills, ${sigterms} SIGTERMs, ${workerKills} worker kills, ${ctx.submitted.length} workflows`,
         );
       }
     }
@@ -200,24 +260,77 @@ async function chaosPhase(
     killing = false;
     await driver;
   }
-  return { kills, workerKills, exits };
+  failover.sigterm = p50max(failover.samples.sigterm);
+  failover.kill9 = p50max(failover.samples.kill9);
+  return { kills, sigterms, workerKills, exits, failover };
 }
 
-function newContext(az: EmbeddedAzurite, root: string, tag: string, opts: ChaosOptions): RunContext {
+/** The coordinator process that leads now (by the journal's latest acquisition), waiting for one. */
+async function currentLeader(ctx: RunContext, deadline: number): Promise<JobqProcess | null> {
+  while (Date.now() < deadline) {
+    const pid = latestLeader(readJournal(ctx.journal!));
+    const leader = ctx.fleet.coordinators.find((c) => c.running && c.pid === pid);
+    if (leader) return leader;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
+
+/**
+ * One fail-over: SIGTERM (must exit 0) or kill -9 the leader, restart it as a standby at once, and
+ * return the time from the signal to the next lease acquisition (null if none within 60 s).
+ */
+async function standbyRound(
+  ctx: RunContext,
+  signal: 'SIGTERM' | 'SIGKILL',
+  unclean: string[],
+  deadline: number,
+): Promise<number | null> {
+  const leader = await currentLeader(ctx, deadline);
+  if (!leader) return null;
+  const t0 = Date.now();
+  if (signal === 'SIGKILL') await leader.kill9();
+  else {
+    const code = await leader.signal('SIGTERM');
+    if (code !== 0)
+      unclean.push(
+        `${leader.role} exited ${code} after SIGTERM: ${leader.tail.split('\n').slice(-4).join(' | ')}`,
+      );
+  }
+  leader.start();
+  const until = Math.min(deadline + 60_000, Date.now() + 60_000);
+  while (Date.now() < until) {
+    const next = acquiredAfter(readJournal(ctx.journal!), t0);
+    if (next) return next.t - t0;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return null;
+}
+
+function newContext(
+  az: EmbeddedAzurite,
+  root: string,
+  tag: string,
+  opts: ChaosOptions,
+  standby = false,
+): RunContext {
   const prefix = `${tag}${randomBytes(4).toString('hex')}`;
   const defsDir = join(root, `${tag}-defs`);
   mkdirSync(defsDir, { recursive: true });
   const dirs = makeDirs(root, tag, prefix);
+  const journal = standby ? join(root, `${tag}-flush-journal.jsonl`) : null;
   const fleet = new Fleet({
+    coordinators: standby ? 2 : 1,
+    coordinatorEnv: journal ? { JOBQ_COORDINATOR_FLUSH_JOURNAL: journal } : {},
     prefix,
     queue: dirs.queue,
     azuriteEnv: az.env(),
     workers: opts.workers,
     workerConcurrency: opts.workerConcurrency,
-    coordinatorArgs: opts.coordinatorArgs ?? CHAOS_COORDINATOR_ARGS,
+    coordinatorArgs: opts.coordinatorArgs ?? (standby ? STANDBY_COORDINATOR_ARGS : CHAOS_COORDINATOR_ARGS),
     workerArgs: opts.workerArgs ?? CHAOS_WORKER_ARGS,
   });
-  return { az, dirs, prefix, fleet, defsDir, submitted: [], cancelName: null, cancelIssued: false };
+  return { az, journal, dirs, prefix, fleet, defsDir, submitted: [], cancelName: null, cancelIssued: false };
 }
 
 /** Lets both runs finish (bounded), stops their processes, then reads storage once nothing writes. */
@@ -244,7 +357,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const deadline = started + opts.maxDurationS * 1000;
   const root = mkdtempSync(join(tmpdir(), 'jobq-chaos-'));
   const az = await startAzurite(opts.azurite === 'disk' ? { location: join(root, 'azurite') } : {});
-  const chaos = newContext(az, root, 'Chaos', opts);
+  const chaos = newContext(az, root, 'Chaos', opts, opts.standby !== undefined);
   const clean = newContext(az, root, 'Clean', opts);
   const errors: string[] = [];
   try {
@@ -264,6 +377,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     if (phase.kills < opts.coordinatorKills) {
       errors.push(`only ${phase.kills} of ${opts.coordinatorKills} coordinator kills within the time bound`);
     }
+    let failover: FailoverReport | undefined;
+    if (opts.standby) {
+      const fencing = checkFencing(readJournal(chaos.journal!));
+      const { sigterm, kill9, unclean_sigterm_exits } = phase.failover;
+      failover = { sigterm, kill9, unclean_sigterm_exits, fencing };
+      if (phase.sigterms < opts.standby.sigterms)
+        errors.push(`only ${phase.sigterms} of ${opts.standby.sigterms} SIGTERMs within the time bound`);
+      const rounds = phase.kills + phase.sigterms;
+      if (failover.sigterm.n + failover.kill9.n < rounds)
+        errors.push(
+          `${rounds - failover.sigterm.n - failover.kill9.n} fail-overs without a new leader within 60 s`,
+        );
+      errors.push(...failover.unclean_sigterm_exits, ...fencing.violations.map((v) => `fencing: ${v}`));
+      if (fencing.flushes === 0) errors.push('fencing: the flush journal recorded no flush');
+    }
     const ok = comparison.mismatches.length === 0 && comparison.problems.length === 0 && errors.length === 0;
     return {
       ...comparison,
@@ -274,6 +402,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       workflows: chaos.submitted.length,
       tasks: chaos.submitted.reduce((n, w) => n + w.tasks.length, 0),
       coordinator_kills: phase.kills,
+      ...(failover ? { coordinator_sigterms: phase.sigterms, failover } : {}),
       worker_kills: phase.workerKills,
       unexpected_exits: phase.exits,
       run_s: (Date.now() - started) / 1000,

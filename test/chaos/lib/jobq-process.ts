@@ -105,6 +105,14 @@ export class JobqProcess {
     await this.exitPromise;
   }
 
+  /** Send `signal` to the process itself (not its group) and resolve with its exit code; null if not running. */
+  async signal(signal: NodeJS.Signals): Promise<number | null> {
+    const child = this.child;
+    if (!child || !this.running) return null;
+    child.kill(signal);
+    return this.exitPromise;
+  }
+
   /** SIGTERM, then SIGKILL after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     const child = this.child;
