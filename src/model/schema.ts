@@ -81,10 +81,10 @@ export const TaskSchema = z
       .describe('Gate over parent outputs, e.g. inputs.train.acc > 0.9; false skips the task'),
     cache: CacheSchema.optional(),
     mutex: LockNameSchema.optional().describe(
-      'jobq extension: across every workflow of the prefix, at most one running task holds this mutex',
+      'reserved jobq extension, not supported yet: submit and validate refuse a task that sets it',
     ),
     semaphore: LockNameSchema.optional().describe(
-      'jobq extension: at most N running tasks hold this semaphore (N from coordinator.semaphores in jobq.yaml or --semaphore NAME=N)',
+      'reserved jobq extension, not supported yet: submit and validate refuse a task that sets it',
     ),
   })
   .meta({ id: 'task', title: 'Task' });

@@ -222,10 +222,17 @@ function checkCondition(t: TaskDefinition): void {
   }
 }
 
-/** DECISIONS §4.17: one lock per task; a cache key template's `{inputs…}` references name real parents. */
+/** DECISIONS §4.17: one lock per task, and locks refused until the coordinator enforces them; a cache key template's `{inputs…}` references name real parents. */
 function checkExtensions(t: TaskDefinition): void {
   if (t.mutex !== undefined && t.semaphore !== undefined)
     fail(`Task ${pyRepr(t.name)}: set either 'mutex' or 'semaphore', not both`);
+  // The coordinator has no lock gate yet: refuse rather than run the task unguarded (issue 19).
+  for (const field of ['mutex', 'semaphore'] as const) {
+    if (t[field] !== undefined)
+      fail(
+        `Task ${pyRepr(t.name)}: '${field}' is not supported yet (this jobq does not enforce mutexes or semaphores); remove it`,
+      );
+  }
   const template = t.cache?.key;
   if (!template) return;
   const refs = cacheKeyReferences(template);

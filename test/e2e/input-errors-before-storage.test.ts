@@ -78,6 +78,21 @@ describe('submit validates every definition before opening storage', () => {
     expectOneLine(r, 2, /big\.json: Task 'a': its kwargs are too large/);
   });
 
+  it('refuses mutex and semaphore (not enforced yet) in one line, exit 2, before connecting; validate fails them too', async () => {
+    const mutex = file('mutex.yaml', `name: m\ntasks:\n${task('a')}${task('b', '    mutex: db\n')}`);
+    const r = await runCli(['workflow', TARGET, 'submit', mutex], { env });
+    expectOneLine(r, 2, /mutex\.yaml: Task 'b': 'mutex' is not supported yet .*; remove it$/);
+    const sem = file('sem.yaml', `name: s\ntasks:\n${task('a', '    semaphore: gpu\n')}`);
+    const r2 = await runCli(['workflow', TARGET, 'submit', sem], { env });
+    expectOneLine(r2, 2, /sem\.yaml: Task 'a': 'semaphore' is not supported yet/);
+    const v = await runCli(['workflow', 'validate', '--json', mutex, sem], { env });
+    expect(v.code, v.stderr).not.toBe(0);
+    const verdicts = JSON.parse(v.stdout) as { ok: boolean; error: string }[];
+    expect(verdicts.map((x) => x.ok)).toEqual([false, false]);
+    expect(verdicts[0].error).toMatch(/^Task 'b': 'mutex' is not supported yet/);
+    expect(verdicts[1].error).toMatch(/^Task 'a': 'semaphore' is not supported yet/);
+  });
+
   it('still reports the unreachable storage for a valid definition (the ports really are closed)', async () => {
     const good = file('good.yaml', `name: g\ntasks:\n${task('a')}`);
     const r = await runCli(['workflow', TARGET, 'submit', good], { env });

@@ -27,7 +27,15 @@ describe('cache, mutex, semaphore fields', () => {
     expect(def.tasks[1].cache).toEqual({ key: 'k-{inputs.a.v}', ttl_s: 60, version: '2' });
     expect(def.tasks[1].semaphore).toBe('gpu');
     expect('cache' in def.tasks[2]).toBe(false);
-    expect(() => validateDefinition(def)).not.toThrow();
+  });
+
+  it('refuses mutex and semaphore at validation until the coordinator enforces them (one line, naming the task)', () => {
+    const one = (task: Record<string, unknown>) => check({ name: 'w', tasks: [{ name: 'a' }, task] });
+    expect(() => one({ name: 'b', mutex: 'db' })).toThrow(
+      /^Task 'b': 'mutex' is not supported yet \(this jobq does not enforce mutexes or semaphores\); remove it$/,
+    );
+    expect(() => one({ name: 'b', semaphore: 'gpu' })).toThrow(/^Task 'b': 'semaphore' is not supported yet/);
+    expect(() => one({ name: 'b', cache: true })).not.toThrow();
   });
 
   it('refuses bad values with a one-line message naming the task', () => {
