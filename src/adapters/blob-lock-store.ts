@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { LockHold, LockOwner, LockStore, LockWait } from '../ports/lock-store.js';
 import { BlobConditionError, type BlobBucket } from './blob-bucket.js';
-import { mapBounded } from '../client/concurrency.js';
+import { mapBounded } from '../concurrency.js';
 
 const ROOT = 'locks/';
 const holdName = (lock: string, slot: number) => `${ROOT}${lock}/hold/${String(slot).padStart(4, '0')}`;

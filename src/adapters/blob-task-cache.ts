@@ -5,7 +5,7 @@
  */
 import type { CacheSource, TaskCacheEntry, TaskCacheStore } from '../ports/task-cache.js';
 import type { BlobBucket } from './blob-bucket.js';
-import { mapBounded } from '../client/concurrency.js';
+import { mapBounded } from '../concurrency.js';
 
 const PREFIX = 'cache/';
 const KEY = /^[0-9a-f]{64}$/;

@@ -5,6 +5,7 @@
  * (same keys, same per-task entries from `taskEntry`), with tasks in definition order.
  */
 import type { StateTaskDocV1 } from '../wire/docs.js';
+import type { StateDocText, StateTextChunk } from '../wire/state-blob.js';
 import type { WorkflowState } from './states.js';
 import type { TaskMachine } from './machine.js';
 import { stateDocWith, taskEntry, type WorkflowMeta } from './serialize.js';
@@ -12,21 +13,8 @@ import { stateDocWith, taskEntry, type WorkflowMeta } from './serialize.js';
 /** Tasks per chunk: small enough that a flush re-encodes little, large enough to compress well. */
 export const STATE_CHUNK_TASKS = 64;
 
-/** One chunk's text is `version`-stamped: equal versions mean equal text, across every writer. */
-export interface StateTextChunk {
-  readonly version: number;
-  /** `"name":{…}` entries joined by ',', with a leading ',' when `leadingComma`; '' when none. */
-  text(leadingComma: boolean): string;
-  readonly empty: boolean;
-}
-
-export interface StateDocText {
-  /** Everything before the tasks' entries (ends with `"tasks":{`). */
-  head: string;
-  chunks: readonly StateTextChunk[];
-  /** Everything after them (starts with `}`). */
-  tail: string;
-}
+/** The text form is the state blob encoder's input, so its shape is defined in `wire/state-blob.ts`. */
+export type { StateDocText, StateTextChunk } from '../wire/state-blob.js';
 
 /** Versions are unique in the process, so a cache keyed by (chunk, version) never serves stale text. */
 let nextVersion = 1;

@@ -1,13 +1,11 @@
 /** Task outputs (reference §4.5) and file stashes (§4.6). */
+import type { StashedFile } from '../wire/stash.js';
 
 /** 32 KiB: UTF-8 JSON text strictly larger than this goes to a blob. */
 export const OUTPUT_INLINE_THRESHOLD = 32 * 1024;
 
-export interface StashedFile {
-  blob_name: string;
-  md5: string;
-  size: number;
-}
+/** Defined beside the stash marker codec (the fields of a ready marker, reference §4.6). */
+export type { StashedFile } from '../wire/stash.js';
 
 /** A size-bounded look at an output (see `OutputStore.previewOutput`). */
 export interface OutputPreview {

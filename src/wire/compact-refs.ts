@@ -2,7 +2,7 @@
  * Compact upstream refs `{s, i, n}` (reference §4.7): the `{parent → output_ref}` map a task message
  * carries so the worker need not read the workflow state.
  */
-import { canonicalOutputRef } from '../adapters/names.js';
+import { canonicalOutputRef } from './names.js';
 
 /** Wire form of `__upstream_outputs_compact`; a section is omitted when empty. */
 export interface CompactRefs {

@@ -3,7 +3,7 @@
  * sets the Python ai4s-jobq reads and writes; the engine converts its compact runtime to and from them.
  */
 import type { DepPolicy, ResultPolicy } from '../model/types.js';
-import type { TaskState, WorkflowState } from '../engine/states.js';
+import type { TaskState, WorkflowState } from '../model/states.js';
 import type { DefinitionExtension } from '../model/extensions.js';
 
 export const DOC_VERSION = 1;

@@ -3,7 +3,12 @@
  * (written by the task: "upload this local file"); the worker uploads each file and rewrites the marker
  * to a ready marker; consumers decode ready markers into `BlobStash` objects.
  */
-import type { StashedFile } from '../ports/output-store.js';
+/** An uploaded file in the file-output container: the fields of a ready marker. */
+export interface StashedFile {
+  blob_name: string;
+  md5: string;
+  size: number;
+}
 
 export const STASH_KEY = '__jobq_stash__';
 export const STASH_VERSION = 1;

@@ -3,8 +3,24 @@
  * deflated as separate segments and a chunk whose text did not change (same version) reuses its
  * segment, so a flush compresses only what changed. Readers see one ordinary gzip member.
  */
-import type { StateDocText } from '../engine/state-text.js';
 import { deflateSegment, gzipOfSegments, storedSegment, type GzipSegment } from './gzip-segments.js';
+
+/** One chunk's text is `version`-stamped: equal versions mean equal text, across every writer. */
+export interface StateTextChunk {
+  readonly version: number;
+  /** `"name":{…}` entries joined by ',', with a leading ',' when `leadingComma`; '' when none. */
+  text(leadingComma: boolean): string;
+  readonly empty: boolean;
+}
+
+/** A state document as text: head, the tasks' entries in versioned chunks, tail (written by `engine/state-text.ts`). */
+export interface StateDocText {
+  /** Everything before the tasks' entries (ends with `"tasks":{`). */
+  head: string;
+  chunks: readonly StateTextChunk[];
+  /** Everything after them (starts with `}`). */
+  tail: string;
+}
 
 export class StateBlobEncoder {
   /** Per chunk: the version and leading-comma form it was deflated for. */
