@@ -33,6 +33,8 @@ export const AZURITE_ACCOUNT = 'devstoreaccount1';
 export const AZURITE_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 export const AZURITE_DEFAULT_PORTS = Object.freeze({ blob: 10000, queue: 10001, table: 10002 });
+/** `jobq azurite`'s data directory (disk persistence), relative to the working directory (azurite/README.md). */
+export const AZURITE_DATA_DIR = './.jobq/azurite';
 /** Target used when nothing is configured (DECISIONS §2). */
 export const EMBEDDED_DEFAULT_PREFIX = 'Local';
 export const DEFAULT_BLOBS_CONTAINER = 'jobq-workflow-data';

@@ -10,7 +10,12 @@ import {
 } from '../../azurite/embedded.js';
 import { azuriteAccount } from '../../config/accounts.js';
 import type { AccountSpec } from '../../config/types.js';
-import { AZURITE_ACCOUNT, AZURITE_DEFAULT_PORTS, EMBEDDED_DEFAULT_PREFIX } from '../../config/defaults.js';
+import {
+  AZURITE_ACCOUNT,
+  AZURITE_DATA_DIR,
+  AZURITE_DEFAULT_PORTS,
+  EMBEDDED_DEFAULT_PREFIX,
+} from '../../config/defaults.js';
 
 interface AzuriteArgs {
   location: string;
@@ -103,7 +108,7 @@ export const azuriteCommand: CommandModule<object, AzuriteArgs> = {
     y
       .option('location', {
         type: 'string',
-        default: './.jobq/azurite',
+        default: AZURITE_DATA_DIR,
         describe: 'Data directory (disk persistence)',
       })
       .option('in-memory', {
