@@ -66,7 +66,8 @@ function sourceFiles(dir: string): string[] {
 /** Relative specifiers of every import, re-export and dynamic import in `text`. */
 export function importSpecifiers(text: string): string[] {
   const out: string[] = [];
-  const re = /\b(?:import|export)\s[^;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bimport\s+['"]([^'"]+)['"]/gs;
+  const re =
+    /\b(?:import|export)\s[^;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bimport\s+['"]([^'"]+)['"]/gs;
   for (const m of text.matchAll(re)) {
     const spec = m[1] ?? m[2] ?? m[3];
     if (spec.startsWith('.')) out.push(spec);
