@@ -7,7 +7,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { machineSettings, type BenchScenario, type Metric } from './lib/report.js';
 
-const ORDER = ['model', 'engine', 'ceiling', 'coordinator', 'e2e', 'giant', 'idle', 'latency', 'startup', 'failover'];
+const ORDER = [
+  'model',
+  'engine',
+  'ceiling',
+  'coordinator',
+  'e2e',
+  'giant',
+  'idle',
+  'latency',
+  'startup',
+  'failover',
+];
 
 async function loadScenario(name: string): Promise<BenchScenario | null> {
   const file = join(dirname(fileURLToPath(import.meta.url)), 'scenarios', `${name}.ts`);
