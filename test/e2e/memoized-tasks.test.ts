@@ -28,11 +28,14 @@ const task = (name: string, deps: string[], tag: string, extra = '') =>
 
 /** r1 → m1 ─┐
  *  r2 → m2 ─┴→ s        r1's tag is the one input that changes between runs. */
+/** A task queue of this file's own: other e2e files' workers serve 'default' on the same Azurite. */
+const QUEUE = `memo-${Math.random().toString(36).slice(2, 10)}`;
+
 function pipeline(rootTag: string, name = 'memo'): string {
   const p = join(dir, `${name}-${rootTag}-${Math.random().toString(36).slice(2, 8)}.yaml`);
   writeFileSync(
     p,
-    `name: ${name}\ntasks:\n` +
+    `name: ${name}\ndefault_queue: ${QUEUE}\ntasks:\n` +
       task('r1', [], rootTag) +
       task('r2', [], 'fixed') +
       task('m1', ['r1'], 'm') +
@@ -70,7 +73,7 @@ describe('cache: true across workflows, with real processes', () => {
   beforeAll(() => {
     fleet = new Fleet({
       prefix,
-      queue: 'default',
+      queue: QUEUE,
       azuriteEnv: azuriteEnv(),
       workers: 1,
       workerConcurrency: 4,
@@ -127,7 +130,7 @@ describe('cache: true across workflows, with real processes', () => {
     const racer = join(dir, 'race.yaml');
     writeFileSync(
       racer,
-      `name: race\ntasks:\n  - name: slow\n    cache: true\n    kwargs: {cmd: "echo slow >> ${LOG} && sleep 4"}\n`,
+      `name: race\ndefault_queue: ${QUEUE}\ntasks:\n  - name: slow\n    cache: true\n    kwargs: {cmd: "echo slow >> ${LOG} && sleep 4"}\n`,
     );
     const before = executions().length;
     await Promise.all([submitWait(racer), submitWait(racer)]);

@@ -22,6 +22,8 @@ import type { WorkflowDefinition } from '../../src/model/types.js';
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 const unavailable = browserUnavailable();
+/** A task queue of this file's own: other e2e files' workers serve 'default' on the same Azurite. */
+const TASK_QUEUE = `track-${Math.random().toString(36).slice(2, 10)}`;
 const dir = mkdtempSync(join(tmpdir(), 'jobq-track-'));
 const gate = (name: string) => join(dir, `gate-${name}`);
 const waitGate = (name: string) => `while [ ! -e '${gate(name)}' ]; do sleep 0.1; done`;
@@ -92,7 +94,7 @@ describe.skipIf(unavailable !== null)(
 
     const submitYaml = async (name: string, yaml: string): Promise<string> => {
       const p = join(dir, `${name}.yaml`);
-      writeFileSync(p, yaml);
+      writeFileSync(p, `default_queue: ${TASK_QUEUE}\n${yaml}`);
       const r = await runCli(['workflow', target, 'submit', p], { env: azuriteEnv() });
       expect(r.code, r.stderr).toBe(0);
       return r.stdout.trim();
@@ -146,7 +148,7 @@ describe.skipIf(unavailable !== null)(
       procs.push(
         startJobq([
           'worker',
-          'default',
+          TASK_QUEUE,
           '--target',
           target,
           '--concurrency',

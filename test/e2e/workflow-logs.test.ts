@@ -74,9 +74,12 @@ async function taskState(wfId: string, task: string): Promise<TaskState | null> 
   return stored ? WorkflowRuntime.fromDocs(stored.def, stored.state).taskState(task) : null;
 }
 
+/** A task queue of this file's own: other e2e files' workers serve 'default' on the same Azurite. */
+const TASK_QUEUE = `logs-${Math.random().toString(36).slice(2, 10)}`;
+
 async function submit(name: string, text: string): Promise<string> {
   const path = join(dir, name);
-  writeFileSync(path, text);
+  writeFileSync(path, `default_queue: ${TASK_QUEUE}\n${text}`);
   const r = await wf('submit', path);
   expect(r.code, r.stderr).toBe(0);
   return r.stdout.trim();
@@ -101,7 +104,7 @@ beforeAll(async () => {
   );
   worker = new JobqProcess(
     'worker',
-    ['worker', 'default', '--concurrency', '6', '--max-idle-backoff', '0.2'],
+    ['worker', TASK_QUEUE, '--concurrency', '6', '--max-idle-backoff', '0.2'],
     env,
   );
   coordinator.start();
