@@ -10,6 +10,7 @@
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { lazyStringWidth } from './lazy-string-width.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -55,6 +56,6 @@ await build({
   banner: {
     js: "import { createRequire as __jobqCreateRequire } from 'node:module'; const require = __jobqCreateRequire(import.meta.url);",
   },
-  plugins: [externals],
+  plugins: [externals, lazyStringWidth],
   logLevel: 'warning',
 });
