@@ -40,7 +40,8 @@ const outdir = `${root}dist/bundle`;
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
+  // The dashboard's layout thread is a script of its own (new Worker(new URL('./layout-worker.js'))).
+  entryPoints: { main: 'src/cli/main.ts', 'layout-worker': 'src/track/layout-worker.ts' },
   outdir,
   bundle: true,
   splitting: true,

@@ -89,6 +89,18 @@ function isLive(h: TaskLogHeader, runningNow: boolean, now: number): boolean {
   return h.refresh_s > 0 && age < STALE_REFRESHES * h.refresh_s * 1000;
 }
 
+/**
+ * How long after an attempt ended a missing log still counts as on its way: the worker writes the
+ * final log while it publishes the completion, so a reader can see the end before the log.
+ */
+export const FINAL_LOG_GRACE_MS = 10_000;
+
+function justEnded(completedAt: string | null, now: number): boolean {
+  if (!completedAt) return false;
+  const age = now - Date.parse(completedAt);
+  return age >= -FINAL_LOG_GRACE_MS && age < FINAL_LOG_GRACE_MS;
+}
+
 /** Load a workflow's runtime from storage, or null when it does not exist. */
 export async function loadLogRuntime(source: TaskLogSource, workflowId: string): Promise<Runtime | null> {
   const stored = await source.state.load(workflowId);
@@ -153,6 +165,14 @@ export async function readTaskLog(
       'not-yet-written',
       `${what} yet: it is running and its worker writes the log every ~10 s and when it ends ` +
         `(a Python ai4s-jobq worker writes none; try --kql)`,
+      attempt,
+      state,
+    );
+  if (attempt === current && justEnded(rt.taskStatus(task).completed_at, opts.now ?? Date.now()))
+    return missing(
+      'not-yet-written',
+      `${what} yet: the attempt ended moments ago and its worker writes the final log as it reports ` +
+        `the end (a Python ai4s-jobq worker writes none; try --kql)`,
       attempt,
       state,
     );

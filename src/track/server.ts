@@ -12,6 +12,7 @@ import type { WorkflowClient } from '../client/workflow-client.js';
 import { validateWorkflowId } from '../model/index.js';
 import { LiveFeed, errorLine } from './live-feed.js';
 import { WorkflowCache } from './workflow-cache.js';
+import { layoutService, type LayoutMode } from './layout-runner.js';
 import { readAsset } from './assets.js';
 import {
   expandParam,
@@ -42,6 +43,8 @@ export interface TrackServerOptions {
   checkStorage?: () => Promise<void>;
   /** Node budget above which tasks are aggregated (tests lower it). */
   nodeBudget?: number;
+  /** Where layouts run: a worker thread (default), or inline (tests comparing the two). */
+  layout?: LayoutMode;
   version?: string;
 }
 
@@ -113,7 +116,8 @@ export interface TrackServer {
 
 /** Start the server; resolves once it listens (port 0 = any free port). */
 export async function startTrackServer(o: TrackServerOptions): Promise<TrackServer> {
-  const cache = new WorkflowCache(o.client.backend, { budget: o.nodeBudget ?? NODE_BUDGET });
+  const layouts = layoutService(o.layout ?? 'thread', o.logger);
+  const cache = new WorkflowCache(o.client.backend, { budget: o.nodeBudget ?? NODE_BUDGET, layouts });
   const feed = new LiveFeed(cache, o.logger, (o.refreshS ?? 1) * 1000);
   let hosts: Set<string> | null = null;
 
@@ -216,9 +220,12 @@ export async function startTrackServer(o: TrackServerOptions): Promise<TrackServ
 
   const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      void layouts.close();
+      reject(err);
+    });
     server.listen(o.port, o.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -232,6 +239,7 @@ export async function startTrackServer(o: TrackServerOptions): Promise<TrackServ
     close: () =>
       new Promise<void>((resolve) => {
         feed.close();
+        void layouts.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

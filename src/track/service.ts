@@ -168,20 +168,27 @@ export async function workflowGraph(cache: WorkflowCache, id: string, expand: st
   const t0 = performance.now();
   const e = await cache.get(id);
   const t1 = performance.now();
-  const lv = e.view(expand);
+  const view = e.viewGraph(expand);
+  const t2 = performance.now();
+  const lv = await e.view(expand);
+  // The snapshot after the layout wait: the states drawn are the newest read.
   const rt = e.snapshot!.rt;
   return {
-    timings_ms: { read: Math.round(t1 - t0), view: Math.round(performance.now() - t1) },
+    timings_ms: {
+      read: Math.round(t1 - t0),
+      view: Math.round(t2 - t1),
+      layout_wait: Math.round(performance.now() - t2),
+    },
     workflow: workflowHeader(rt, false),
     task_count: rt.taskCount,
     graph: graphJson(lv),
-    states: nodeStates(lv.view, rt),
+    states: nodeStates(view, rt),
   };
 }
 
 /** Per-node states of a view for an SSE update. */
 export function liveStates(e: WorkflowEntry, expand: string[]): NodeState[] {
-  return nodeStates(e.view(expand).view, e.snapshot!.rt);
+  return nodeStates(e.viewGraph(expand), e.snapshot!.rt);
 }
 
 /** How a task's condition was judged, from its state (the engine records only the outcome). */
@@ -299,7 +306,7 @@ export async function taskList(cache: WorkflowCache, id: string, q: URLSearchPar
   const names = rt.taskNames();
   let candidates: string[] = names;
   if (group !== null) {
-    const members = e.view([]).view.groupMembers.get(group);
+    const members = e.viewGraph([]).groupMembers.get(group);
     if (!members) throw new WorkflowNotFoundError(`group ${group} not found in workflow ${id}`);
     candidates = members.map((i) => names[i]);
   }

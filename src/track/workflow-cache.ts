@@ -8,13 +8,20 @@ import { WorkflowRuntime } from '../engine/index.js';
 import { WorkflowNotFoundError } from '../errors.js';
 import type { Backend } from '../ports/backend.js';
 import type { DefinitionDocV1 } from '../wire/docs.js';
-import { layoutViewGraph, type GraphLayout } from './layout.js';
+import { layoutInput, type GraphLayout } from './layout.js';
+import { inlineLayout, type LayoutService } from './layout-runner.js';
 import { buildViewGraph, NODE_BUDGET, type TaskGraph, type ViewGraph } from './view-graph.js';
 
 /** A view graph with its layout. */
 export interface LaidOutView {
   view: ViewGraph;
   layout: GraphLayout;
+}
+
+/** A built view graph and, once asked for, its layout (computed off the event loop, shared). */
+interface CachedView {
+  view: ViewGraph;
+  layout: Promise<GraphLayout> | null;
 }
 
 /** The latest state of one workflow as read from its blob. */
@@ -42,7 +49,7 @@ export function taskGraphOf(rt: Runtime): TaskGraph {
 /** Cache entry of one workflow. */
 export class WorkflowEntry {
   private graph: TaskGraph | null = null;
-  private readonly views = new Map<string, LaidOutView>();
+  private readonly views = new Map<string, CachedView>();
   snapshot: Snapshot | null = null;
   private refreshing: Promise<Snapshot> | null = null;
 
@@ -51,10 +58,29 @@ export class WorkflowEntry {
     private readonly backend: Backend,
     private readonly def: DefinitionDocV1,
     private readonly budget: number,
+    private readonly layouts: LayoutService = inlineLayout,
   ) {}
 
-  /** The view for a set of expanded group keys (built and laid out once per set). */
-  view(expand: readonly string[]): LaidOutView {
+  /** The view graph for a set of expanded group keys (built once per set; no layout). */
+  viewGraph(expand: readonly string[]): ViewGraph {
+    return this.cached(expand).view;
+  }
+
+  /** The view for a set of expanded group keys with its layout (laid out once per set, off-thread). */
+  async view(expand: readonly string[]): Promise<LaidOutView> {
+    const c = this.cached(expand);
+    if (!c.layout) {
+      const pending = this.layouts.layout(layoutInput(c.view));
+      c.layout = pending;
+      // A failed layout is not kept: the next request tries again.
+      pending.catch(() => {
+        if (c.layout === pending) c.layout = null;
+      });
+    }
+    return { view: c.view, layout: await c.layout };
+  }
+
+  private cached(expand: readonly string[]): CachedView {
     const key = [...expand].sort().join('\u0000');
     let v = this.views.get(key);
     if (v) {
@@ -64,8 +90,7 @@ export class WorkflowEntry {
     }
     if (!this.snapshot) throw new Error('view() before the first snapshot');
     this.graph ??= taskGraphOf(this.snapshot.rt);
-    const view = buildViewGraph(this.graph, { budget: this.budget, expand });
-    v = { view, layout: layoutViewGraph(view) };
+    v = { view: buildViewGraph(this.graph, { budget: this.budget, expand }), layout: null };
     this.views.set(key, v);
     if (this.views.size > MAX_VIEWS_PER_WORKFLOW) this.views.delete(this.views.keys().next().value!);
     return v;
@@ -104,7 +129,7 @@ export class WorkflowCache {
 
   constructor(
     private readonly backend: Backend,
-    private readonly opts: { budget?: number; maxEntries?: number } = {},
+    private readonly opts: { budget?: number; maxEntries?: number; layouts?: LayoutService } = {},
   ) {}
 
   /** The entry of a workflow with a fresh snapshot; WorkflowNotFoundError when it has no blobs. */
@@ -115,7 +140,13 @@ export class WorkflowCache {
       const stored = await this.backend.state.load(workflowId);
       if (!stored)
         throw new WorkflowNotFoundError(`workflow not found: ${workflowId} in ${this.backend.target}`);
-      e = new WorkflowEntry(workflowId, this.backend, stored.def, this.opts.budget ?? NODE_BUDGET);
+      e = new WorkflowEntry(
+        workflowId,
+        this.backend,
+        stored.def,
+        this.opts.budget ?? NODE_BUDGET,
+        this.opts.layouts,
+      );
       e.snapshot = {
         rt: WorkflowRuntime.fromDocs(stored.def, stored.state),
         etag: stored.etag,

@@ -155,6 +155,8 @@ describe.skipIf(unavailable !== null)(
           '4',
           '--max-idle-backoff',
           '0.5',
+          '--log-refresh-interval',
+          '1',
         ]),
       );
       const page = await context.newPage();
@@ -186,13 +188,33 @@ describe.skipIf(unavailable !== null)(
       expect(await page.textContent('#panel-title')).toBe('train/broken');
       expect(await page.textContent('#task-error')).toMatch(/exit|status|3/i);
       expect(await page.textContent('#task-explain')).toContain('Task train/broken');
-      await page.waitForSelector('#task-log-text, #task-log-missing');
-      const logText = await page.textContent('#task-log');
-      // The attempt's log when the worker stores one; else the one-line reason readTaskLog gives.
-      expect(logText).toMatch(/CUDA error: out of memory \(the log line\)|no log for attempt 1/);
+      // The attempt's real log, as the worker stored it: the panel re-reads it until the final log is
+      // there (the worker writes it while it publishes the completion, so it can trail the state).
+      const logText = page.locator('#task-log-text');
+      await logText.waitFor({ timeout: 60_000 });
+      await waitFor(async () => /attempt failed: /.test((await logText.textContent()) ?? ''), {
+        timeoutMs: 60_000,
+        what: "the failed attempt's final log in the panel",
+      });
+      const lines = ((await logText.textContent()) ?? '').split('\n');
+      expect(lines.some((l) => /Z stdout +loading weights$/.test(l))).toBe(true);
+      expect(lines.some((l) => /Z stderr +CUDA error: out of memory \(the log line\)$/.test(l))).toBe(true);
+      expect(await page.textContent('#task-log-note')).toMatch(/^attempt 1/);
       await shot(page, 'live-3-failed-task-panel');
 
+      // A running task's panel shows its log as the worker refreshes it, then the final log.
+      await page.click('#graph g.node[data-id="t:train/small"]');
+      await page.waitForSelector('#panel-title:text("train/small")');
+      await waitFor(async () => /stdout +training small/.test((await page.textContent('#task-log')) ?? ''), {
+        timeoutMs: 60_000,
+        what: "the running task's refreshed log in the panel",
+      });
+      expect(await page.textContent('#task-log-note')).toMatch(/running/);
       writeFileSync(gate('train'), '');
+      await waitFor(async () => /attempt succeeded/.test((await page.textContent('#task-log')) ?? ''), {
+        timeoutMs: 60_000,
+        what: "the finished task's final log in the panel",
+      });
       await waitFor(async () => (await nodeState(page, 't:report')) === 'completed', {
         timeoutMs: 120_000,
         what: 'report completed',

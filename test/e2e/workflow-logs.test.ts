@@ -256,7 +256,20 @@ describe('jobq workflow logs', () => {
     );
     await q.delete(msg);
     await waitFor(async () => (await taskState(id, 'py')) === 'completed', { timeoutMs: 60_000 });
-    const done = await wf('logs', id, 'py');
+    // Right after the end the final log may still be on its way (a jobq worker writes it as it
+    // publishes); once that grace has passed, the answer is that this worker stores none.
+    const soon = await wf('logs', id, 'py');
+    expect(soon.code).toBe(1);
+    expect(soon.stderr).toMatch(
+      /jobq: no log for attempt 1 of .*\/py(: it ran on a worker| yet: the attempt ended)/,
+    );
+    const done = await waitFor(
+      async () => {
+        const r = await wf('logs', id, 'py');
+        return /stores no logs/.test(r.stderr) ? r : null;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000, what: 'the not-stored answer' },
+    );
     expect(done.code).toBe(1);
     expect(done.stderr).toMatch(
       /jobq: no log for attempt 1 of .*\/py: it ran on a worker that stores no logs \(a Python ai4s-jobq worker/,

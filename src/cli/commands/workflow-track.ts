@@ -88,7 +88,8 @@ export const trackCommand: CommandModule = {
     const { configBanner } = await import('../../config/resolve.js');
     const backend = await openAzureBackend(target, { logger, checkReachable: false });
     const client = new WorkflowClient({ backend, logger });
-    const label = `${cfg.display.storage}/${cfg.display.prefix}`;
+    // The account name, never a (even redacted) connection string: the label is on every page.
+    const label = `${target.storage.account}/${target.prefix}`;
     term.note(term.err.dim(configBanner(cfg, 'track')));
     // A dead Azurite answers every storage call only after the SDK's retries: probe it first (cached 2 s).
     let reachableUntil = 0;

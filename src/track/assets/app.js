@@ -265,6 +265,8 @@ function workflowPage(id) {
   let graph = null;
   let selected = null; // {kind:'task', name} | {kind:'group', key, node}
   let lastDetail = 0;
+  let detailTimer = 0;
+  let retryTimer = 0;
   const view = new GraphView(graphBox, (n) => selectNode(n));
   graphBox.addEventListener('click', () => {});
 
@@ -336,7 +338,11 @@ function workflowPage(id) {
     try {
       [g] = await Promise.all([api(`/api/workflows/${encodeURIComponent(id)}/graph?${p}`), infoReady]);
     } catch (err) {
-      if (alive) errorPage(err, false);
+      if (!alive) return;
+      // Storage down: say so and try again (the page rebuilds itself once it answers).
+      const retry = err.status === 503;
+      errorPage(err, retry);
+      if (retry) retryTimer = window.setTimeout(() => alive && route(), 3000);
       return;
     }
     if (!alive) return;
@@ -379,11 +385,13 @@ function workflowPage(id) {
       view.update(u.states);
       graphBox.setAttribute('data-etag', u.etag);
       if (selected) refreshPanel();
-      const now = Date.now();
-      if (now - lastDetail > 2000 || ['completed', 'failed', 'cancelled'].includes(u.workflow.state)) {
-        lastDetail = now;
+      // Blockers follow the state at most every 2 s, and always after the last update of a burst.
+      window.clearTimeout(detailTimer);
+      const wait = ['completed', 'failed', 'cancelled'].includes(u.workflow.state) ? 0 : Math.max(0, 2000 - (Date.now() - lastDetail));
+      detailTimer = window.setTimeout(() => {
+        lastDetail = Date.now();
         loadDetail();
-      }
+      }, wait);
     });
     es.addEventListener('failure', (ev) => {
       banner.hidden = false;
@@ -470,16 +478,38 @@ function workflowPage(id) {
       logBox,
       t.depends_on.length ? [h('h3', {}, 'Depends on'), h('p', { class: 'mono' }, t.depends_on.join(', '))] : null,
     );
+    loadLog(name, logBox);
+  };
+
+  // The log of the task shown, re-read every LOG_POLL_MS while more may come: the attempt runs (its
+  // worker refreshes the blob every ~10 s), or it just ended and the worker's final write is on its way.
+  const LOG_POLL_MS = 2000;
+  let logTimer = 0;
+  const loadLog = async (name, logBox) => {
+    window.clearTimeout(logTimer);
+    let log;
     try {
-      const log = await api(`/api/workflows/${encodeURIComponent(id)}/tasks/${encodeURIComponent(name)}/log`);
-      fill(logBox, 
-        log.available
-          ? [h('p', { class: 'muted' }, `attempt ${log.attempt}${log.truncated ? ' (truncated to the stored bound)' : ''}`), h('pre', { id: 'task-log-text' }, log.text)]
-          : h('p', { class: 'muted', id: 'task-log-missing' }, log.reason),
-      );
+      log = await api(`/api/workflows/${encodeURIComponent(id)}/tasks/${encodeURIComponent(name)}/log`);
     } catch (err) {
-      fill(logBox, h('pre', { class: 'error' }, err.message));
+      if (document.body.contains(logBox)) fill(logBox, h('pre', { class: 'error' }, err.message));
+      return;
     }
+    if (!alive || !document.body.contains(logBox)) return; // the panel moved on
+    const textBox = $('#task-log-text', logBox);
+    const atBottom = !textBox || textBox.scrollTop + textBox.clientHeight >= textBox.scrollHeight - 4;
+    if (log.available) {
+      const note = `attempt ${log.attempt}${log.live ? ' (running: refreshed by its worker)' : ''}${log.truncated ? ' (truncated to the stored bound)' : ''}`;
+      if (textBox && textBox.textContent === log.text) $('#task-log-note', logBox).textContent = note;
+      else {
+        const pre = h('pre', { id: 'task-log-text', class: 'log' }, log.text);
+        fill(logBox, h('p', { class: 'muted', id: 'task-log-note' }, note), pre);
+        if (atBottom) pre.scrollTop = pre.scrollHeight;
+      }
+    } else {
+      fill(logBox, h('p', { class: 'muted', id: 'task-log-missing', 'data-reason': log.reason_code }, log.reason));
+    }
+    const more = log.available ? log.live : log.reason_code === 'not-yet-written';
+    if (more) logTimer = window.setTimeout(() => loadLog(name, logBox), LOG_POLL_MS);
   };
 
   const showGroup = async (n, quiet) => {
@@ -524,6 +554,9 @@ function workflowPage(id) {
   loadGraph();
   return () => {
     alive = false;
+    window.clearTimeout(logTimer);
+    window.clearTimeout(detailTimer);
+    window.clearTimeout(retryTimer);
     if (es) es.close();
   };
 }

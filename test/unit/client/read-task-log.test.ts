@@ -3,7 +3,13 @@ import { describe, it, expect } from 'vitest';
 import { openMemoryBackend } from '../../../src/adapters/memory/open.js';
 import { createMemoryWorld } from '../../../src/adapters/memory/world.js';
 import { WorkflowRuntime } from '../../../src/engine/index.js';
-import { readTaskLog, followTaskLog, failedTasks, type FollowEvent } from '../../../src/client/logs.js';
+import {
+  readTaskLog,
+  followTaskLog,
+  failedTasks,
+  FINAL_LOG_GRACE_MS,
+  type FollowEvent,
+} from '../../../src/client/logs.js';
 import { def, T0 } from '../engine/helpers.js';
 import { logDoc } from '../../support/conformance/storage-log.js';
 
@@ -94,6 +100,22 @@ describe('readTaskLog', () => {
     const got = await readTaskLog(backend, 'wf1', 'm', { runtime: rt });
     expect(got).toMatchObject({ reason: 'not-stored', attempt: 1, taskState: 'completed' });
     if (got.kind === 'missing') expect(got.message).toMatch(/Python ai4s-jobq worker/);
+  });
+
+  it('says an attempt that ended moments ago has its final log on the way, then that none was stored', async () => {
+    const { backend, rt } = await setup();
+    const ended = T0 + 1000;
+    rt.applyCompletion({ task: 'm', success: false, outputRef: null, error: 'boom', attemptNo: 1 }, ended);
+    const soon = await readTaskLog(backend, 'wf1', 'm', { runtime: rt, now: ended + 2_000 });
+    expect(soon).toMatchObject({ reason: 'not-yet-written', attempt: 1, taskState: 'failed' });
+    if (soon.kind === 'missing') expect(soon.message).toMatch(/ended moments ago .*writes the final log/);
+    const later = await readTaskLog(backend, 'wf1', 'm', { runtime: rt, now: ended + FINAL_LOG_GRACE_MS });
+    expect(later).toMatchObject({ reason: 'not-stored', attempt: 1 });
+    await backend.logs.write(logDoc('wf1', 'm', 1, { success: false, error: 'boom' }));
+    expect(await readTaskLog(backend, 'wf1', 'm', { runtime: rt, now: ended + 2_000 })).toMatchObject({
+      kind: 'found',
+      live: false,
+    });
   });
 
   it('a refreshed log whose worker went quiet is no longer live', async () => {
