@@ -125,7 +125,7 @@ export async function openContext(args: GlobalArgs, opts: OpenContextOptions = {
     import('../client/workflow-client.js'),
   ]);
   const backend = await openAzureBackend(target, { logger, checkReachable: false });
-  const client = new WorkflowClient({ backend, logger });
+  const client = new WorkflowClient({ backend, logger, semaphores: cfg.semaphores.limits });
   const ctx: CliContext = {
     target,
     backend,

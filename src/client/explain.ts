@@ -40,7 +40,8 @@ export interface ExplainContext {
   now: number;
   /** Pending workflows of the prefix (for the admission-queue position), oldest first. */
   pendingRows?: IndexRow[];
-  /** Tasks of these workflows run at most this many at once. */
+  /** jobq extension: task → what it waits for behind its mutex/semaphore (`WorkflowClient.lockWaits`). */
+  lockWaits?: Readonly<Record<string, string>>;
 }
 
 function admissionBlocker(rt: Runtime, ctx: ExplainContext): string {
@@ -97,7 +98,16 @@ export function explainWorkflow(rt: Runtime, ctx: ExplainContext): Explanation {
       )}`,
     );
   }
-  if (rt.state !== 'pending') blockers.push(...readyBlockers(rt, tasks, byName, ctx.now));
+  const lockWaits = Object.entries(ctx.lockWaits ?? {});
+  if (lockWaits.length)
+    blockers.push(
+      `${lockWaits.length} READY task(s) waiting for a mutex or semaphore: ${listWithMore(
+        lockWaits.map(([name, why]) => `${name} (${why})`),
+        2,
+      )}`,
+    );
+  const unlocked = lockWaits.length ? tasks.filter((t) => !ctx.lockWaits?.[t.name]) : tasks;
+  if (rt.state !== 'pending') blockers.push(...readyBlockers(rt, unlocked, byName, ctx.now));
   if (rt.state === 'running' && s.ready === 0 && s.running === 0 && s.pending > 0) {
     blockers.push(`${s.pending} task(s) pending on upstream completions`);
   }
@@ -158,7 +168,10 @@ export function explainTask(rt: Runtime, taskName: string, ctx: ExplainContext):
     blockers.push(`condition not yet evaluated: ${t.condition}`);
   if (t.status === 'skipped' && t.error?.startsWith(CONDITION_ERROR)) blockers.push(t.error);
   let readyMin: number | null = null;
-  if (t.status === 'ready') {
+  const lockWait = ctx.lockWaits?.[taskName];
+  if (t.status === 'ready' && lockWait) {
+    blockers.push(lockWait);
+  } else if (t.status === 'ready') {
     const since = readySince(t, byName, rt);
     readyMin = since === null ? null : Math.floor((ctx.now - since) / 60_000);
     const running = tasks.filter((x) => x.status === 'running').length;

@@ -21,8 +21,30 @@ export async function purgeWorkflows(backend: Backend, opts: PurgeOptions = {}):
     if (existed) deleted++;
     opts.onProgress?.(++done, doomed.length);
   });
+  await releaseLocksOf(backend, new Set(doomed.map((r) => r.workflowId)));
   if (opts.dropTables) await dropAndRecreate(backend);
   return { workflows: deleted, tasks: 0 };
+}
+
+/**
+ * Drop the mutex/semaphore holds and waits of purged workflows (issue 19): their slots are free at once;
+ * the coordinator's lock sweep sees it and grants them to the next waiters. A purged task that is still
+ * running on a worker no longer counts against the limit.
+ */
+export async function releaseLocksOf(backend: Backend, workflowIds: ReadonlySet<string>): Promise<number> {
+  if (workflowIds.size === 0) return 0;
+  let released = 0;
+  const locks = await backend.locks.locks().catch(() => [] as string[]);
+  await mapBounded(locks, 8, async (lock) => {
+    const [holds, waiters] = await Promise.all([backend.locks.holds(lock), backend.locks.waiters(lock)]);
+    for (const h of holds)
+      if (workflowIds.has(h.owner.workflowId)) {
+        if (await backend.locks.release(lock, { ...h.owner, attempt: Number.MAX_SAFE_INTEGER })) released++;
+      }
+    for (const w of waiters)
+      if (workflowIds.has(w.owner.workflowId)) await backend.locks.removeWaiter(lock, w.owner);
+  });
+  return released;
 }
 
 /** Drop containers and the index table, then recreate them (errors of the recreate are tolerated). */

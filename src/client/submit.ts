@@ -48,12 +48,14 @@ function checkMaxFanIn(n: number | undefined): void {
 
 /**
  * Validate and transform a definition for submission. Throws DefinitionError, UsageError or
- * MessageTooLargeError; never touches storage.
+ * MessageTooLargeError; never touches storage. `semaphores`: the configured limits (an unknown
+ * semaphore is refused); unset, semaphore names are not checked.
  */
 export function prepareSubmission(
   input: WorkflowDefinition,
   opts: SubmitOptions,
   maxMessageBytes: number,
+  semaphores?: Readonly<Record<string, number>>,
 ): PreparedSubmission {
   checkMaxFanIn(opts.maxFanIn);
   if (opts.workflowId !== undefined) validateWorkflowId(opts.workflowId);
@@ -77,7 +79,7 @@ export function prepareSubmission(
     autoFanIn = fit.maxFanIn;
   }
   // Structure, names, conditions and (after the fit) message sizes, against the real limit and ID length.
-  validateDefinition(def, { maxMessageBytes, workflowIdLength: workflowId.length });
+  validateDefinition(def, { maxMessageBytes, workflowIdLength: workflowId.length, semaphores });
   const roots = def.tasks.filter((t) => t.depends_on.length === 0).map((t) => t.name);
   if (idempotencyKey !== null) def = { ...def, idempotency_key: idempotencyKey };
   return { def, workflowId, autoFanIn, roots, idempotencyKey, fingerprint, noCache: opts.noCache === true };

@@ -25,7 +25,7 @@ export interface WorkflowStatus {
   updated_at: string;
   error: string | null;
   tasks?: TaskStatusRecord[];
-  /** jobq extension: task → `waiting for mutex NAME (held by <wf>/<task>)`, for running tasks queued behind a lock. */
+  /** jobq extension: task → `waiting for mutex NAME (held by <wf>/<task>)`, for READY tasks parked behind a lock. */
   lock_waits?: Record<string, string>;
 }
 

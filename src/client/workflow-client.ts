@@ -18,6 +18,7 @@ import { prepareSubmission, smallestMessageLimit, type PreparedSubmission } from
 import { indexColumnsOf, statusOf } from './status.js';
 import { mapBounded } from './concurrency.js';
 import { parkDispatchedTasks } from './retry-park.js';
+import { lockWaitsOf } from './lock-waits.js';
 import {
   dispatchRoots,
   planRootDispatch,
@@ -39,6 +40,8 @@ export interface WorkflowClientOptions {
   logger?: Logger;
   /** Clock (epoch ms); injectable for tests. */
   now?: () => number;
+  /** Semaphore limits of the target (jobq.yaml / env): submit refuses an unknown semaphore. Unset: not checked. */
+  semaphores?: Readonly<Record<string, number>>;
 }
 
 const MAX_CAS_ATTEMPTS = 8;
@@ -47,12 +50,14 @@ export class WorkflowClient {
   readonly backend: Backend;
   readonly logger: Logger;
   readonly now: () => number;
+  readonly semaphores: Readonly<Record<string, number>> | undefined;
   private resourcesReady: Promise<void> | null = null;
 
   constructor(opts: WorkflowClientOptions) {
     this.backend = opts.backend;
     this.logger = opts.logger ?? silentLogger();
     this.now = opts.now ?? Date.now;
+    this.semaphores = opts.semaphores;
   }
 
   /** Create containers, table and completion queue once per client (idempotent). */
@@ -67,7 +72,7 @@ export class WorkflowClient {
   /** Validate and transform a definition without writing anything (see prepareSubmission). */
   prepare(def: WorkflowDefinition, opts: SubmitOptions = {}): PreparedSubmission {
     const limit = smallestMessageLimit(def, (spec) => this.backend.queues.get(spec).maxMessageBytes);
-    return prepareSubmission(def, opts, limit);
+    return prepareSubmission(def, opts, limit, this.semaphores);
   }
 
   /** Validate, then write definition + state + index row and send `activate` (DECISIONS §4.2). */
@@ -261,7 +266,18 @@ export class WorkflowClient {
       this.requireRuntime(workflowId),
       this.backend.index.getCancelRequested(workflowId).catch(() => false),
     ]);
-    return statusOf(rt, opts.includeTasks ?? true, cancelFlag);
+    const st = statusOf(rt, opts.includeTasks ?? true, cancelFlag);
+    const waits = await this.lockWaits(rt);
+    if (Object.keys(waits).length > 0) {
+      st.lock_waits = waits;
+      for (const t of st.tasks ?? []) if (waits[t.name]) t.waiting_for = waits[t.name];
+    }
+    return st;
+  }
+
+  /** What each task parked behind a mutex/semaphore waits for, with its holders (empty when none waits). */
+  lockWaits(rt: Runtime): Promise<Record<string, string>> {
+    return lockWaitsOf(rt, this.backend.locks, this.semaphores);
   }
 
   /** Index rows, optionally of some states (index-backed: counters may lag while running). */
@@ -285,6 +301,7 @@ export class WorkflowClient {
   /** Tasks of one workflow filtered by state, queue and name prefix. Missing workflow → WorkflowNotFoundError. */
   async listTasks(workflowId: string, filter: TaskFilter = {}): Promise<TaskStatusRecord[]> {
     const { rt } = await this.requireRuntime(workflowId);
+    const waits = await this.lockWaits(rt);
     return rt
       .taskStatuses()
       .filter(
@@ -292,7 +309,8 @@ export class WorkflowClient {
           (!filter.status || t.status === filter.status) &&
           (!filter.queue || t.queue === filter.queue) &&
           (!filter.prefix || t.name.startsWith(filter.prefix)),
-      );
+      )
+      .map((t) => (waits[t.name] ? { ...t, waiting_for: waits[t.name] } : t));
   }
 
   /** Aggregate counters over the index (reference §4.3 `summary`). */

@@ -90,7 +90,12 @@ export function loadConfigFile(path: string): ConfigFile {
         if (v !== null && v !== undefined && String(v).trim() !== '') out.connection[k] = String(v).trim();
       }
     } else {
-      checkKeys(body, [...COORDINATOR_KNOBS.map((k) => k.yaml), 'standby'], "'coordinator'", path);
+      checkKeys(
+        body,
+        [...COORDINATOR_KNOBS.map((k) => k.yaml), 'standby', 'semaphores'],
+        "'coordinator'",
+        path,
+      );
       out.coordinator = body;
     }
   }

@@ -10,6 +10,7 @@ import { AZURITE_ACCOUNT, DEFAULT_BLOBS_CONTAINER, EMBEDDED_DEFAULT_PREFIX } fro
 import { parseAccount, parseQueuesBackend } from './accounts.js';
 import { discoverConfigPath, loadConfigFile, type ConfigFile } from './file.js';
 import { resolveCoordinatorSettings } from './knobs.js';
+import { resolveSemaphores, type ResolvedSemaphores } from './semaphores.js';
 import { checkContainerName, checkPrefix, splitPair } from './target-strings.js';
 
 export interface ResolveInput {
@@ -21,6 +22,8 @@ export interface ResolveInput {
     coordinator?: Partial<Record<keyof CoordinatorSettings, unknown>>;
     /** `--standby` (unset: env JOBQ_COORDINATOR_STANDBY, then `coordinator.standby`, then false). */
     standby?: boolean;
+    /** `--semaphore NAME=N` values (merged over env JOBQ_COORDINATOR_SEMAPHORES and `coordinator.semaphores`). */
+    semaphores?: readonly string[];
   };
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -37,6 +40,8 @@ export interface ResolvedConfig {
   /** Hot-standby mode of the coordinator: wait for the lease instead of exiting. */
   standby: boolean;
   standbySource: ValueSource;
+  /** Semaphore limits for locked tasks (issue 19). */
+  semaphores: ResolvedSemaphores;
   /** Redacted strings for banners, `config show` and logs. */
   display: { storage: string; prefix: string; queues: string; blobs: string };
 }
@@ -174,6 +179,12 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     file: file?.coordinator ?? {},
     filePath: configPath,
   });
+  const semaphores = resolveSemaphores({
+    flags: input.flags.semaphores,
+    env,
+    file: file?.coordinator.semaphores,
+    filePath: configPath,
+  });
   const queues = pick(input.flags.queues, env.JOBQ_WORKFLOW_QUEUES, file?.connection.queues);
   const blobs = pick(input.flags.blobs, env.JOBQ_WORKFLOW_BLOBS, file?.connection.blobs);
   let target: Target | null = null;
@@ -207,6 +218,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     coordinatorSources,
     standby: standby.value,
     standbySource: standby.source,
+    semaphores,
     display,
   };
 }

@@ -27,6 +27,7 @@ import { Waker } from './concurrency.js';
 import { FlushJournal } from './flush-journal.js';
 import { TaskMemo } from './task-cache.js';
 import { DispatchGate } from './dispatch-gate.js';
+import { LockKeeper } from './locks.js';
 import {
   DEFAULT_METRICS_HOST,
   probeRoutes,
@@ -63,6 +64,8 @@ export interface CoordinatorOptions {
   hooks?: CoordinatorHooks;
   /** Append lease events and every flush, with the lease id it was made under, to this file. */
   flushJournal?: string;
+  /** Semaphore limits (`coordinator.semaphores`, `--semaphore NAME=N`); a mutex always has limit 1. */
+  semaphores?: Readonly<Record<string, number>>;
 }
 
 export class Coordinator {
@@ -80,6 +83,7 @@ export class Coordinator {
   private readonly sweeps: SweepRunner;
   private metrics: CoordinatorMetrics | null = null;
   private readonly memo: TaskMemo;
+  private readonly locks: LockKeeper;
   private readonly statsWaker = new Waker();
   private readonly journal: FlushJournal | null;
   private servers: BoundServer[] = [];
@@ -120,7 +124,10 @@ export class Coordinator {
       {
         durationS: settings.leaseDurationS,
         renewIntervalS: settings.leaseRenewIntervalS,
-        onRegained: () => this.table.dropAll('lease was lost and regained'),
+        onRegained: () => {
+          this.table.dropAll('lease was lost and regained');
+          this.locks.reset();
+        },
         onFatal: (err) => void this.fail(err),
       },
     );
@@ -129,6 +136,15 @@ export class Coordinator {
       this.activate(id),
     );
     this.memo = new TaskMemo(backend.cache, backend.outputs, this.counters, this.logger, now);
+    this.locks = new LockKeeper({
+      store: backend.locks,
+      semaphores: opts.semaphores ?? {},
+      table: () => this.table,
+      stats: this.counters,
+      logger: this.logger,
+      now,
+      leaseHeld,
+    });
     this.table = new WorkflowTable({
       backend,
       settings,
@@ -136,7 +152,7 @@ export class Coordinator {
       stats: this.counters,
       leaseHeld,
       now,
-      gate: new DispatchGate(this.memo, null, backend.outputs, this.counters, now),
+      gate: new DispatchGate(this.memo, this.locks, backend.outputs, this.counters, now),
       observeFlush: (f) => {
         this.metrics?.flushSeconds.observe(f.seconds);
         this.journal?.flush(f);
@@ -214,7 +230,7 @@ export class Coordinator {
     }
     this.lease.start();
     this.sweeps.start();
-    this.running = [this.loop.run(), this.statsLoop()];
+    this.running = [this.loop.run(), this.statsLoop(), this.locks.start()];
     this.loopsStarted = true;
     this.stage = 'leader';
     this.logger.info({ target: backend.target }, 'coordinator started');
@@ -381,7 +397,9 @@ export class Coordinator {
     if (this.loopsStarted) {
       this.loop.stop();
       this.statsWaker.wake();
+      const locksStopped = this.locks.stop();
       await Promise.all(this.running);
+      await locksStopped;
       await this.sweeps.stop();
       if (!err) await this.table.drain();
       if (!err) await this.memo.drain();

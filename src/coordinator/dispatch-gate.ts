@@ -1,7 +1,8 @@
 /**
  * The one hook between the engine's dispatches and the queues for the jobq extensions (DECISIONS
  * §4.17): cacheable tasks are looked up and completed in place on a hit (their children follow in the
- * same pass), locked tasks are pushed only once they hold their mutex or semaphore slot. Workflows
+ * same pass), locked tasks are pushed only once they hold their mutex or semaphore slot (otherwise they
+ * go back to READY as lock waiters, coordinator/locks.ts). Workflows
  * without extensions pass straight through.
  */
 import type { CompletionInput, Runtime, TaskDispatch } from '../engine/api.js';
@@ -55,7 +56,14 @@ export class DispatchGate {
           continue;
         }
       }
-      if (this.locks && (ext.mutex || ext.semaphore) && (await this.locks.admit(rt, d)) === 'wait') continue;
+      if (this.locks && (ext.mutex || ext.semaphore) && (await this.locks.admit(rt, d)) === 'wait') {
+        // Back to READY until the lock is granted; its max_parallelism slot goes to other ready tasks.
+        const step = rt.deferForLock(d.task, d.attemptNo, this.now());
+        const r = await settleStep(rt, step, new BatchOutputs(this.outputs), this.stats, this.now);
+        if (r.changed) changed();
+        work.push(...r.dispatch);
+        continue;
+      }
       out.push(d);
     }
     return out;

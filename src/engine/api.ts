@@ -91,6 +91,8 @@ export interface TaskStatusRecord {
   is_merge: boolean;
   /** jobq extension: `<workflow>/<task>/<attempt>` whose cached result completed this task (absent otherwise). */
   cached_from?: string;
+  /** jobq extension, set by the client from the lock store: what a READY task parked behind its lock waits for. */
+  waiting_for?: string;
 }
 
 export interface RetryResult extends StepResult {
@@ -157,9 +159,22 @@ export interface Runtime {
   cachedFrom(name: string): string | null;
   /** Restart the running clock of a RUNNING task (a lock was granted: waiting is not running time). */
   markStarted(task: string, now: number): boolean;
+  /**
+   * jobq extension (locks): a dispatched task (RUNNING at `attemptNo`, no message sent) must wait for its
+   * mutex/semaphore: it goes back to READY at its previous attempt and is not dispatched again until
+   * `grantLock`. The freed max_parallelism slot is given to other ready tasks (returned in `dispatch`).
+   * Ignored (`duplicate`) unless the task is RUNNING at `attemptNo`.
+   */
+  deferForLock(task: string, attemptNo: number, now: number, resolve?: OutputResolver): StepResult;
+  /** jobq extension (locks): the lock of a waiting task was granted: dispatch it (budget permitting). */
+  grantLock(task: string, now: number, resolve?: OutputResolver): StepResult;
+  /** Epoch ms a task started waiting for its lock, or null when it is not waiting. */
+  lockWaitSince(task: string): number | null;
+  /** Tasks waiting for their lock (READY, not dispatched), in definition order. */
+  lockWaitingTasks(): string[];
   /** Ready-repair: re-dispatch READY tasks (budget-capped) at a new attempt number. */
   redispatchReady(now: number): StepResult;
-  /** READY tasks (for repair decisions) with the time they became ready where known. */
+  /** READY tasks that may be dispatched (lock waiters excluded), for repair decisions. */
   readyTasks(): string[];
 
   summary(): SummaryCounters;

@@ -64,6 +64,11 @@ export class TaskMachine {
   readonly cachedFrom = new Map<number, string>();
   /** jobq extension: ignore cache hits (`retry --no-cache`). */
   noCache = false;
+  /**
+   * jobq extension: READY tasks waiting for their mutex/semaphore → epoch ms they started waiting. They
+   * stay READY (the reference's vocabulary) but are never drained until the lock is granted.
+   */
+  readonly lockWaits = new Map<number, number>();
   /** Tasks per state code. */
   readonly counts = new Int32Array(9);
   failedSinks = 0;
@@ -125,6 +130,7 @@ export class TaskMachine {
     if (old === s) return;
     this.step.changed = true;
     this.state[i] = s;
+    if (s !== READY && this.lockWaits.size > 0) this.lockWaits.delete(i);
     this.counts[old]--;
     this.counts[s]++;
     const oc = DEP_CLASS[old];
@@ -263,7 +269,7 @@ export class TaskMachine {
     while (h.size > 0) {
       const i = h.peek();
       const s = this.state[i];
-      if (s !== READY && s !== READY_PENDING_BUDGET) h.pop();
+      if ((s !== READY && s !== READY_PENDING_BUDGET) || this.lockWaits.has(i)) h.pop();
       else if (this.table.mergeNodes.has(i)) {
         h.pop();
         this.completeMerge(i);
@@ -283,7 +289,7 @@ export class TaskMachine {
       const batch = this.fresh;
       this.fresh = [];
       for (const i of batch) {
-        if (this.state[i] !== READY) continue;
+        if (this.state[i] !== READY || this.lockWaits.has(i)) continue;
         if (this.table.mergeNodes.has(i)) {
           this.completeMerge(i);
           this.settleStack();
@@ -302,6 +308,24 @@ export class TaskMachine {
       attemptNo: this.attempt[i],
       queue: this.table.queue(i),
     });
+  }
+
+  /**
+   * jobq extension: undo the dispatch of a RUNNING task that must wait for its lock (no message was
+   * sent): READY again at its previous attempt, its place in the lock's queue kept by `sinceMs`.
+   */
+  deferForLock(i: number, sinceMs: number): void {
+    this.attempt[i] = Math.max(0, this.attempt[i] - 1);
+    this.startedAt[i] = 0;
+    this.setState(i, READY);
+    this.lockWaits.set(i, sinceMs);
+  }
+
+  /** jobq extension: the lock of a waiting task was granted: queue it for dispatch (budget permitting). */
+  grantLock(i: number): void {
+    this.lockWaits.delete(i);
+    this.step.changed = true;
+    this.enqueue(i);
   }
 
   /** Failure path shared by completions and timeouts (DECISIONS §4.1: at most num_retries + 1 runs). */

@@ -307,7 +307,8 @@ export class WorkflowRuntime implements Runtime {
   redispatchReady(now: number, resolve?: OutputResolver): StepResult {
     const m = this.m;
     m.begin(now, resolve);
-    if (m.activated && !m.cancelRequested) for (const i of this.indicesIn(READY)) m.enqueue(i);
+    if (m.activated && !m.cancelRequested)
+      for (const i of this.indicesIn(READY)) if (!m.lockWaits.has(i)) m.enqueue(i);
     return this.end();
   }
 
@@ -360,7 +361,38 @@ export class WorkflowRuntime implements Runtime {
   }
 
   readyTasks(): string[] {
-    return this.namesIn(READY);
+    return this.indicesIn(READY)
+      .filter((i) => !this.m.lockWaits.has(i))
+      .map((i) => this.table.name(i));
+  }
+
+  deferForLock(task: string, attemptNo: number, now: number, resolve?: OutputResolver): StepResult {
+    const m = this.m;
+    m.begin(now, resolve);
+    const i = this.table.indexOf(task);
+    if (i < 0) return this.end('unknown_task');
+    if (m.state[i] !== RUNNING || m.attempt[i] !== attemptNo) return this.end('duplicate');
+    m.deferForLock(i, m.lockWaits.get(i) ?? now);
+    return this.end();
+  }
+
+  grantLock(task: string, now: number, resolve?: OutputResolver): StepResult {
+    const m = this.m;
+    m.begin(now, resolve);
+    const i = this.table.indexOf(task);
+    if (i < 0) return this.end('unknown_task');
+    if (m.state[i] !== READY || !m.lockWaits.has(i)) return this.end('duplicate');
+    m.grantLock(i);
+    return this.end();
+  }
+
+  lockWaitSince(task: string): number | null {
+    const i = this.table.indexOf(task);
+    return i < 0 ? null : (this.m.lockWaits.get(i) ?? null);
+  }
+
+  lockWaitingTasks(): string[] {
+    return [...this.m.lockWaits.keys()].sort((a, b) => a - b).map((i) => this.table.name(i));
   }
 
   private indicesIn(s: number): number[] {

@@ -228,7 +228,7 @@ export function stateDocWith(
 
 /** The state document's jobq-only key: cache sources of completed tasks, the retry's no-cache flag. */
 function stateExtension(m: TaskMachine): StateExtension | null {
-  if (m.cachedFrom.size === 0 && !m.noCache) return null;
+  if (m.cachedFrom.size === 0 && !m.noCache && m.lockWaits.size === 0) return null;
   const ext: StateExtension = {};
   if (m.cachedFrom.size > 0) {
     const cached: Record<string, string> = {};
@@ -236,6 +236,12 @@ function stateExtension(m: TaskMachine): StateExtension | null {
     ext.cached = cached;
   }
   if (m.noCache) ext.no_cache = true;
+  if (m.lockWaits.size > 0) {
+    const waits: Record<string, number> = {};
+    for (const i of [...m.lockWaits.keys()].sort((a, b) => a - b))
+      waits[m.table.name(i)] = m.lockWaits.get(i)!;
+    ext.lock_waits = waits;
+  }
   return ext;
 }
 
@@ -248,6 +254,13 @@ export function loadStateExtension(m: TaskMachine, ext: unknown): void {
     for (const [name, src] of Object.entries(e.cached)) {
       const i = m.table.indexOf(name);
       if (i >= 0 && typeof src === 'string') m.cachedFrom.set(i, src);
+    }
+  }
+  if (e.lock_waits && typeof e.lock_waits === 'object') {
+    for (const [name, since] of Object.entries(e.lock_waits)) {
+      const i = m.table.indexOf(name);
+      // Only a READY task can be waiting (a reader that rewrote the state may have moved it on).
+      if (i >= 0 && typeof since === 'number' && m.state[i] === READY) m.lockWaits.set(i, since);
     }
   }
 }

@@ -26,6 +26,11 @@ export interface ValidateOptions {
    * `fitFanIn` can rewrite a wide fan-in before the final, full validation.
    */
   checkMessageSize?: boolean;
+  /**
+   * Semaphore limits the target's coordinator is configured with (`coordinator.semaphores`): a task
+   * naming another semaphore is refused. Unset: semaphore names are not checked.
+   */
+  semaphores?: Readonly<Record<string, number>>;
 }
 
 /** Cycle and unreachable reports list at most this many names (a 100k-task cycle must stay one line). */
@@ -50,7 +55,7 @@ export function validateDefinition(def: WorkflowDefinition, opts: ValidateOption
   checkRootsReachable(def.tasks, children);
   for (const t of def.tasks) checkDepPolicy(t);
   for (const t of def.tasks) checkCondition(t);
-  for (const t of def.tasks) checkExtensions(t);
+  for (const t of def.tasks) checkExtensions(t, opts.semaphores);
   checkQueues(def);
   if (opts.checkMessageSize !== false) checkMessageSizes(def, opts);
 }
@@ -222,16 +227,17 @@ function checkCondition(t: TaskDefinition): void {
   }
 }
 
-/** DECISIONS §4.17: one lock per task, and locks refused until the coordinator enforces them; a cache key template's `{inputs…}` references name real parents. */
-function checkExtensions(t: TaskDefinition): void {
+/** DECISIONS §4.17: one lock per task, a semaphore the coordinator has a limit for; a cache key template's `{inputs…}` references name real parents. */
+function checkExtensions(t: TaskDefinition, semaphores: Readonly<Record<string, number>> | undefined): void {
   if (t.mutex !== undefined && t.semaphore !== undefined)
     fail(`Task ${pyRepr(t.name)}: set either 'mutex' or 'semaphore', not both`);
-  // The coordinator has no lock gate yet: refuse rather than run the task unguarded (issue 19).
-  for (const field of ['mutex', 'semaphore'] as const) {
-    if (t[field] !== undefined)
-      fail(
-        `Task ${pyRepr(t.name)}: '${field}' is not supported yet (this jobq does not enforce mutexes or semaphores); remove it`,
-      );
+  if (t.semaphore !== undefined && semaphores !== undefined && !Object.hasOwn(semaphores, t.semaphore)) {
+    const known = Object.keys(semaphores).sort();
+    fail(
+      `Task ${pyRepr(t.name)}: unknown semaphore ${pyRepr(t.semaphore)}: no limit is configured for it ` +
+        `(${known.length ? `configured: ${known.join(', ')}` : 'none configured'}); add it to coordinator.semaphores in jobq.yaml ` +
+        `or JOBQ_COORDINATOR_SEMAPHORES=${t.semaphore}=N`,
+    );
   }
   const template = t.cache?.key;
   if (!template) return;

@@ -140,7 +140,11 @@ export async function workflowDetail(client: WorkflowClient, cache: WorkflowCach
   const rt = e.snapshot!.rt;
   const cancel = await client.backend.index.getCancelRequested(id).catch(() => false);
   const pendingRows = rt.state === 'pending' ? await client.list({ status: ['pending'] }) : [];
-  const explanation = explainWorkflow(rt, { now: Date.now(), pendingRows });
+  const explanation = explainWorkflow(rt, {
+    now: Date.now(),
+    pendingRows,
+    lockWaits: await client.lockWaits(rt),
+  });
   return { ...workflowHeader(rt, cancel), explain: explanation, explain_text: explainText(explanation) };
 }
 
@@ -230,7 +234,7 @@ export async function taskDetail(client: WorkflowClient, cache: WorkflowCache, i
   if (!rt.hasTask(name)) throw new WorkflowNotFoundError(`task ${name} not found in workflow ${id}`);
   const t = rt.taskStatus(name);
   const now = Date.now();
-  const explanation = explainTask(rt, name, { now });
+  const explanation = explainTask(rt, name, { now, lockWaits: await client.lockWaits(rt) });
   const ref = t.output_ref;
   let output: Record<string, unknown> | null = null;
   if (ref !== null) {

@@ -39,6 +39,8 @@ export interface StateExtension {
   cached?: Record<string, string>;
   /** The last `retry --no-cache`: ignore cache hits. */
   no_cache?: boolean;
+  /** READY tasks waiting for their mutex/semaphore → epoch ms they started waiting (never dispatched meanwhile). */
+  lock_waits?: Record<string, number>;
 }
 
 /**

@@ -14,6 +14,7 @@ interface CoordinatorArgs extends GlobalArgs {
   'break-lease'?: boolean;
   'metrics-host'?: string;
   standby?: boolean;
+  semaphore?: string[];
   [flag: string]: unknown;
 }
 
@@ -78,6 +79,14 @@ export const coordinatorCommand: CommandModule = {
           '(env JOBQ_COORDINATOR_STANDBY=1; jobq.yaml coordinator.standby). Unset lease/visibility ' +
           'settings then default to 20 s',
       })
+      .option('semaphore', {
+        type: 'string',
+        array: true,
+        describe:
+          'Limit of a semaphore that tasks name with `semaphore: NAME`, as NAME=N (repeatable; merged over ' +
+          'env JOBQ_COORDINATOR_SEMAPHORES=NAME=N,… and jobq.yaml coordinator.semaphores). Put limits in ' +
+          'jobq.yaml or env too, so submit can refuse an unknown semaphore',
+      })
       .option('metrics-host', {
         type: 'string',
         describe:
@@ -125,6 +134,7 @@ async function runCoordinator(a: CoordinatorArgs, signals: SignalGate): Promise<
       config: a.config,
       coordinator: knobFlags(a),
       standby: a.standby,
+      semaphores: a.semaphore,
     },
   });
   const target = requireTarget(cfg);
@@ -150,6 +160,7 @@ async function runCoordinator(a: CoordinatorArgs, signals: SignalGate): Promise<
       standby: cfg.standby,
       hooks,
       flushJournal: process.env.JOBQ_COORDINATOR_FLUSH_JOURNAL || undefined,
+      semaphores: cfg.semaphores.limits,
     });
     signals.onStop((signal) => {
       process.stderr.write(`Received ${signal}; shutting down coordinator…\n`);

@@ -56,7 +56,7 @@ export const explainCommand: CommandModule = {
         return;
       }
       const pendingRows = loaded.rt.state === 'pending' ? await ctx.client.list({ status: ['pending'] }) : [];
-      const ectx = { now: Date.now(), pendingRows };
+      const ectx = { now: Date.now(), pendingRows, lockWaits: await ctx.client.lockWaits(loaded.rt) };
       const e =
         a.task !== undefined ? explainTask(loaded.rt, a.task, ectx) : explainWorkflow(loaded.rt, ectx);
       if (a.json) printJson(e);

@@ -42,6 +42,7 @@ function taskJson(t: TaskStatusRecord, workflowId?: string): Record<string, unkn
     completed_at: t.completed_at,
     error: t.error,
     output_ref: t.output_ref,
+    ...(t.waiting_for ? { waiting_for: t.waiting_for } : {}),
   });
 }
 

@@ -10,6 +10,7 @@ import { DEFAULT_WORKFLOW_ID_LENGTH, STORAGE_QUEUE_MAX_MESSAGE_BYTES } from '../
 
 interface ValidateArgs {
   files: string[];
+  config?: string;
   json: boolean;
   'max-fan-in'?: number;
 }
@@ -29,20 +30,29 @@ export interface ValidateResult {
  * messages would not fit is rewritten automatically (reported in `max_fan_in`); `--max-fan-in 0` turns
  * that off, so an oversized message fails with the advice. Never throws for a bad file.
  */
-export async function validateFile(path: string, maxFanIn?: number): Promise<ValidateResult> {
+export async function validateFile(
+  path: string,
+  maxFanIn?: number,
+  semaphoreLimits?: () => Promise<Readonly<Record<string, number>>>,
+): Promise<ValidateResult> {
   try {
     let def = await loadDefinitionFile(path);
+    // Semaphore limits come from jobq.yaml / env, read only when a task names a semaphore.
+    const semaphores =
+      semaphoreLimits && def.tasks.some((t) => t.semaphore !== undefined)
+        ? await semaphoreLimits()
+        : undefined;
     if (maxFanIn) def = sequentializeFanIn(def, maxFanIn);
     if (maxFanIn !== undefined) {
-      validateDefinition(def);
+      validateDefinition(def, { semaphores });
       return { path, ok: true, tasks: def.tasks.length, error: null };
     }
-    validateDefinition(def, { checkMessageSize: false });
+    validateDefinition(def, { checkMessageSize: false, semaphores });
     const fit = fitFanIn(def, {
       maxMessageBytes: STORAGE_QUEUE_MAX_MESSAGE_BYTES,
       workflowIdLength: DEFAULT_WORKFLOW_ID_LENGTH,
     });
-    validateDefinition(fit.def);
+    validateDefinition(fit.def, { semaphores });
     const result: ValidateResult = { path, ok: true, tasks: fit.def.tasks.length, error: null };
     if (fit.maxFanIn !== null) result.max_fan_in = fit.maxFanIn;
     return result;
@@ -76,8 +86,14 @@ async function handler(argv: ValidateArgs): Promise<void> {
   if (maxFanIn !== undefined && (!Number.isInteger(maxFanIn) || maxFanIn < 0 || maxFanIn === 1)) {
     throw new UsageError(`--max-fan-in must be an integer >= 2 (or 0 for no rewrite), got ${maxFanIn}`);
   }
+  let limits: Promise<Readonly<Record<string, number>>> | null = null;
+  const semaphoreLimits = () =>
+    (limits ??= import('../../config/resolve.js').then(
+      ({ resolveConfig }) => resolveConfig({ flags: { config: argv.config } }).semaphores.limits,
+    ));
   const results: ValidateResult[] = [];
-  for (const path of argv.files.map(String)) results.push(await validateFile(path, maxFanIn));
+  for (const path of argv.files.map(String))
+    results.push(await validateFile(path, maxFanIn, semaphoreLimits));
   if (argv.json) {
     printJson(results);
   } else {

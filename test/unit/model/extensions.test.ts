@@ -29,13 +29,20 @@ describe('cache, mutex, semaphore fields', () => {
     expect('cache' in def.tasks[2]).toBe(false);
   });
 
-  it('refuses mutex and semaphore at validation until the coordinator enforces them (one line, naming the task)', () => {
-    const one = (task: Record<string, unknown>) => check({ name: 'w', tasks: [{ name: 'a' }, task] });
-    expect(() => one({ name: 'b', mutex: 'db' })).toThrow(
-      /^Task 'b': 'mutex' is not supported yet \(this jobq does not enforce mutexes or semaphores\); remove it$/,
+  it('accepts a mutex; refuses a semaphore the target has no limit for (one line, naming the task and the fix)', () => {
+    const def = (task: Record<string, unknown>) => parse({ name: 'w', tasks: [{ name: 'a' }, task] });
+    expect(() => validateDefinition(def({ name: 'b', mutex: 'db' }), { semaphores: {} })).not.toThrow();
+    expect(() =>
+      validateDefinition(def({ name: 'b', semaphore: 'gpu' }), { semaphores: { gpu: 2 } }),
+    ).not.toThrow();
+    expect(() => validateDefinition(def({ name: 'b', semaphore: 'gpu' }), { semaphores: { db: 1 } })).toThrow(
+      /^Task 'b': unknown semaphore 'gpu': no limit is configured for it \(configured: db\); add it to coordinator\.semaphores in jobq\.yaml or JOBQ_COORDINATOR_SEMAPHORES=gpu=N$/,
     );
-    expect(() => one({ name: 'b', semaphore: 'gpu' })).toThrow(/^Task 'b': 'semaphore' is not supported yet/);
-    expect(() => one({ name: 'b', cache: true })).not.toThrow();
+    expect(() => validateDefinition(def({ name: 'b', semaphore: 'gpu' }), { semaphores: {} })).toThrow(
+      /none configured/,
+    );
+    // Without limits (the library, no target), semaphore names are not checked.
+    expect(() => validateDefinition(def({ name: 'b', semaphore: 'gpu' }))).not.toThrow();
   });
 
   it('refuses bad values with a one-line message naming the task', () => {
