@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Fleet } from '../chaos/lib/fleet.js';
 import { runJobq } from '../chaos/lib/jobq-process.js';
-import { azuriteEnv } from '../support/cli.js';
+import { azuriteEnv, REPO_ROOT } from '../support/cli.js';
 import { uniquePrefix } from '../support/azurite.js';
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
@@ -134,7 +134,10 @@ describe('mutex and semaphore across workflows, with real processes', () => {
     fleet = new Fleet({
       prefix,
       queue: QUEUE,
-      azuriteEnv: { ...azuriteEnv(), JOBQ_COORDINATOR_SEMAPHORES: `pool=${SEMAPHORE_LIMIT}` },
+      azuriteEnv: {
+        ...azuriteEnv(),
+        JOBQ_COORDINATOR_SEMAPHORES: `pool=${SEMAPHORE_LIMIT},orders-db-writers=2`,
+      },
       workers: 2,
       workerConcurrency: 4,
       coordinatorArgs: [
@@ -160,7 +163,7 @@ describe('mutex and semaphore across workflows, with real processes', () => {
     const bad = definition('bad', [{ name: 'x', lock: { kind: 'semaphore', name: 'nosuch' }, sleepS: 0 }]);
     const r = await jobq('submit', bad);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown semaphore 'nosuch'.*configured: pool/);
+    expect(r.stderr).toMatch(/unknown semaphore 'nosuch'.*configured: orders-db-writers, pool/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     const list = await jobq('list', '--json');
     expect(JSON.parse(list.stdout)).toEqual([]);
@@ -208,7 +211,7 @@ describe('mutex and semaphore across workflows, with real processes', () => {
       );
       expect(note).toBe(`waiting for mutex fifo (held by ${holder}/hold)`);
     }
-    const explain = await jobq('explain', waiters[2], `t2`);
+    const explain = await jobq('explain', waiters[2], '--task', 't2');
     expect(explain.stdout).toContain(`waiting for mutex fifo (held by ${holder}/hold)`);
     await waitDone([holder, ...waiters]);
     expect(starts('mutex:fifo').map((i) => i.who)).toEqual([
@@ -257,6 +260,20 @@ describe('mutex and semaphore across workflows, with real processes', () => {
     expect(all.filter((i) => i.lock === 'mutex:crash')).toHaveLength(6);
     expect(maxConcurrent(all, 'mutex:crash')).toBe(1);
     expect(maxConcurrent(all, 'semaphore:pool')).toBeLessThanOrEqual(SEMAPHORE_LIMIT);
+  });
+
+  it('runs examples/shared-database.yaml: three workflows share its mutex and semaphore and all finish', async () => {
+    const example = readFileSync(join(REPO_ROOT, 'examples/shared-database.yaml'), 'utf8');
+    const file = join(dir, 'shared-database.yaml');
+    writeFileSync(
+      file,
+      example.replace(/^name: shared-database$/m, `name: shared-database\ndefault_queue: ${QUEUE}`),
+    );
+    const ids = await Promise.all([submit(file), submit(file), submit(file)]);
+    await waitDone(ids);
+    const statuses = await Promise.all(ids.map(statusOf));
+    for (const st of statuses)
+      expect(Object.values(st.tasks).every((t) => t.status === 'completed')).toBe(true);
   });
 
   it('cancelling a workflow releases its hold: the next waiter starts long before the holder would end', async () => {

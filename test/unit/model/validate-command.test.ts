@@ -154,4 +154,46 @@ describe('jobq workflow validate', () => {
     const r = await runCli([]);
     expect(r.code).toBe(2);
   });
+
+  describe('semaphore limits (issue 19)', () => {
+    afterEach(() => vi.unstubAllEnvs());
+
+    it('accepts examples/shared-database.yaml when its semaphore has a limit in env', async () => {
+      vi.stubEnv('JOBQ_WORKFLOW_CONFIG', '');
+      vi.stubEnv('JOBQ_COORDINATOR_SEMAPHORES', 'orders-db-writers=2');
+      const r = await runCli(['examples/shared-database.yaml']);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('OK    examples/shared-database.yaml  (6 tasks)\n');
+      expect(r.code).toBe(0);
+    });
+
+    it('accepts it with the limit in jobq.yaml (--config)', async () => {
+      const cfg = join(mkdtempSync(join(tmpdir(), 'jobq-sem-')), 'jobq.yaml');
+      writeFileSync(cfg, 'coordinator:\n  semaphores:\n    orders-db-writers: 3\n');
+      vi.stubEnv('JOBQ_COORDINATOR_SEMAPHORES', undefined as unknown as string);
+      const r = await runCli(['--config', cfg, 'examples/shared-database.yaml']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    });
+
+    it('fails it in one line naming the semaphore and the fix when no limit is configured', async () => {
+      vi.stubEnv('JOBQ_WORKFLOW_CONFIG', '');
+      vi.stubEnv('JOBQ_COORDINATOR_SEMAPHORES', 'gpu=4');
+      const r = await runCli(['examples/shared-database.yaml']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        "FAIL  examples/shared-database.yaml: Task 'load-a': unknown semaphore 'orders-db-writers': no limit is configured for it " +
+          '(configured: gpu); add it to coordinator.semaphores in jobq.yaml or JOBQ_COORDINATOR_SEMAPHORES=orders-db-writers=N\n',
+      );
+    });
+
+    it('refuses a bad limit in one line (exit 2)', async () => {
+      vi.stubEnv('JOBQ_COORDINATOR_SEMAPHORES', 'orders-db-writers=0');
+      const r = await runCli(['examples/shared-database.yaml']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /Invalid limit for semaphore 'orders-db-writers' in env JOBQ_COORDINATOR_SEMAPHORES: expected a whole number from 1 to 10000, got "0"/,
+      );
+    });
+  });
 });
