@@ -3,7 +3,7 @@
  * banner of reference §7.2 (secrets redacted), and colour/TTY decisions for stdout and stderr.
  */
 import type { Logger } from '../log.js';
-import { createLogger, redactSecrets } from '../log.js';
+import { createLogger } from '../log.js';
 import { configBanner, resolveConfig, requireTarget, type ResolvedConfig } from '../config/resolve.js';
 import type { Target } from '../config/types.js';
 import { UsageError } from '../errors.js';
@@ -207,11 +207,7 @@ export function positiveNumber(
   return n;
 }
 
-/** Print JSON: 2-space indented (reference §7.4) with secrets redacted. */
-export function printJson(value: unknown, opts: { compact?: boolean } = {}): void {
-  const text = JSON.stringify(value, null, opts.compact ? undefined : 2);
-  process.stdout.write(`${redactSecrets(text)}\n`);
-}
+export { printJson } from './render/json.js';
 
 /** Reject a malformed workflow ID before touching storage (exit 2). */
 export function checkWorkflowId(id: unknown): string {

@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import { isJobqError, isUserError } from '../errors.js';
 import { redactSecrets } from '../log.js';
 import { runTaskFastPath } from './task-fast-path.js';
+import { runValidateFastPath } from './validate-fast-path.js';
 import {
   WORKFLOW_SUBCOMMANDS,
   registerWorkflowCommands,
@@ -104,6 +105,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // `jobq task …` runs inside every task: well-formed calls skip yargs (task-fast-path.ts).
     if (argv[0] === 'task' && (await runTaskFastPath(argv.slice(1)))) return exitCodeSoFar();
+    // `jobq workflow validate FILE…` likewise (validate-fast-path.ts).
+    if (argv[0] === 'workflow' && argv[1] === 'validate' && (await runValidateFastPath(argv.slice(2))))
+      return exitCodeSoFar();
     const { default: yargs } = await import('yargs');
     const parser = buildParser(argv, yargs);
     await parser.parseAsync();

@@ -168,7 +168,10 @@ describe('light command paths load no heavy module', () => {
     const r = await traced(['workflow', 'validate', 'examples/diamond.yaml']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^OK {4}examples\/diamond\.yaml {2}\(4 tasks\)/);
-    expectNone(r, HEAVY);
+    // The fast path (src/cli/validate-fast-path.ts) skips yargs; validating needs no zod (that is the
+    // config and index schemas) and no config resolution.
+    expectNone(r, [...HEAVY, 'yargs', 'zod']);
+    expect(r.modules.filter((m) => /\/config\//.test(m))).toEqual([]);
   });
 
   it('importing every command module (what `jobq … CMD --help` does) loads nothing heavy', async () => {

@@ -1,14 +1,14 @@
 /** `jobq workflow validate FILES...` (reference §7.4): parse and validate definition files, no storage access. */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError, isJobqError } from '../../errors.js';
-import { printJson } from '../context.js';
+import { printJson } from '../render/json.js';
 import { redactSecrets } from '../../log.js';
 import { loadDefinitionFile } from '../../model/load.js';
 import { validateDefinition } from '../../model/validate.js';
 import { fitFanIn, sequentializeFanIn } from '../../model/fan-in.js';
 import { DEFAULT_WORKFLOW_ID_LENGTH, STORAGE_QUEUE_MAX_MESSAGE_BYTES } from '../../model/message-size.js';
 
-interface ValidateArgs {
+export interface ValidateArgs {
   files: string[];
   config?: string;
   json: boolean;
@@ -81,7 +81,8 @@ function builder(y: Argv): Argv {
     .example('$0 workflow validate examples/*.yaml', 'Check every example definition');
 }
 
-async function handler(argv: ValidateArgs): Promise<void> {
+/** Validate `argv.files` and print the verdicts (also run by the fast path in cli/workflow-fast-path.ts). */
+export async function validateHandler(argv: ValidateArgs): Promise<void> {
   const maxFanIn = argv['max-fan-in'];
   if (maxFanIn !== undefined && (!Number.isInteger(maxFanIn) || maxFanIn < 0 || maxFanIn === 1)) {
     throw new UsageError(`--max-fan-in must be an integer >= 2 (or 0 for no rewrite), got ${maxFanIn}`);
@@ -116,5 +117,5 @@ export const validateCommand: CommandModule = {
   describe: 'Check workflow definition files without touching storage (exit 1 if any is invalid)',
   builder,
   // yargs hands over its parsed argv; the builder above guarantees the ValidateArgs shape.
-  handler: (argv) => handler(argv as unknown as ValidateArgs),
+  handler: (argv) => validateHandler(argv as unknown as ValidateArgs),
 };
