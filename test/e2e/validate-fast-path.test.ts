@@ -19,7 +19,7 @@ writeFileSync(join(dir, 'broken.yaml'), 'tasks: [\n');
 const ex = (f: string) => join(REPO_ROOT, 'examples', f);
 const fx = (f: string) => join(REPO_ROOT, 'test', 'fixtures', 'definitions', f);
 
-const CASES: { args: string[]; expectCode: number }[] = [
+const CASES: { args: string[]; expectCode: number; env?: Record<string, string> }[] = [
   { args: [ex('diamond.yaml')], expectCode: 0 },
   { args: [ex('diamond.yaml'), ex('fan-out-fan-in.json'), ex('ml-pipeline.yaml')], expectCode: 0 },
   { args: ['--json', ex('diamond.yaml'), fx('cycle.yaml')], expectCode: 1 },
@@ -29,13 +29,23 @@ const CASES: { args: string[]; expectCode: number }[] = [
   { args: ['missing.yaml'], expectCode: 1 },
   { args: ['empty.yaml', 'broken.yaml'], expectCode: 1 },
   { args: ['.'], expectCode: 1 },
+  // Semaphore limits come from the environment (or jobq.yaml), read only for a file that names one.
+  { args: [ex('shared-database.yaml')], expectCode: 1 },
+  {
+    args: [ex('shared-database.yaml')],
+    expectCode: 0,
+    env: { JOBQ_COORDINATOR_SEMAPHORES: 'orders-db-writers=2' },
+  },
 ];
 
 describe('jobq workflow validate fast path', () => {
   for (const c of CASES) {
     it(`validate ${c.args.map((a) => a.replace(REPO_ROOT + '/', '')).join(' ')} behaves as through yargs`, async () => {
-      const fast = await runCli(['workflow', 'validate', ...c.args], { cwd: dir });
-      const slow = await runCli(['workflow', 'validate', ...c.args, '--log-level', 'warn'], { cwd: dir });
+      const fast = await runCli(['workflow', 'validate', ...c.args], { cwd: dir, env: c.env });
+      const slow = await runCli(['workflow', 'validate', ...c.args, '--log-level', 'warn'], {
+        cwd: dir,
+        env: c.env,
+      });
       expect(fast.code, fast.stderr).toBe(c.expectCode);
       expect(fast).toEqual(slow);
     });
