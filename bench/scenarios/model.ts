@@ -3,7 +3,7 @@
  * the O(tasks + edges) figure of issue 2. Reports the median of several runs.
  */
 import type { BenchScenario } from '../lib/report.js';
-import { parseDefinitionText } from '../../src/model/load.js';
+import { parseDefinitionText } from '../../src/model/parse-text.js';
 import { validateDefinition } from '../../src/model/validate.js';
 
 const GROUP = 100;

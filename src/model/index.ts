@@ -1,6 +1,7 @@
 /** Workflow definitions: parsing, validation, names, fan-in transform, message sizing. */
 export * from './types.js';
-export { parseDefinition, parseDefinitionText, loadDefinitionFile } from './load.js';
+export { parseDefinition, loadDefinitionFile } from './load.js';
+export { parseDefinitionText } from './parse-text.js';
 export { validateDefinition, type ValidateOptions } from './validate.js';
 export {
   validateWorkflowId,

@@ -4,7 +4,6 @@
  * shape is the zod model in `schema.ts` (from which the JSON Schema is generated).
  */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { DefinitionError, fileReadFailure } from '../errors.js';
 import { pyList, pyRepr } from '../condition/errors.js';
 import { parseCacheField, parseIdempotencyKey, parseLockField } from './extensions.js';
@@ -205,15 +204,26 @@ function parseDepPolicy(v: unknown, where: string): DepPolicy {
   return v as number;
 }
 
-/** Parse definition text: YAML when `source` ends `.yaml`/`.yml`, JSON otherwise (reference §1.1). */
-export function parseDefinitionText(text: string, source: string): WorkflowDefinition {
+/** Whether a definition source is YAML (`.yaml`/`.yml`) rather than JSON (reference §1.1). */
+export function isYamlSource(source: string): boolean {
+  return /\.ya?ml$/i.test(source);
+}
+
+/**
+ * Parse definition text: YAML with `parseYaml` when given, JSON otherwise. `parseDefinitionText`
+ * (parse-text.ts) is the public form; here yaml is a parameter so a JSON file never loads it.
+ */
+export function definitionFromText(
+  text: string,
+  source: string,
+  parseYaml: ((text: string) => unknown) | null,
+): WorkflowDefinition {
   let doc: unknown;
-  const isYaml = /\.ya?ml$/i.test(source);
   try {
-    doc = isYaml ? parseYaml(text, { maxAliasCount: 100, uniqueKeys: true }) : JSON.parse(text);
+    doc = parseYaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
     const detail = (err instanceof Error ? err.message : String(err)).split('\n')[0].replace(/:\s*$/, '');
-    throw new DefinitionError(`${source}: invalid ${isYaml ? 'YAML' : 'JSON'}: ${detail}`);
+    throw new DefinitionError(`${source}: invalid ${parseYaml ? 'YAML' : 'JSON'}: ${detail}`);
   }
   return parseDefinition(doc, source);
 }
@@ -226,5 +236,7 @@ export async function loadDefinitionFile(path: string): Promise<WorkflowDefiniti
   } catch (err) {
     throw new DefinitionError(`${path}: ${fileReadFailure(err, 'a definition file')}`);
   }
-  return parseDefinitionText(text, path);
+  // The YAML parser (≈ 160 KB) is loaded for YAML files only (issue 16: start-up).
+  const parseYaml = isYamlSource(path) ? (await import('./yaml.js')).parseYamlDocument : null;
+  return definitionFromText(text, path, parseYaml);
 }

@@ -174,6 +174,13 @@ describe('light command paths load no heavy module', () => {
     expect(r.modules.filter((m) => /\/config\//.test(m))).toEqual([]);
   });
 
+  it('jobq workflow validate of a JSON file loads no YAML parser', async () => {
+    const r = await traced(['workflow', 'validate', 'examples/fan-out-fan-in.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^OK {4}examples\/fan-out-fan-in\.json /);
+    expectNone(r, [...HEAVY, 'yargs', 'zod', 'yaml']);
+  });
+
   it('importing every command module (what `jobq … CMD --help` does) loads nothing heavy', async () => {
     const commandsDir = join(REPO_ROOT, 'dist', 'cli', 'commands');
     const files = readdirSync(commandsDir).filter((f) => f.endsWith('.js'));

@@ -1,6 +1,7 @@
 /** Every parse message of reference §1.2–1.3, in check order, with the `<source>: tasks[i] (name):` prefix. */
 import { describe, expect, it } from 'vitest';
-import { loadDefinitionFile, parseDefinition, parseDefinitionText } from '../../../src/model/load.js';
+import { loadDefinitionFile, parseDefinition } from '../../../src/model/load.js';
+import { parseDefinitionText } from '../../../src/model/parse-text.js';
 import { isJobqError } from '../../../src/errors.js';
 
 const task = (extra: Record<string, unknown> = {}) => ({ name: 't', ...extra });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { validateDefinition } from '../../../src/model/validate.js';
-import { parseDefinitionText } from '../../../src/model/load.js';
+import { parseDefinitionText } from '../../../src/model/parse-text.js';
 import {
   queueSpecProblem,
   serviceBusQueueNameProblem,
