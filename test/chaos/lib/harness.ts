@@ -22,7 +22,7 @@ import { chaosWorkflow, retargetWorkflow, type ChaosWorkflow, type LoadDirs } fr
 import { snapshotStorage, queueDepths, type StorageSnapshot } from './inspect.js';
 import { runJobq } from './jobq-process.js';
 import { seededRandom, between } from './random.js';
-import { compareRuns, countEffects, type Comparison } from './verdict.js';
+import { compareRuns, countEffects, parentsOf, type Comparison } from './verdict.js';
 
 export interface ChaosOptions {
   /** Workflows per submitted wave. */
@@ -369,6 +369,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const [chaosSnap, cleanSnap] = await settle(chaos, clean, deadline, phase.exits);
     const comparison = compareRuns({
       names: chaos.submitted.map((w) => w.name),
+      parents: parentsOf(chaos.submitted),
       chaos: chaosSnap,
       clean: cleanSnap,
       chaosEffects: countEffects(readFileSync(chaos.dirs.effectsFile, 'utf8')),
