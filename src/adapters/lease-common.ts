@@ -44,16 +44,23 @@ export function leaseHeldError(
 /** Metadata keys of the jobq mark (DECISIONS §4.16): the version, and the lease duration it is kept for. */
 const MARK_VERSION = 'jobq';
 const MARK_LEASE_S = 'jobqleaseseconds';
+/** Set by a holder that is stopping and about to release (issue 17): standbys then poll fast. */
+const MARK_RELEASING = 'jobqreleasing';
 
 /**
  * Holder info as blob metadata (keys must be valid C# identifiers; values strings), with the jobq mark
  * when `durationS` is given (a jobq coordinator's acquire and mark refreshes).
  */
-export function holderToMetadata(h: LeaseHolderInfo, durationS?: number): Record<string, string> {
+export function holderToMetadata(
+  h: LeaseHolderInfo,
+  durationS?: number,
+  releasing = false,
+): Record<string, string> {
   const md: Record<string, string> = {};
   if (durationS !== undefined) {
     md[MARK_VERSION] = JOBQ_VERSION;
     md[MARK_LEASE_S] = String(durationS);
+    if (releasing) md[MARK_RELEASING] = '1';
   }
   if (h.coordinatorId) md.coordinatorid = h.coordinatorId;
   if (h.host) md.host = h.host;
@@ -75,7 +82,7 @@ export function holderFromMetadata(md: Record<string, string> | undefined): Leas
 
 /** Metadata without the jobq mark (written on release: holder info stays for `doctor`). */
 export function unmarkedMetadata(md: Record<string, string> | undefined): Record<string, string> {
-  const { [MARK_VERSION]: _v, [MARK_LEASE_S]: _d, ...rest } = md ?? {};
+  const { [MARK_VERSION]: _v, [MARK_LEASE_S]: _d, [MARK_RELEASING]: _r, ...rest } = md ?? {};
   return rest;
 }
 
@@ -93,7 +100,7 @@ export function markFromMetadata(
   const durationS = Number(md[MARK_LEASE_S]);
   const validS = 2 * (Number.isFinite(durationS) && durationS > 0 ? durationS : MAX_LEASE_S);
   const current = markedAtMs !== null && nowMs - markedAtMs <= validS * 1000;
-  return { version, current };
+  return md[MARK_RELEASING] ? { version, current, releasing: true } : { version, current };
 }
 
 /** How often a holder rewrites its mark: every half lease duration. */

@@ -20,7 +20,7 @@ export const DEFAULT_COORDINATOR_SETTINGS: Readonly<CoordinatorSettings> = Objec
   maxRunningWorkflows: null,
   leaseDurationS: 60,
   leaseRenewIntervalS: 15,
-  leaseAcquireIntervalS: 1,
+  leaseAcquireIntervalS: 0.5,
   indexRefreshIntervalS: 5,
   maxReceivesPerCycle: 64,
   pushConcurrency: 64,

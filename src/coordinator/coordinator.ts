@@ -394,20 +394,38 @@ export class Coordinator {
     // A stop during start-up waits for start-up to reach its next checkpoint (it then returns early).
     await this.starting?.catch(() => undefined);
     this.stage = 'stopping';
+    const t0 = Date.now();
+    const phases: Record<string, number> = {};
+    const mark = (phase: string) => (phases[phase] = Date.now() - t0);
+    const clean = this.loopsStarted && !err;
     if (this.loopsStarted) {
+      // Standbys poll fast from now on, so they notice the release below at once (issue 17).
+      if (!err) this.lease.announceRelease();
       this.loop.stop();
       this.statsWaker.wake();
       const locksStopped = this.locks.stop();
-      await Promise.all(this.running);
-      await locksStopped;
-      await this.sweeps.stop();
-      if (!err) await this.table.drain();
-      if (!err) await this.memo.drain();
+      await Promise.all([...this.running, locksStopped, this.sweeps.stop()]);
+      mark('loops_stopped_ms');
+      if (clean) {
+        await this.table.drainFlushes();
+        await this.memo.drain();
+        mark('flushed_ms');
+      }
     }
     await this.opts.hooks?.beforeLeaseRelease?.();
     const wasHeld = this.lease.held();
     await this.lease.stop();
-    if (wasHeld) this.journal?.lease('released');
+    if (wasHeld) {
+      mark('lease_released_ms');
+      this.journal?.lease('released');
+    }
+    if (clean) {
+      // Every queued delete covers a durable flush: finishing them after the release is safe and keeps
+      // them off the hand-over's critical path (WorkflowTable.allowAcksAfterRelease).
+      this.table.allowAcksAfterRelease();
+      await this.table.drainAcks();
+      mark('acked_ms');
+    }
     await this.closeServers();
     this.stage = 'stopped';
     const line = finalStatsLine(this.stats());
@@ -415,6 +433,7 @@ export class Coordinator {
       this.logger.error({ err }, line);
       this.rejectDone(err);
     } else {
+      if (wasHeld) this.logger.info({ shutdown: phases }, 'coordinator shutdown: lease handed over');
       this.logger.info({ ...this.stats() }, line);
       this.resolveDone();
     }

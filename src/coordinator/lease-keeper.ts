@@ -5,7 +5,7 @@
  * within one lease duration.
  */
 import type { Logger } from '../log.js';
-import type { CoordinatorLease, LeaseHolderInfo } from '../ports/lease.js';
+import type { CoordinatorLease, LeaseHolderInfo, LeaseStatus } from '../ports/lease.js';
 import type { CoordinatorStats, LeaseState } from './stats.js';
 import { LeaseLostError, isJobqError } from '../errors.js';
 import { Waker } from './concurrency.js';
@@ -22,6 +22,10 @@ export interface LeaseKeeperOptions {
 /** Seconds before the computed expiry at which the fence drops (clock skew, request latency). */
 const SAFETY_MARGIN_MS = 2_000;
 const RETRY_MS = 1_000;
+/** Standby poll interval while the holder's mark says it is releasing (a graceful hand-over). */
+export const RELEASING_POLL_MS = 100;
+/** Lease states in which a standby tries to acquire (anything but held by another: leased, breaking). */
+const ACQUIRABLE: ReadonlySet<LeaseStatus['state']> = new Set(['available', 'expired', 'broken', 'missing']);
 
 export class LeaseKeeper {
   private validUntil = 0;
@@ -33,6 +37,8 @@ export class LeaseKeeper {
   private waitInterrupted = false;
   /** Epoch ms of the last attempt of a standby wait (liveness of a standby). */
   lastAttemptAt = Date.now();
+  /** The releasing mark's write (announceRelease), awaited before the release itself. */
+  private announcing: Promise<void> | null = null;
 
   constructor(
     private readonly lease: CoordinatorLease,
@@ -66,9 +72,13 @@ export class LeaseKeeper {
   }
 
   /**
-   * Hot standby: try to acquire every `intervalMs` while another coordinator holds the lease, and return
-   * true the moment it is free or expired; false when interruptWait() was called first. `onWaiting` is
-   * called once, on the first refusal. Other errors (storage unreachable) are logged and retried.
+   * Hot standby: watch the lease every `intervalMs` with one HEAD (lease state and the holder's jobq
+   * mark) while another coordinator holds it, and acquire the moment it is free, expired or broken;
+   * returns true then, false when interruptWait() was called first. While the holder's mark says it is
+   * releasing (announceRelease: it got SIGTERM and is flushing), poll every RELEASING_POLL_MS instead,
+   * so a graceful hand-over is noticed within that, at no extra idle cost. The first attempt acquires
+   * directly (one request when the lease is free); a refusal is followed by one look at the mark. `onWaiting` is called once, on the first refusal.
+   * Other errors (storage unreachable) are logged and retried.
    */
   async acquireWhenFree(opts: {
     breakFirst: boolean;
@@ -77,27 +87,50 @@ export class LeaseKeeper {
   }): Promise<boolean> {
     let refusals = 0;
     let errors = 0;
-    let broken = !opts.breakFirst;
+    let mustBreak = opts.breakFirst;
+    let watch = false;
+    const refused = () => {
+      if (refusals++ === 0) opts.onWaiting();
+      this.setState('standby');
+    };
     while (!this.waitInterrupted) {
       this.lastAttemptAt = Date.now();
+      let releasing = false;
       try {
-        if (!broken) {
-          await this.acquire(true);
-          broken = true;
-        } else await this.acquire(false);
-        return true;
+        const status = watch ? await this.lease.status() : null;
+        if (status === null || ACQUIRABLE.has(status.state)) {
+          await this.acquire(mustBreak);
+          return true;
+        }
+        releasing = status.jobq?.releasing === true;
+        refused();
       } catch (err) {
         if (isJobqError(err, 'LeaseHeldError')) {
-          if (refusals++ === 0) opts.onWaiting();
-          this.setState('standby');
+          mustBreak = false;
+          refused();
+          // Refused by an acquire: look at the holder's mark at once (is it releasing?), then watch.
+          if (!watch) {
+            watch = true;
+            continue;
+          }
         } else if (errors++ % 30 === 0) {
           this.logger.warn({ err }, 'standby: cannot reach the lease; retrying');
         }
       }
+      watch = !mustBreak;
       if (this.waitInterrupted) break;
-      await this.waker.sleep(opts.intervalMs);
+      await this.waker.sleep(releasing ? Math.min(RELEASING_POLL_MS, opts.intervalMs) : opts.intervalMs);
     }
     return false;
+  }
+
+  /**
+   * The holder was asked to stop: mark the lease `releasing` so standbys poll fast until stop()
+   * releases it. A no-op unless the lease is held; never throws.
+   */
+  announceRelease(): void {
+    if (!this.held() || this.announcing) return;
+    this.announcing = this.lease.announceRelease().catch(() => undefined);
   }
 
   /** Make a standby wait (acquireWhenFree) return false now; renewal is not affected. */
@@ -115,6 +148,8 @@ export class LeaseKeeper {
     this.stopping = true;
     this.waker.wake();
     await this.loop;
+    // The releasing mark must land before the release's unmark, never after it.
+    await this.announcing;
     if (this.state === 'held' || this.state === 'renewing') await this.lease.release();
     this.setState('released');
   }

@@ -88,6 +88,8 @@ export class WorkflowTable {
   readonly dispatcher: Dispatcher;
   private readonly index: IndexRefresher;
   private readonly acks: AckQueue;
+  /** Set by allowAcksAfterRelease(): queued deletes run without the lease. */
+  private acksAfterRelease = false;
   /** Last durable ETag per workflow, for the sweeps' skip cache. */
   readonly knownEtags = new LruMap<string, string>(KNOWN_ETAGS_MAX);
 
@@ -99,7 +101,7 @@ export class WorkflowTable {
     this.acks = new AckQueue(
       (msg) =>
         // The fence holds for queued deletes too: without the lease the message is left for redelivery.
-        d.leaseHeld()
+        d.leaseHeld() || this.acksAfterRelease
           ? d.backend.completions
               .delete(msg)
               .catch((err: unknown) =>
@@ -233,16 +235,41 @@ export class WorkflowTable {
     for (const slot of [...this.slots.values()]) this.abandon(slot, reason);
   }
 
-  /** Wait until every flush, ack and index write in flight has settled. */
-  async drain(): Promise<void> {
+  /**
+   * Settle everything that needs the lease: every flush in flight or due, then the index writes they
+   * queued. Deletes already queued go on (drainAcks); they need no lease (see allowAcksAfterRelease).
+   */
+  async drainFlushes(): Promise<void> {
     for (;;) {
       const flushing = [...this.slots.values()]
         .map((s) => s.flushing)
         .filter((p): p is Promise<void> => p !== null);
-      if (flushing.length === 0 && this.acks.backlog === 0) break;
-      await Promise.all([...flushing, this.acks.whenBacklogAtMost(0)]);
+      if (flushing.length === 0) break;
+      await Promise.all(flushing);
     }
     await this.index.drain();
+  }
+
+  /** Wait until every queued delete has settled. */
+  async drainAcks(): Promise<void> {
+    await this.acks.whenBacklogAtMost(0);
+  }
+
+  /**
+   * Graceful hand-over (issue 17): after the last flush is durable and the lease is released, the
+   * deletes already queued may still run. Each covers a message whose effect is in a durable flush (or
+   * a poison/orphan drop), so deleting it changes no state; if the next leader received it first, the
+   * old pop receipt makes the delete fail harmlessly and the next leader ignores it as a duplicate.
+   * Nothing new is queued after release: ack() and flushes still check the lease.
+   */
+  allowAcksAfterRelease(): void {
+    this.acksAfterRelease = true;
+  }
+
+  /** Flush everything, then settle every delete (drainFlushes + drainAcks). */
+  async drain(): Promise<void> {
+    await this.drainFlushes();
+    await this.drainAcks();
   }
 
   // --- slots -------------------------------------------------------------------------------------

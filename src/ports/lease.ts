@@ -21,6 +21,11 @@ export interface JobqLeaseMark {
    * service's clock) was left by a holder that is gone.
    */
   current: boolean;
+  /**
+   * Set (true) by a holder that was asked to stop and will release as soon as its last flush is
+   * durable (announceRelease): a standby then polls fast to take over the moment it is free.
+   */
+  releasing?: boolean;
 }
 
 export interface LeaseStatus {
@@ -35,6 +40,12 @@ export interface CoordinatorLease {
   acquire(durationS: number, holder: LeaseHolderInfo): Promise<void>;
   /** Renew; failure that means the lease is gone → LeaseLostError; transient errors are rethrown as-is. */
   renew(): Promise<void>;
+  /**
+   * Tell standbys this holder is stopping and about to release: rewrites the jobq mark with
+   * `releasing` (one metadata write under the lease). Errors swallowed (standbys then just poll at
+   * their normal interval).
+   */
+  announceRelease(): Promise<void>;
   /** Release if held (errors swallowed: the lease then expires). */
   release(): Promise<void>;
   /** Break any lease immediately (break period 0); no lease / no blob are no-ops. */

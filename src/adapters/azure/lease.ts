@@ -27,6 +27,8 @@ export class AzureCoordinatorLease implements CoordinatorLease {
   private holder: LeaseHolderInfo | null = null;
   /** When this process last wrote the jobq mark (its own clock; only paces refreshes). */
   private markedAt = 0;
+  /** announceRelease() was called: every later mark write keeps the flag. */
+  private releasing = false;
 
   constructor(
     private readonly container: ContainerClient,
@@ -62,21 +64,34 @@ export class AzureCoordinatorLease implements CoordinatorLease {
   async acquire(durationS: number, holder: LeaseHolderInfo): Promise<void> {
     checkLeaseDuration(durationS);
     this.durationS = durationS;
-    await this.ensureLockBlob();
+    const take = () => this.blob().getBlobLeaseClient(this.leaseId).acquireLease(durationS);
     try {
-      await this.blob().getBlobLeaseClient(this.leaseId).acquireLease(durationS);
+      // The lock blob nearly always exists: create it only when the acquire says it is missing, so a
+      // standby's take-over and a restart cost one request, not two.
+      await take().catch(async (err: unknown) => {
+        if (!is404(err)) throw err;
+        await this.ensureLockBlob();
+        await take();
+      });
     } catch (err) {
       if (!is409(err)) throw translateError(err, this.endpoint, 'acquire coordinator lease');
       throw leaseHeldError(this.prefix, durationS, (await this.status().catch(() => null))?.holder ?? null);
     }
     this.holder = holder;
+    this.releasing = false;
     await this.writeMark();
+  }
+
+  async announceRelease(): Promise<void> {
+    if (!this.holder) return;
+    this.releasing = true;
+    await this.writeMark().catch(() => undefined);
   }
 
   /** Holder info plus the jobq mark (DECISIONS §4.16); its Last-Modified dates the mark. */
   private async writeMark(): Promise<void> {
     if (!this.holder) return;
-    const md = holderToMetadata(this.holder, this.durationS);
+    const md = holderToMetadata(this.holder, this.durationS, this.releasing);
     await guarded(this.endpoint, 'write lease holder', () =>
       this.blob().setMetadata(md, { conditions: { leaseId: this.leaseId } }),
     );

@@ -18,6 +18,7 @@ export class MemoryCoordinatorLease implements CoordinatorLease {
   readonly leaseId = randomUUID();
   private durationS = 60;
   private holder: LeaseHolderInfo | null = null;
+  private releasing = false;
 
   constructor(
     private readonly world: MemoryWorld,
@@ -47,13 +48,21 @@ export class MemoryCoordinatorLease implements CoordinatorLease {
     }
     b.lease = { id: this.leaseId, expiresAt: this.world.now() + durationS * 1000, broken: false };
     this.holder = holder;
+    this.releasing = false;
+    this.mark(b);
+  }
+
+  async announceRelease(): Promise<void> {
+    const b = this.lockBlob(false);
+    if (!this.holder || b?.lease?.id !== this.leaseId) return;
+    this.releasing = true;
     this.mark(b);
   }
 
   /** Holder info plus the jobq mark, dated like Azure's Last-Modified. */
   private mark(b: MemoryBlob): void {
     if (!this.holder) return;
-    b.metadata = holderToMetadata(this.holder, this.durationS);
+    b.metadata = holderToMetadata(this.holder, this.durationS, this.releasing);
     b.markedAt = this.world.now();
   }
 

@@ -84,6 +84,39 @@ export function leaseConformance(adapter: string, open: () => Promise<LeaseHarne
       expect(after.holder).toEqual(holder('A'));
     });
 
+    it('announceRelease marks the lease releasing for standbys until release; a new holder starts unmarked', async () => {
+      const h = await open();
+      const a = h.lease();
+      await a.acquire(20, holder('A'));
+      await a.announceRelease();
+      expect(await h.lease().status()).toEqual({
+        state: 'leased',
+        holder: holder('A'),
+        jobq: { version: JOBQ_VERSION, current: true, releasing: true },
+      });
+      await a.renew(); // a renewal (and its mark refresh) keeps the flag
+      expect((await h.lease().status()).jobq?.releasing).toBe(true);
+      await a.release();
+      const after = await h.lease().status();
+      expect(after.state).toBe('available');
+      expect(after.jobq).toBeNull();
+      const b = h.lease();
+      await b.acquire(20, holder('B'));
+      expect((await h.lease().status()).jobq).toEqual({ version: JOBQ_VERSION, current: true });
+      await b.release();
+      await b.announceRelease(); // not held: a no-op that never throws
+      expect((await h.lease().status()).jobq).toBeNull();
+    });
+
+    it('acquire creates a missing lock blob (and container) itself', async () => {
+      const h = await open();
+      const a = h.lease();
+      expect((await a.status()).state).toBe('missing');
+      await a.acquire(15, holder('A'));
+      expect((await h.lease().status()).state).toBe('leased');
+      await a.release();
+    });
+
     it('rejects durations outside 15-60 s', async () => {
       const h = await open();
       for (const d of [10, 61, 20.5]) {

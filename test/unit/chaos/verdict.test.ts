@@ -82,7 +82,9 @@ describe('chaos verdict: the cancel race', () => {
 
   it('rejects other pairs of states', () => {
     const chaos = wf('cancelled', { block: 'failed', after: 'skipped', later: 'cancelled' });
-    expect(compare(chaos, CANCEL_FIRST).mismatches).toEqual(['wf-cancel: after: skipped (expected cancelled)']);
+    expect(compare(chaos, CANCEL_FIRST).mismatches).toEqual([
+      'wf-cancel: after: skipped (expected cancelled)',
+    ]);
     const failedAfter = wf('cancelled', { block: 'failed', after: 'failed', later: 'upstream_failed' });
     expect(compare(failedAfter, CANCEL_FIRST).mismatches).toEqual([
       'wf-cancel: after: failed (expected cancelled); later: upstream_failed (expected cancelled)',

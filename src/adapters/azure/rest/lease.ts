@@ -38,6 +38,8 @@ export class RestCoordinatorLease implements CoordinatorLease {
   private holder: LeaseHolderInfo | null = null;
   /** When this process last wrote the jobq mark (its own clock; only paces refreshes). */
   private markedAt = 0;
+  /** announceRelease() was called: every later mark write keeps the flag. */
+  private releasing = false;
   private readonly path: string;
 
   constructor(
@@ -70,20 +72,37 @@ export class RestCoordinatorLease implements CoordinatorLease {
   async acquire(durationS: number, holder: LeaseHolderInfo): Promise<void> {
     checkLeaseDuration(durationS);
     this.durationS = durationS;
-    await this.ensureLockBlob();
-    try {
-      await this.lease('acquire coordinator lease', {
+    const take = () =>
+      this.lease('acquire coordinator lease', {
         'x-ms-lease-action': 'acquire',
         'x-ms-lease-duration': String(durationS),
         'x-ms-proposed-lease-id': this.leaseId,
+      });
+    try {
+      // The lock blob nearly always exists: create it only when the acquire says it is missing, so a
+      // standby's take-over and a restart cost one request, not two.
+      await take().catch(async (err: unknown) => {
+        if (!is404(err)) throw err;
+        await this.ensureLockBlob();
+        await take();
       });
     } catch (err) {
       if (!is409(err)) throw translateError(err, this.http.url, 'acquire coordinator lease');
       throw leaseHeldError(this.prefix, durationS, (await this.status().catch(() => null))?.holder ?? null);
     }
     this.holder = holder;
+    this.releasing = false;
     await this.writeMetadata(holderToMetadata(holder, durationS));
     this.markedAt = Date.now();
+  }
+
+  async announceRelease(): Promise<void> {
+    if (!this.holder) return;
+    this.releasing = true;
+    await this.writeMetadata(holderToMetadata(this.holder, this.durationS, true)).then(
+      () => (this.markedAt = Date.now()),
+      () => undefined,
+    );
   }
 
   /** Holder info (with the jobq mark, DECISIONS §4.16) under the lease; Last-Modified dates the mark. */
@@ -121,7 +140,7 @@ export class RestCoordinatorLease implements CoordinatorLease {
     );
     // Keep the mark current for `submit`'s check; a failed refresh only makes the mark look stale.
     if (this.holder && Date.now() - this.markedAt >= markRefreshMs(this.durationS)) {
-      await this.writeMetadata(holderToMetadata(this.holder, this.durationS)).then(
+      await this.writeMetadata(holderToMetadata(this.holder, this.durationS, this.releasing)).then(
         () => (this.markedAt = Date.now()),
         () => undefined,
       );
