@@ -129,6 +129,7 @@ export class Coordinator {
           this.locks.reset();
         },
         onFatal: (err) => void this.fail(err),
+        onRenewed: () => this.journal?.lease('renewed'),
       },
     );
     const leaseHeld = () => this.lease.held();

@@ -8,7 +8,7 @@ import { appendFileSync } from 'node:fs';
 
 /** One line of the journal. `t` is epoch ms; flushes also carry their start `t0` and the ETag chain. */
 export type JournalEntry =
-  | { ev: 'acquired' | 'released'; t: number; pid: number; lease: string }
+  | { ev: 'acquired' | 'released' | 'renewed'; t: number; pid: number; lease: string }
   | {
       ev: 'flush';
       t: number;
@@ -35,7 +35,8 @@ export class FlushJournal {
     private readonly leaseId: string,
   ) {}
 
-  lease(ev: 'acquired' | 'released'): void {
+  /** A lease event; `renewed` is written when a renewal's response arrived (the service renewed before). */
+  lease(ev: 'acquired' | 'released' | 'renewed'): void {
     this.append({ ev, t: Date.now(), pid: process.pid, lease: this.leaseId });
   }
 

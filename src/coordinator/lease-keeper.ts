@@ -17,6 +17,8 @@ export interface LeaseKeeperOptions {
   onRegained(): void;
   /** Called once when leadership is given up for good. */
   onFatal(err: Error): void;
+  /** Called after each successful renewal (the flush journal records it). */
+  onRenewed?(): void;
 }
 
 /** Seconds before the computed expiry at which the fence drops (clock skew, request latency). */
@@ -169,6 +171,7 @@ export class LeaseKeeper {
         await this.lease.renew();
         this.validUntil = t0 + this.opts.durationS * 1000;
         this.setState('held');
+        this.opts.onRenewed?.();
       } catch (err) {
         const lost = isJobqError(err, 'LeaseLostError') || Date.now() >= this.validUntil - SAFETY_MARGIN_MS;
         if (!lost) {

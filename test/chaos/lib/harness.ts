@@ -12,6 +12,7 @@ import { Fleet, CHAOS_COORDINATOR_ARGS, CHAOS_WORKER_ARGS, STANDBY_COORDINATOR_A
 import {
   acquiredAfter,
   checkFencing,
+  lastHeldAt,
   latestLeader,
   p50max,
   readJournal,
@@ -55,6 +56,12 @@ export interface ChaosOptions {
 export interface FailoverReport {
   sigterm: { n: number; p50_ms: number | null; max_ms: number | null };
   kill9: { n: number; p50_ms: number | null; max_ms: number | null };
+  /**
+   * kill -9 fail-overs measured from the dead leader's last renewal (or acquisition) response instead
+   * of the signal: the lease expires at most one lease duration after it, so this is what the bound
+   * "lease duration + acquire interval" is about (plus the standby's own request latencies).
+   */
+  kill9_since_last_renewal: { n: number; p50_ms: number | null; max_ms: number | null };
   /** SIGTERMs after which the leader did not exit 0. */
   unclean_sigterm_exits: string[];
   fencing: FencingReport;
@@ -213,11 +220,14 @@ async function chaosPhase(
       await new Promise((r) => setTimeout(r, 1_000));
     }
   })();
-  const failover: Omit<FailoverReport, 'fencing'> & { samples: { sigterm: number[]; kill9: number[] } } = {
+  const failover: Omit<FailoverReport, 'fencing'> & {
+    samples: { sigterm: number[]; kill9: number[]; kill9SinceRenewal: number[] };
+  } = {
     sigterm: p50max([]),
     kill9: p50max([]),
+    kill9_since_last_renewal: p50max([]),
     unclean_sigterm_exits: [],
-    samples: { sigterm: [], kill9: [] },
+    samples: { sigterm: [], kill9: [], kill9SinceRenewal: [] },
   };
   let sigterms = 0;
   const wantSigterms = opts.standby?.sigterms ?? 0;
@@ -230,13 +240,17 @@ async function chaosPhase(
         const useTerm =
           sigterms < wantSigterms &&
           (kills >= opts.coordinatorKills || rand() < (wantSigterms - sigterms) / left);
-        const ms = await standbyRound(
+        const round = await standbyRound(
           ctx,
           useTerm ? 'SIGTERM' : 'SIGKILL',
           failover.unclean_sigterm_exits,
           deadline,
         );
-        if (ms !== null) failover.samples[useTerm ? 'sigterm' : 'kill9'].push(ms);
+        if (round !== null) {
+          failover.samples[useTerm ? 'sigterm' : 'kill9'].push(round.ms);
+          if (!useTerm && round.sinceHeldMs !== null)
+            failover.samples.kill9SinceRenewal.push(round.sinceHeldMs);
+        }
         if (useTerm) sigterms++;
         else kills++;
       } else {
@@ -262,6 +276,7 @@ async function chaosPhase(
   }
   failover.sigterm = p50max(failover.samples.sigterm);
   failover.kill9 = p50max(failover.samples.kill9);
+  failover.kill9_since_last_renewal = p50max(failover.samples.kill9SinceRenewal);
   return { kills, sigterms, workerKills, exits, failover };
 }
 
@@ -278,16 +293,18 @@ async function currentLeader(ctx: RunContext, deadline: number): Promise<JobqPro
 
 /**
  * One fail-over: SIGTERM (must exit 0) or kill -9 the leader, restart it as a standby at once, and
- * return the time from the signal to the next lease acquisition (null if none within 60 s).
+ * return the time from the signal to the next lease acquisition (null if none within 60 s), and from
+ * the victim's last renewal (or acquisition) response to it.
  */
 async function standbyRound(
   ctx: RunContext,
   signal: 'SIGTERM' | 'SIGKILL',
   unclean: string[],
   deadline: number,
-): Promise<number | null> {
+): Promise<{ ms: number; sinceHeldMs: number | null } | null> {
   const leader = await currentLeader(ctx, deadline);
   if (!leader) return null;
+  const victim = leader.pid;
   const t0 = Date.now();
   if (signal === 'SIGKILL') await leader.kill9();
   else {
@@ -300,8 +317,12 @@ async function standbyRound(
   leader.start();
   const until = Math.min(deadline + 60_000, Date.now() + 60_000);
   while (Date.now() < until) {
-    const next = acquiredAfter(readJournal(ctx.journal!), t0);
-    if (next) return next.t - t0;
+    const events = readJournal(ctx.journal!);
+    const next = acquiredAfter(events, t0);
+    if (next) {
+      const held = victim === null ? null : lastHeldAt(events, victim, t0);
+      return { ms: next.t - t0, sinceHeldMs: held === null ? null : next.t - held };
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return null;
@@ -381,8 +402,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     let failover: FailoverReport | undefined;
     if (opts.standby) {
       const fencing = checkFencing(readJournal(chaos.journal!));
-      const { sigterm, kill9, unclean_sigterm_exits } = phase.failover;
-      failover = { sigterm, kill9, unclean_sigterm_exits, fencing };
+      const { sigterm, kill9, kill9_since_last_renewal, unclean_sigterm_exits } = phase.failover;
+      failover = { sigterm, kill9, kill9_since_last_renewal, unclean_sigterm_exits, fencing };
       if (phase.sigterms < opts.standby.sigterms)
         errors.push(`only ${phase.sigterms} of ${opts.standby.sigterms} SIGTERMs within the time bound`);
       const rounds = phase.kills + phase.sigterms;

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 
 export interface LeaseEvent {
-  ev: 'acquired' | 'released';
+  ev: 'acquired' | 'released' | 'renewed';
   t: number;
   pid: number;
   lease: string;
@@ -41,6 +41,18 @@ export function readJournal(path: string): JournalEvent[] {
 export function acquiredAfter(events: JournalEvent[], since: number): LeaseEvent | null {
   for (const e of events) if (e.ev === 'acquired' && e.t >= since) return e;
   return null;
+}
+
+/**
+ * The last time process `pid` was known to hold the lease before `before`: its latest acquisition or
+ * renewal response (the service renewed no later than that, so the lease expired at most one lease
+ * duration after it). Null when it never held the lease.
+ */
+export function lastHeldAt(events: JournalEvent[], pid: number, before: number): number | null {
+  let at: number | null = null;
+  for (const e of events)
+    if ((e.ev === 'acquired' || e.ev === 'renewed') && e.pid === pid && e.t <= before) at = e.t;
+  return at;
 }
 
 /** The pid of the latest lease acquisition, or null before the first. */
