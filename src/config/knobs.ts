@@ -180,7 +180,7 @@ const SPECS: Spec[] = [
 
 /**
  * Defaults of a `--standby` coordinator where the user set nothing: a fail-over after kill -9 then waits
- * at most lease + acquire interval (≈ 21 s) for the lease, and completions the dead leader held come back
+ * at most lease + acquire interval (≈ 20.5 s) for the lease, and completions the dead leader held come back
  * within the visibility timeout (20 s), so no workflow pauses for much more than 20 s. Without
  * `--standby` the DECISIONS §4.6 defaults (60 s lease, renewed every 15 s) stay. The renew interval
  * follows the shorter lease (a quarter of it: 5 s) through checkLeaseTiming.

@@ -31,7 +31,7 @@ export function coordinatorBanner(cfg: ResolvedConfig): string {
     `  admission:         ${s.maxRunningWorkflows === null ? 'unlimited' : `${s.maxRunningWorkflows} running workflows`}${src('maxRunningWorkflows')}, activation sweep every ${secs(s.activationSweepIntervalS)} per shard`,
     `  cache:             ${s.cacheMaxWorkflows} workflows${src('cacheMaxWorkflows')}, ${s.cacheMaxTasks} tasks${src('cacheMaxTasks')}`,
     `  lease:             ${s.leaseDurationS}s, renewed every ${s.leaseRenewIntervalS}s`,
-    `  mode:              ${cfg.standby ? `standby (waits for the lease, trying every ${secs(s.leaseAcquireIntervalS)})` : 'single (exits if the lease is held)'}${cfg.standbySource !== 'default' ? ` (${cfg.standbySource})` : ''}`,
+    `  mode:              ${cfg.standby ? `standby (waits for the lease, watching it every ${secs(s.leaseAcquireIntervalS)})` : 'single (exits if the lease is held)'}${cfg.standbySource !== 'default' ? ` (${cfg.standbySource})` : ''}`,
     `  metrics:           ${s.metricsPort === null ? 'off' : `port ${s.metricsPort}`}`,
     `  probes:            ${s.healthPort === null ? (s.metricsPort === null ? 'off' : `/healthz, /readyz on port ${s.metricsPort}`) : `/healthz, /readyz on port ${s.healthPort}`}`,
     'Starting workflow coordinator…',

@@ -271,7 +271,7 @@ export class Coordinator {
     this.logger.info(
       { holder },
       `standby: the lease of prefix '${this.opts.backend.target}' is held by ${who}; waiting to take over ` +
-        `(trying every ${this.opts.settings.leaseAcquireIntervalS}s)`,
+        `(watching it every ${this.opts.settings.leaseAcquireIntervalS}s)`,
     );
   }
 
