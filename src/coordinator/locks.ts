@@ -36,6 +36,8 @@ import {
 
 /** How often holds and waiters are re-read from the store and checked against their workflows. */
 export const LOCK_SWEEP_INTERVAL_MS = 5_000;
+/** The sweep's pace while the prefix has no lock record at all (one blob listing per tick). */
+export const IDLE_LOCK_SWEEP_INTERVAL_MS = 30_000;
 
 /** The workflow-table operations the keeper needs (it never touches a runtime outside its mutex). */
 export interface LockKeeperTable {
@@ -76,6 +78,8 @@ export class LockKeeper implements LockGate {
   private readonly waker = new Waker();
   private sweeping: Promise<void> | null = null;
   private stopping = false;
+  /** Locks seen by the last sweep (0: the sweep slows to its idle pace). */
+  private lastSweepLocks = 0;
 
   constructor(private readonly d: LockKeeperDeps) {}
 
@@ -120,6 +124,11 @@ export class LockKeeper implements LockGate {
     const key = lockKey(lock);
     const owner: LockOwner = { workflowId: rt.workflowId, task: dispatch.task, attempt: dispatch.attemptNo };
     const log = { workflowId: owner.workflowId, task: owner.task, attempt: owner.attempt, lock: key };
+    if (this.lastSweepLocks === 0) {
+      // The first lock in a while: sweep at the busy pace from now on (the next sweep counts it).
+      this.lastSweepLocks = 1;
+      this.waker.wake();
+    }
     return this.serial.run(key, async () => {
       const v = await this.view(key);
       const mine = v.holds.find((h) => sameTask(h.owner, owner));
@@ -321,9 +330,10 @@ export class LockKeeper implements LockGate {
   }
 
   private async sweepLoop(): Promise<void> {
-    const interval = this.d.sweepIntervalMs ?? LOCK_SWEEP_INTERVAL_MS;
+    const busy = this.d.sweepIntervalMs ?? LOCK_SWEEP_INTERVAL_MS;
     while (!this.stopping) {
-      await this.waker.sleep(interval);
+      // Idle: nothing to release or grant unless a locked task shows up, and its admit wakes the sweep.
+      await this.waker.sleep(this.lastSweepLocks > 0 ? busy : Math.max(busy, IDLE_LOCK_SWEEP_INTERVAL_MS));
       if (this.stopping) break;
       if (!this.d.leaseHeld()) continue;
       await this.sweep().catch((err: unknown) => this.d.logger.warn({ err }, 'lock sweep failed'));
@@ -336,6 +346,7 @@ export class LockKeeper implements LockGate {
    */
   async sweep(): Promise<void> {
     const keys = new Set([...(await this.d.store.locks()), ...this.views.keys()]);
+    this.lastSweepLocks = keys.size;
     for (const key of keys) {
       if (this.stopping) return;
       const snap = await this.serial.run(key, async () => {
