@@ -18,6 +18,7 @@ const ORDER = [
   'latency',
   'startup',
   'failover',
+  'memo',
 ];
 
 async function loadScenario(name: string): Promise<BenchScenario | null> {

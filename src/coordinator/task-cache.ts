@@ -58,7 +58,7 @@ export class TaskMemo {
 
   /** The key of a task in its current inputs. */
   async keyOf(rt: Runtime, task: string, spec: CacheSpec): Promise<string> {
-    return cacheKey(spec, rt.taskKwargsJson(task), await this.inputsOf(rt, task));
+    return cacheKey(spec, task, rt.taskKwargsJson(task), await this.inputsOf(rt, task));
   }
 
   /**

@@ -72,21 +72,17 @@ async function show(ctx: CliContext, a: CacheArgs): Promise<number> {
 async function purge(ctx: CliContext, a: CacheArgs): Promise<void> {
   if (a['older-than'] === undefined && !a.all && !a.key)
     throw new UsageError('cache purge needs --older-than D, a KEY, or --all.');
-  const maxAgeS = a['older-than'] === undefined ? null : parseAge(a['older-than']);
-  const now = Date.now();
-  const entries = await ctx.backend.cache.list();
-  const doomed = entries.filter(
-    (e) =>
-      (a.key === undefined || e.key.startsWith(a.key.toLowerCase())) &&
-      (maxAgeS === null || now - Date.parse(e.createdAt) > maxAgeS * 1000),
+  const { purgeCacheEntries } = await import('../../client/task-cache.js');
+  const { deleted, kept } = await purgeCacheEntries(
+    ctx.backend.cache,
+    {
+      olderThanS: a['older-than'] === undefined ? null : parseAge(a['older-than']),
+      keyPrefix: a.key ?? null,
+    },
+    Date.now(),
   );
-  let deleted = 0;
-  for (const e of doomed) if (await ctx.backend.cache.delete(e.key)) deleted++;
-  if (a.json) printJson({ deleted, kept: entries.length - deleted });
-  else
-    ctx.term.print(
-      `Deleted ${deleted} cache entr${deleted === 1 ? 'y' : 'ies'}; ${entries.length - deleted} kept.`,
-    );
+  if (a.json) printJson({ deleted, kept });
+  else ctx.term.print(`Deleted ${deleted} cache entr${deleted === 1 ? 'y' : 'ies'}; ${kept} kept.`);
 }
 
 /** `jobq workflow cache list|show|purge`: the memoized task results of a prefix. */

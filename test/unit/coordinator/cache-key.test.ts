@@ -10,7 +10,8 @@ const spec = (over: Partial<{ key: string | null; ttl_s: number | null; version:
 });
 
 describe('cacheKey', () => {
-  const k = (kw: string, inputs: Record<string, unknown>, s = spec()) => cacheKey(s, kw, inputs);
+  const k = (kw: string, inputs: Record<string, unknown>, s = spec(), task = 't') =>
+    cacheKey(s, task, kw, inputs);
 
   it('is 64 hex chars, independent of key order in kwargs and outputs', () => {
     const a = k('{"cmd":"x","env":{"A":"1","B":"2"}}', { p: { x: 1, y: [1, 2] } });
@@ -25,11 +26,18 @@ describe('cacheKey', () => {
     expect(k('{"cmd":"x"}', { p: 1 }, spec({ version: 'v2' }))).not.toBe(a);
   });
 
+  it('changes with the task name: shards of one fan-out with identical kwargs never share a result', () => {
+    const cmd = '{"cmd":"python shard.py --shard ${JOBQ_WORKFLOW_TASK##*_}"}';
+    expect(k(cmd, { root: 1 }, spec(), 'leaf_1')).not.toBe(k(cmd, { root: 1 }, spec(), 'leaf_2'));
+  });
+
   it('an explicit key uses only its rendered text (and the version)', () => {
     const s = spec({ key: 'model-{inputs.train.sha}' });
     const a = k('{"cmd":"x"}', { train: { sha: 'abc', other: 1 } }, s);
     expect(k('{"cmd":"changed"}', { train: { sha: 'abc', other: 2 } }, s)).toBe(a);
     expect(k('{"cmd":"x"}', { train: { sha: 'def' } }, s)).not.toBe(a);
+    // The template is the whole identity: two tasks with one template share their result.
+    expect(k('{"cmd":"x"}', { train: { sha: 'abc' } }, s, 'other-task')).toBe(a);
     expect(renderCacheKey('m-{inputs.t.sha}-{inputs.t.n}', { t: { sha: 'abc', n: [1] } })).toBe('m-abc-[1]');
   });
 });
