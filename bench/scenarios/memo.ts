@@ -119,7 +119,9 @@ class MemoBench {
 
   /** Lines appended to the executions file since the last call. */
   private newExecutions(): number {
-    const all = existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8').split('\n').filter(Boolean) : [];
+    const all = existsSync(this.logFile)
+      ? readFileSync(this.logFile, 'utf8').split('\n').filter(Boolean)
+      : [];
     const n = all.length - this.seen;
     this.seen = all.length;
     return n;
@@ -148,7 +150,9 @@ class MemoBench {
     );
     const wallS = (performance.now() - t0) / 1000;
     if (state !== 'completed')
-      throw new Error(`bench memo: ${label} ended ${state}:\n${this.worker.tail()}\n${this.coordinator.tail()}`);
+      throw new Error(
+        `bench memo: ${label} ended ${state}:\n${this.worker.tail()}\n${this.coordinator.tail()}`,
+      );
     const cpu1 = [cpuSecondsOf(this.coordinator.pid) ?? 0, cpuSecondsOf(this.worker.pid) ?? 0];
     return {
       workflowId,
@@ -212,7 +216,9 @@ async function run(ctx: BenchContext): Promise<void> {
     expectExecutions('the first run', first.executions, TASKS);
     ctx.log(`first run: ${first.wallS.toFixed(2)} s, ${first.executions} executions`);
     const entries = await bench.cacheEntries(TASKS);
-    ctx.log(`first run: ${first.wallS.toFixed(2)} s, ${first.executions} executions, ${entries} cache entries`);
+    ctx.log(
+      `first run: ${first.wallS.toFixed(2)} s, ${first.executions} executions, ${entries} cache entries`,
+    );
 
     const rounds = ctx.quick ? 1 : 3;
     const cached: Timed[] = [];

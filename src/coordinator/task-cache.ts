@@ -102,7 +102,10 @@ export class TaskMemo {
    */
   record(rt: Runtime, task: string, attempt: number): void {
     const spec = this.specOf(rt, task);
-    if (!spec || rt.taskState(task) !== 'completed' || rt.cachedFrom(task) !== null) return;
+    // Only the attempt that completed the task: a late success of a timed-out or superseded attempt
+    // (ignored by the engine) must not be recorded, nor re-label the result of a later attempt.
+    if (!spec || rt.taskState(task) !== 'completed' || rt.taskAttempt(task) !== attempt) return;
+    if (rt.cachedFrom(task) !== null) return;
     const ref = rt.outputRef(task);
     const createdAt = new Date(this.now()).toISOString();
     const keyed = this.keyOf(rt, task, spec);

@@ -69,6 +69,25 @@ describe('submit validates every definition before opening storage', () => {
     );
   });
 
+  it("checks a cache key's {inputs…} references against the task's parents (exit 2, one line)", async () => {
+    const bad = file(
+      'cachekey.yaml',
+      `name: k\ntasks:\n${task('a')}${task('b', '    depends_on: [a]\n    cache: {key: "m-{inputs.zz.sha}"}\n')}`,
+    );
+    const r = await runCli(['workflow', TARGET, 'submit', bad], { env });
+    expectOneLine(r, 2, /cachekey\.yaml: Task 'b': cache\.key \{inputs\.zz\.sha\}: .*zz/);
+    const notInputs = file(
+      'cachekey2.yaml',
+      `name: k\ntasks:\n${task('a')}${task('b', '    depends_on: [a]\n    cache: {key: "m-{outputs.a}"}\n')}`,
+    );
+    const r2 = await runCli(['workflow', TARGET, 'submit', notInputs], { env });
+    expectOneLine(
+      r2,
+      2,
+      /cachekey2\.yaml: Task 'b': cache\.key reference \{outputs\.a\} must be an inputs\.<parent>… path/,
+    );
+  });
+
   it('refuses an oversized kwargs task, naming the file, before connecting', async () => {
     const big = file(
       'big.json',

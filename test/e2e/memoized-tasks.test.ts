@@ -77,7 +77,15 @@ describe('cache: true across workflows, with real processes', () => {
       azuriteEnv: azuriteEnv(),
       workers: 1,
       workerConcurrency: 4,
-      coordinatorArgs: ['--idle-sleep-s', '0.05', '--max-idle-sleep-s', '0.3'],
+      // A brisk running-timeout sweep (16 shard ticks a round) so a timeout lands within ~2 s.
+      coordinatorArgs: [
+        '--idle-sleep-s',
+        '0.05',
+        '--max-idle-sleep-s',
+        '0.3',
+        '--running-sweep-interval-s',
+        '0.1',
+      ],
       workerArgs: ['--max-idle-backoff', '0.3'],
     });
     fleet.start();
@@ -144,6 +152,108 @@ describe('cache: true across workflows, with real processes', () => {
     }
     await submitWait(racer);
     expect(executions().slice(before)).toEqual(['slow', 'slow']);
+  });
+
+  it('never records a failed, timed-out or cancelled attempt: those tasks run again on a re-run', async () => {
+    // `fails` writes an output and exits 3; `slow` writes one, is timed out by the coordinator after
+    // 2 s and then succeeds late (the worker is not told, reference §5.9): that late success is
+    // ignored and must not be recorded. `marker` succeeds after it, so once marker's entry exists the
+    // late completion has been received.
+    const file = join(dir, 'unlucky.json');
+    const out = (v: string) => `echo '{"v": "${v}"}' > "$JOBQ_OUTPUT_FILE"`;
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'unlucky',
+        default_queue: QUEUE,
+        tasks: [
+          { name: 'fails', cache: true, kwargs: { cmd: `echo fails >> ${LOG}; ${out('f')}; exit 3` } },
+          {
+            name: 'slow',
+            cache: true,
+            timeout_s: 2,
+            kwargs: { cmd: `echo slow >> ${LOG}; ${out('s')}; sleep 8; echo slow-done >> ${LOG}` },
+          },
+          { name: 'marker', cache: true, kwargs: { cmd: `echo marker >> ${LOG}; sleep 12; ${out('m')}` } },
+        ],
+      }),
+    );
+    const before = executions().length;
+    const first = await jobq('submit', file, '--wait');
+    expect(first.code, first.stderr).toBe(1);
+    const id = first.stdout.trim();
+    const st = JSON.parse((await jobq('status', id, '--json')).stdout) as {
+      tasks: Record<string, { status: string; error?: string }>;
+    };
+    expect(st.tasks.fails.status).toBe('failed');
+    expect(st.tasks.slow).toMatchObject({ status: 'failed', error: expect.stringMatching(/timed out/) });
+    expect(st.tasks.marker.status).toBe('completed');
+    expect(executions().slice(before)).toContain('slow-done');
+    const sources = async () =>
+      (JSON.parse((await jobq('cache', 'list', '--json')).stdout) as { source: string }[]).map(
+        (e) => e.source,
+      );
+    const deadline = Date.now() + 30_000;
+    while (!(await sources()).includes(`${id}/marker/1`)) {
+      if (Date.now() > deadline) throw new Error('marker was never recorded');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect((await sources()).filter((s) => s.startsWith(`${id}/`))).toEqual([`${id}/marker/1`]);
+
+    // A re-run executes fails and slow again; marker is a hit.
+    const mid = executions().length;
+    const again = await jobq('submit', file, '--wait');
+    expect(again.code, again.stderr).toBe(1);
+    expect(
+      executions()
+        .slice(mid)
+        .filter((e) => e !== 'slow-done')
+        .sort(),
+    ).toEqual(['fails', 'slow']);
+    const st2 = JSON.parse((await jobq('status', again.stdout.trim(), '--json')).stdout) as {
+      tasks: Record<string, { status: string; cached_from?: string }>;
+    };
+    expect(st2.tasks.marker.cached_from).toBe(`${id}/marker/1`);
+    expect(st2.tasks.fails.cached_from).toBeUndefined();
+  });
+
+  it('never records a cancelled attempt', async () => {
+    const file = join(dir, 'cancelled.json');
+    const cmd = `echo held >> ${LOG}; echo '{"c": 1}' > "$JOBQ_OUTPUT_FILE"; sleep 30`;
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'cancelled',
+        default_queue: QUEUE,
+        tasks: [{ name: 'held', cache: true, kwargs: { cmd } }],
+      }),
+    );
+    const runAndCancel = async () => {
+      const before = executions().filter((e) => e === 'held').length;
+      const sub = await jobq('submit', file);
+      expect(sub.code, sub.stderr).toBe(0);
+      const id = sub.stdout.trim();
+      const deadline = Date.now() + 60_000;
+      while (executions().filter((e) => e === 'held').length === before) {
+        if (Date.now() > deadline) throw new Error('held never started');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const c = await jobq('cancel', id);
+      expect(c.code, c.stderr).toBe(0);
+      for (;;) {
+        const st = JSON.parse((await jobq('status', id, '--json')).stdout) as { status: string };
+        if (st.status === 'cancelled') break;
+        if (Date.now() > deadline) throw new Error(`cancel of ${id} never finished (${st.status})`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return id;
+    };
+    const first = await runAndCancel();
+    const list = JSON.parse((await jobq('cache', 'list', '--json')).stdout) as { source: string }[];
+    expect(list.filter((e) => e.source.startsWith(`${first}/`))).toEqual([]);
+    // Re-run: held executes again (no hit), and is cancelled again.
+    const second = await runAndCancel();
+    expect(second).not.toBe(first);
   });
 
   it('cache purge --older-than and show', async () => {

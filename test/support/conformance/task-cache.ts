@@ -58,7 +58,8 @@ export function taskCacheStoreConformance(adapter: string, open: () => Promise<T
     let backend: Backend;
     let dir: string;
     let clock = T;
-    const memo = () => new TaskMemo(backend.cache, backend.outputs, emptyStats(), silentLogger(), () => clock);
+    const memo = () =>
+      new TaskMemo(backend.cache, backend.outputs, emptyStats(), silentLogger(), () => clock);
 
     beforeAll(async () => {
       ({ backend } = await open());
@@ -133,7 +134,7 @@ export function taskCacheStoreConformance(adapter: string, open: () => Promise<T
     });
 
     it('keeps a large output (1.5 MiB, multi-byte) byte for byte', async () => {
-      const big = JSON.stringify({ rows: Array.from({ length: 30_000 }, (_, i) => `row ${i} — é✓`) });
+      const big = JSON.stringify({ rows: Array.from({ length: 70_000 }, (_, i) => `row ${i} — é✓`) });
       expect(Buffer.byteLength(big)).toBeGreaterThan(1024 * 1024);
       await backend.cache.put(entry(key('6'), { output: big }));
       expect((await backend.cache.get(key('6')))?.output).toBe(big);
@@ -182,7 +183,10 @@ export function taskCacheStoreConformance(adapter: string, open: () => Promise<T
 
       it('a failed attempt records nothing', async () => {
         const src = running('3'.repeat(32), { version: 'failed' }, clock);
-        src.rt.applyCompletion({ task: 'a', success: false, outputRef: null, error: 'x', attemptNo: 1 }, clock);
+        src.rt.applyCompletion(
+          { task: 'a', success: false, outputRef: null, error: 'x', attemptNo: 1 },
+          clock,
+        );
         const m = memo();
         const before = (await backend.cache.list()).length;
         m.record(src.rt, 'a', 1);
@@ -207,7 +211,10 @@ export function taskCacheStoreConformance(adapter: string, open: () => Promise<T
         });
         const ref = await backend.outputs.putOutput(srcId, 'a', output);
         expect(ref).toMatch(/^blob:/);
-        src.rt.applyCompletion({ task: 'a', success: true, outputRef: ref, error: null, attemptNo: 1 }, clock);
+        src.rt.applyCompletion(
+          { task: 'a', success: true, outputRef: ref, error: null, attemptNo: 1 },
+          clock,
+        );
         const m = memo();
         m.record(src.rt, 'a', 1);
         await m.drain();

@@ -9,6 +9,11 @@ import { WorkflowRuntime } from '../../../src/engine/index.js';
 import { TASK_STATES } from '../../../src/engine/states.js';
 import type { DefinitionDocV1, StateDocV1 } from '../../../src/wire/docs.js';
 import { DEF_KEYS, DEF_TASK_KEYS, STATE_KEYS, STATE_TASK_KEYS } from '../../support/reference-doc-keys.js';
+import { referenceDecodeBlob, referenceLoad, referenceTaskStatus } from '../../support/reference-reader.js';
+import { BlobStateStore } from '../../../src/adapters/blob-state-store.js';
+import { MemoryBlobBucket } from '../../../src/adapters/memory/blob-bucket.js';
+import { createMemoryWorld } from '../../../src/adapters/memory/world.js';
+import { StateBlobEncoder } from '../../../src/wire/state-blob.js';
 import { T0, def } from './helpers.js';
 
 const fixture = <T>(name: string): T =>
@@ -94,5 +99,39 @@ describe('jobq extension keys in the v1 documents', () => {
     expect(rt.completeFromCache('index', 1, null, 'x/index/1', T0 + 2000).ignored).toBe('duplicate');
     expect(rt.completeFromCache('train', 2, null, 'x/train/2', T0 + 2000).ignored).toBe('duplicate');
     expect(rt.taskState('train')).toBe('running');
+  });
+
+  it('the reference reader loads the blobs jobq writes (create, then the coordinator’s incremental flush) and sees what jobq sees', async () => {
+    const rt = cachedRun();
+    const bucket = new MemoryBlobBucket(createMemoryWorld().blobs, 'p-workflows');
+    const store = new BlobStateStore(bucket);
+    await store.ensureResources();
+    const etag = await store.createWorkflow(rt.toDefinitionDoc(), rt.toStateDoc());
+    // The coordinator flushes gzip segments from the state text (workflow-table.ts encodeState).
+    const bytes = new StateBlobEncoder().encode(rt.toStateText());
+    await store.saveState({ encoded: true, workflowId: 'wf1', bytes }, etag);
+    const defBlob = (await bucket.read('wf1.def.bin'))!.bytes;
+    const stateBlob = (await bucket.read('wf1.state.bin'))!.bytes;
+    const defDoc = referenceDecodeBlob(defBlob);
+    const stateDoc = referenceDecodeBlob(stateBlob);
+    expect(defDoc).toEqual(fixture('jobq-extension-definition.json'));
+    expect(stateDoc).toEqual(fixture('jobq-extension-state.json'));
+    const ref = referenceLoad(defDoc, stateDoc);
+    expect(ref.workflow_state).toBe('running');
+    expect(ref.tasks.map((t) => [t.name, t.state, t.output_ref, t.attempt_no])).toEqual([
+      ['prep', 'completed', '{"rows": 10}', 1],
+      ['train', 'running', null, 1],
+      ['index', 'pending', null, 0],
+    ]);
+    for (const t of ref.tasks) {
+      const mine = rt.taskStatus(t.name);
+      expect(referenceTaskStatus(t)).toMatchObject({
+        status: mine.status,
+        completed_deps: mine.completed_deps,
+        failed_deps: mine.failed_deps,
+        queue: mine.queue,
+        error: mine.error,
+      });
+    }
   });
 });
