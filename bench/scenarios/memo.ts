@@ -29,7 +29,7 @@ import { isTerminalWorkflowState } from '../../src/engine/states.js';
 import type { Backend } from '../../src/ports/backend.js';
 import type { BenchContext, BenchScenario } from '../lib/report.js';
 import { azuriteTarget } from '../lib/target.js';
-import { pollUntil, requireBuiltCli, startJobq, type JobqProcess } from '../lib/jobq-process.js';
+import { logRecord, pollUntil, requireBuiltCli, startJobq, type JobqProcess } from '../lib/jobq-process.js';
 import { cpuSecondsOf } from '../lib/proc.js';
 
 const QUEUE = 'bench-memo';
@@ -93,6 +93,8 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 interface Timed {
   workflowId: string;
   wallS: number;
+  /** Submit spawned → the first task of this workflow started (the worker's `task started` line). */
+  firstStartS: number | null;
   executions: number;
   coordinatorCpuS: number;
   workerCpuS: number;
@@ -101,6 +103,8 @@ interface Timed {
 class MemoBench {
   private readonly logFile: string;
   private seen = 0;
+  /** Epoch ms of the first `task started` line of each workflow. */
+  private readonly firstStart = new Map<string, number>();
 
   constructor(
     private readonly dir: string,
@@ -111,6 +115,12 @@ class MemoBench {
     private readonly worker: JobqProcess,
   ) {
     this.logFile = join(dir, 'executions.log');
+    worker.onLine((line) => {
+      const rec = logRecord(line);
+      const wf = rec?.workflowId;
+      if (rec?.msg === 'task started' && typeof wf === 'string' && !this.firstStart.has(wf))
+        this.firstStart.set(wf, rec.time);
+    });
   }
 
   get log(): string {
@@ -134,6 +144,7 @@ class MemoBench {
     this.newExecutions();
     const cpu0 = [cpuSecondsOf(this.coordinator.pid) ?? 0, cpuSecondsOf(this.worker.pid) ?? 0];
     const t0 = performance.now();
+    const t0Epoch = Date.now();
     const submit = startJobq(['workflow', 'submit', file, ...flags], { ports: this.ports, env: this.env });
     let out = '';
     submit.onLine((line) => (out += `${line}\n`));
@@ -154,9 +165,11 @@ class MemoBench {
         `bench memo: ${label} ended ${state}:\n${this.worker.tail()}\n${this.coordinator.tail()}`,
       );
     const cpu1 = [cpuSecondsOf(this.coordinator.pid) ?? 0, cpuSecondsOf(this.worker.pid) ?? 0];
+    const first = this.firstStart.get(workflowId);
     return {
       workflowId,
       wallS,
+      firstStartS: first === undefined ? null : round2((first - t0Epoch) / 1000),
       executions: this.newExecutions(),
       coordinatorCpuS: cpu1[0] - cpu0[0],
       workerCpuS: cpu1[1] - cpu0[1],
@@ -267,6 +280,8 @@ async function run(ctx: BenchContext): Promise<void> {
       executions_cached: cached.map((x) => x.executions),
       executions_nocache: uncached.map((x) => x.executions),
       cache_hits: hits,
+      first_task_started_s_cached: cached.map((x) => x.firstStartS),
+      first_task_started_s_subgraph_only: floors.map((x) => x.firstStartS),
       coordinator_cpu_s_cached: cpu(cached),
       coordinator_cpu_s_nocache: cpu(uncached),
       coordinator_cpu_s_first_run: round2(first.coordinatorCpuS),

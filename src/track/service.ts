@@ -273,6 +273,8 @@ export async function taskDetail(client: WorkflowClient, cache: WorkflowCache, i
     condition: t.condition,
     condition_verdict: conditionVerdict(t),
     error: t.error,
+    // jobq extension: `<workflow>/<task>/<attempt>` whose cached result completed this task.
+    cached_from: t.cached_from ?? null,
     output,
     explain: explanation,
     explain_text: explainText(explanation),
@@ -324,7 +326,14 @@ export async function taskList(cache: WorkflowCache, id: string, q: URLSearchPar
     limit,
     tasks: matching.slice(offset, offset + limit).map((n) => {
       const t = rt.taskStatus(n);
-      return { name: n, state: t.status, attempt: t.attempt_no, error: t.error, queue: t.queue };
+      return {
+        name: n,
+        state: t.status,
+        attempt: t.attempt_no,
+        error: t.error,
+        queue: t.queue,
+        cached_from: t.cached_from ?? null,
+      };
     }),
   };
 }

@@ -13,6 +13,7 @@ import { Fleet } from '../chaos/lib/fleet.js';
 import { runJobq } from '../chaos/lib/jobq-process.js';
 import { azuriteEnv, REPO_ROOT } from '../support/cli.js';
 import { uniquePrefix } from '../support/azurite.js';
+import { startJobq } from '../support/processes.js';
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
 
@@ -111,7 +112,40 @@ describe('cache: true across workflows, with real processes', () => {
       expect(t.cached_from).toMatch(new RegExp(`^[0-9a-f]{32}/${name}/1$`));
     }
     const text = await jobq('status', id, '--tasks');
-    expect(text.stdout + text.stderr).toMatch(/cached/);
+    expect(text.stdout + text.stderr).toMatch(
+      new RegExp(`completed \\(cached\\).*cached from [0-9a-f]{32}/m1/1`),
+    );
+    const tasks2 = await jobq('tasks', id);
+    expect(tasks2.code, tasks2.stderr).toBe(0);
+    expect(tasks2.stdout).toMatch(/s\s.*completed \(cached\).*cached from [0-9a-f]{32}\/s\/1/);
+    const explain = await jobq('explain', id, '--task', 's');
+    expect(explain.stdout + explain.stderr).toMatch(
+      new RegExp(`completed from the cache \\(result of ${tasks.s.cached_from}\\)`),
+    );
+
+    // The dashboard's task panel and task list answer the same source.
+    const track = startJobq(['workflow', 'track', '--port', '0', '--no-open'], {
+      JOBQ_WORKFLOW_PREFIX: `devstoreaccount1/${prefix}`,
+    });
+    try {
+      const url = (await track.waitForOutput(/Dashboard of [^\s]+: (http:\/\/127\.0\.0\.1:\d+\/)/))[1];
+      const panel = (await (await fetch(`${url}api/workflows/${id}/tasks/s`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(panel).toMatchObject({ state: 'completed', cached_from: tasks.s.cached_from });
+      expect(panel.explain_text).toMatch(/completed from the cache/);
+      const list = (await (await fetch(`${url}api/workflows/${id}/tasks`)).json()) as {
+        tasks: { name: string; cached_from: string | null }[];
+      };
+      expect(list.tasks.map((t) => [t.name, t.cached_from]).sort()).toEqual(
+        Object.keys(tasks)
+          .sort()
+          .map((n) => [n, tasks[n].cached_from]),
+      );
+    } finally {
+      await track.stop();
+    }
   });
 
   it('one changed root re-runs only its sub-graph (r1, m1, s); r2 and m2 are hits', async () => {

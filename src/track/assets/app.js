@@ -427,7 +427,7 @@ function workflowPage(id) {
       if (!quiet) fill(panel, h('h2', {}, name), h('pre', { class: 'error' }, err.message));
       return;
     }
-    const key = JSON.stringify([t.state, t.attempt, t.error, t.completed_at, t.output && t.output.preview]);
+    const key = JSON.stringify([t.state, t.attempt, t.error, t.completed_at, t.cached_from, t.output && t.output.preview]);
     if (quiet && key === panelKey) return;
     panelKey = key;
     const outBox = h('div', { id: 'task-output' });
@@ -458,7 +458,8 @@ function workflowPage(id) {
     fill(panel, 
       h('h2', { id: 'panel-title' }, t.name),
       dl([
-        ['state', badge(t.state)],
+        ['state', t.cached_from ? [badge(t.state), ' ', h('span', { class: 'muted', id: 'task-cached' }, '(cached)')] : badge(t.state)],
+        t.cached_from ? ['cached from', h('span', { class: 'mono', id: 'task-cached-from' }, t.cached_from)] : null,
         ['attempt', `${t.attempt} of ${t.num_retries + 1} (${t.retries_remaining} retries left)`],
         ['started', time(t.started_at)],
         ['completed', time(t.completed_at)],

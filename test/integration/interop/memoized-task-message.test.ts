@@ -44,7 +44,8 @@ async function receiveOne(backend: Backend, workflowId: string): Promise<string>
   for (;;) {
     for (const m of await q.receive(32, 30)) {
       await q.delete(m);
-      if (decodeTaskMessage(m.body).workflowId === workflowId) return m.body;
+      const d = decodeTaskMessage(m.body);
+      if (d.kind === 'workflow' && d.workflowId === workflowId) return m.body;
       throw new Error(`unexpected message ${m.body}`);
     }
     if (Date.now() > deadline) throw new Error(`no task message of ${workflowId}`);
