@@ -118,6 +118,15 @@ describe('cache: true across workflows, with real processes', () => {
     const tasks2 = await jobq('tasks', id);
     expect(tasks2.code, tasks2.stderr).toBe(0);
     expect(tasks2.stdout).toMatch(/s\s.*completed \(cached\).*cached from [0-9a-f]{32}\/s\/1/);
+    const tasksJson = JSON.parse((await jobq('tasks', id, '--json')).stdout) as {
+      name: string;
+      cached_from?: string;
+    }[];
+    expect(tasksJson.map((t) => [t.name, t.cached_from]).sort()).toEqual(
+      Object.keys(tasks)
+        .sort()
+        .map((n) => [n, tasks[n].cached_from]),
+    );
     const explain = await jobq('explain', id, '--task', 's');
     expect(explain.stdout + explain.stderr).toMatch(
       new RegExp(`completed from the cache \\(result of ${tasks.s.cached_from}\\)`),
@@ -288,6 +297,45 @@ describe('cache: true across workflows, with real processes', () => {
     // Re-run: held executes again (no hit), and is cancelled again.
     const second = await runAndCancel();
     expect(second).not.toBe(first);
+  });
+
+  it('examples/memoized-pipeline.yaml: a re-submit is served from the cache; a version bump re-runs only that step', async () => {
+    // The example as shipped, on this file's own task queue.
+    const original = readFileSync(join(REPO_ROOT, 'examples', 'memoized-pipeline.yaml'), 'utf8');
+    const example = (text: string) => {
+      const p = join(dir, `example-${Math.random().toString(36).slice(2, 8)}.yaml`);
+      writeFileSync(p, text.replace(/^name: memoized-pipeline$/m, `$&\ndefault_queue: ${QUEUE}`));
+      return p;
+    };
+    const cachedOf = async (id: string) => {
+      const st = JSON.parse((await jobq('status', id, '--json')).stdout) as {
+        tasks: Record<string, { status: string; cached_from?: string }>;
+      };
+      for (const t of Object.values(st.tasks)) expect(t.status).toBe('completed');
+      return Object.fromEntries(Object.entries(st.tasks).map(([n, t]) => [n, t.cached_from ?? null]));
+    };
+    const first = await submitWait(example(original));
+    const firstCached = await cachedOf(first);
+    // Results are recorded in the background after each completion: wait for the last one.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const list = JSON.parse((await jobq('cache', 'list', '--json')).stdout) as { source: string }[];
+      if (list.some((e) => e.source === `${first}/features/1`)) break;
+      if (Date.now() > deadline) throw new Error('features was never recorded');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const again = await submitWait(example(original));
+    const cached = await cachedOf(again);
+    for (const t of ['fetch', 'clean', 'features']) expect(cached[t], t).toBe(`${first}/${t}/1`);
+    expect(cached.report).toBeNull();
+    expect(firstCached.report).toBeNull();
+
+    const bumped = original.replace('cache: { version: "v2" }', 'cache: { version: "v3" }');
+    expect(bumped).not.toBe(original);
+    const third = await cachedOf(await submitWait(example(bumped)));
+    expect(third.fetch).toBe(cached.fetch);
+    expect(third.clean).toBeNull(); // a new version: clean ran
+    expect(third.features).toBe(cached.features); // same rows from clean: the explicit key still hits
   });
 
   it('cache purge --older-than and show', async () => {

@@ -43,6 +43,8 @@ function taskJson(t: TaskStatusRecord, workflowId?: string): Record<string, unkn
     error: t.error,
     output_ref: t.output_ref,
     ...(t.waiting_for ? { waiting_for: t.waiting_for } : {}),
+    // jobq extension: the `<workflow>/<task>/<attempt>` whose cached result completed this task.
+    ...(t.cached_from ? { cached_from: t.cached_from } : {}),
   });
 }
 

@@ -196,7 +196,7 @@ export function taskCacheStoreConformance(adapter: string, open: () => Promise<T
         expect(await m.lookup(next.rt, next.dispatch)).toBeNull();
       });
 
-      it('large and file outputs survive purging the workflow that produced them', async () => {
+      it('large and file outputs survive purging the workflow that produced them (even --drop-tables)', async () => {
         const spec = { version: 'purge' };
         const { def } = running('0'.repeat(32), spec, clock);
         const { workflowId: srcId } = await client.submit(def);
@@ -219,7 +219,8 @@ export function taskCacheStoreConformance(adapter: string, open: () => Promise<T
         m.record(src.rt, 'a', 1);
         await m.drain();
 
-        await purgeWorkflows(backend, { all: true });
+        // The widest purge: every workflow, and the containers and index table dropped and recreated.
+        await purgeWorkflows(backend, { all: true, dropTables: true });
         expect(await backend.state.load(srcId)).toBeNull();
         await expect(backend.outputs.fetchOutput(ref)).rejects.toThrow(/does not exist/);
 
