@@ -233,7 +233,7 @@ async function run(ctx: BenchContext): Promise<void> {
       `first run: ${first.wallS.toFixed(2)} s, ${first.executions} executions, ${entries} cache entries`,
     );
 
-    const rounds = ctx.quick ? 1 : 3;
+    const rounds = ctx.quick ? 1 : 2;
     const cached: Timed[] = [];
     const uncached: Timed[] = [];
     const floors: Timed[] = [];

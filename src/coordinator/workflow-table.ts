@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import type { Backend } from '../ports/backend.js';
 import type { CoordinatorSettings } from '../config/types.js';
 import type { ReceivedMessage } from '../ports/queue.js';
-import type { Runtime, StepResult } from '../engine/api.js';
+import type { Runtime, StepResult, TaskDispatch } from '../engine/api.js';
 import type { CoordinatorStats } from './stats.js';
 import { isJobqError } from '../errors.js';
 import { KeyedMutex } from './concurrency.js';
@@ -336,9 +336,11 @@ export class WorkflowTable {
   private async push(slot: WorkflowSlot, dispatch: AppliedStep['dispatch']): Promise<boolean> {
     try {
       const gate = this.d.gate;
-      const ready = gate ? await gate.admit(slot.runtime, dispatch, () => slot.gen++) : dispatch;
-      await this.dispatcher.push(slot.runtime, ready);
-      gate?.pushed(slot.runtime, ready);
+      const send = async (ready: readonly TaskDispatch[]) => {
+        await this.dispatcher.push(slot.runtime, ready);
+        gate?.pushed(slot.runtime, ready);
+      };
+      await send(gate ? await gate.admit(slot.runtime, dispatch, () => slot.gen++, send) : dispatch);
       return true;
     } catch (err) {
       this.d.logger.error(
