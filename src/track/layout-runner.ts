@@ -5,8 +5,10 @@
  * of the same view are shared by the cache above. If no thread can start (a stripped installation), it
  * lays out on the calling thread and says so once in the log.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
 import { computeLayout, type GraphLayout, type LayoutInput } from './layout.js';
@@ -25,13 +27,33 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** The worker script beside this module: `.js` when built or bundled, `.ts` under tsx (tests, dev). */
-function workerScript(): { url: URL; execArgv: string[] } | null {
+/**
+ * How to start the worker beside this module: its `.js` when built or bundled; under tsx (tests, dev)
+ * a bootstrap that loads the `.ts` through tsx's API (`--import tsx` does not reach a worker on Node 20).
+ */
+function workerScript(): { script: string | URL; eval: boolean } | null {
   const js = new URL('./layout-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { url: js, execArgv: [] };
+  if (existsSync(fileURLToPath(js))) return { script: js, eval: false };
   const ts = new URL('./layout-worker.ts', import.meta.url);
-  if (existsSync(fileURLToPath(ts))) return { url: ts, execArgv: ['--import', 'tsx'] };
-  return null;
+  if (!existsSync(fileURLToPath(ts))) return null;
+  const api = tsxEsmApi();
+  if (!api) return null;
+  const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(ts.href)}, ${JSON.stringify(import.meta.url)}))`;
+  return { script: boot, eval: true };
+}
+
+/** The URL of tsx's ESM API (its `import` export: require.resolve would name the CommonJS one). */
+function tsxEsmApi(): string | null {
+  try {
+    const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
+    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
+      exports: Record<string, { import?: { default?: string } }>;
+    };
+    const rel = pkg.exports['./esm/api']?.import?.default;
+    return rel ? pathToFileURL(join(dirname(pkgPath), rel)).href : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Layouts on the calling thread. */
@@ -77,7 +99,7 @@ export class ThreadLayout implements LayoutService {
     const script = workerScript();
     if (!script) return this.giveUp('the layout worker script is missing from this installation');
     let online = false;
-    const w = new Worker(script.url, { execArgv: script.execArgv });
+    const w = new Worker(script.script, { eval: script.eval });
     w.unref(); // never keeps the process alive on its own
     w.on('online', () => {
       online = true;

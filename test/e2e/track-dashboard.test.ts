@@ -146,18 +146,21 @@ describe.skipIf(unavailable !== null)(
       const id = await submitYaml('live', LIVE_YAML);
       procs.push(startJobq(['workflow', target, 'coordinator']));
       procs.push(
-        startJobq([
-          'worker',
-          TASK_QUEUE,
-          '--target',
-          target,
-          '--concurrency',
-          '4',
-          '--max-idle-backoff',
-          '0.5',
-          '--log-refresh-interval',
-          '1',
-        ]),
+        startJobq(
+          [
+            'worker',
+            TASK_QUEUE,
+            '--target',
+            target,
+            '--concurrency',
+            '4',
+            '--max-idle-backoff',
+            '0.5',
+            '--log-refresh-interval',
+            '1',
+          ],
+          { JOBQ_CANCEL_POLL_INTERVAL: '2' },
+        ), // the cancel test need not wait the 30 s default
       );
       const page = await context.newPage();
       await page.goto(`${url}workflows/${id}`);
