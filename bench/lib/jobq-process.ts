@@ -62,13 +62,19 @@ export function childEnv(ports: AzuritePorts, extra: Record<string, string> = {}
   };
 }
 
+/**
+ * Extra node flags for every `jobq` child, e.g. `JOBQ_BENCH_CHILD_NODE_ARGS='--cpu-prof
+ * --cpu-prof-dir=/tmp/prof'` to profile what a run measures (never set for reported figures).
+ */
+const CHILD_NODE_ARGS = (process.env.JOBQ_BENCH_CHILD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 /** Starts `jobq ARGS…` (bin/jobq.js) as a child process. */
 export function startJobq(
   args: readonly string[],
   opts: { ports: AzuritePorts; env?: Record<string, string> },
 ): JobqProcess {
   const cwd = mkdtempSync(join(tmpdir(), 'jobq-bench-cwd-'));
-  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...CHILD_NODE_ARGS, BIN, ...args], {
     cwd,
     env: childEnv(opts.ports, { HOME: cwd, ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,8 @@
 /**
- * Which HTTP client talks to Blob and Queue Storage: `lean` (default) is jobq's narrow client over
- * Node's http/https for exactly the calls jobq makes (`adapters/azure/rest/`); `sdk` is the Azure SDK
- * clients (`@azure/storage-blob`, `@azure/storage-queue`). Both pass the same conformance suites;
- * the table index always uses `@azure/data-tables`. Chosen by `JOBQ_HTTP_CLIENT`.
+ * Which HTTP client talks to Blob, Queue and Table Storage: `lean` (default) is jobq's narrow client
+ * over Node's http/https for exactly the calls jobq makes (`adapters/azure/rest/`); `sdk` is the Azure
+ * SDK clients (`@azure/storage-blob`, `@azure/storage-queue`, `@azure/data-tables` for the index).
+ * Both pass the same conformance suites. Chosen by `JOBQ_HTTP_CLIENT`.
  */
 import { ConfigError } from '../../errors.js';
 

@@ -1,8 +1,9 @@
 /**
  * Azure IndexStore: table `<prefix>WorkflowsIndex`, PartitionKey per shardOf, RowKey = workflow ID
- * (reference §4.4). Writes MERGE only the writer's columns (DECISIONS §4.5).
+ * (reference §4.4). Writes MERGE only the writer's columns (DECISIONS §4.5). The table calls go
+ * through an EntityTable: the lean REST client by default, `@azure/data-tables` with
+ * `JOBQ_HTTP_CLIENT=sdk` (loaded on first use, so choosing it costs nothing until then).
  */
-import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import type { AccountSpec } from '../../config/types.js';
 import {
   INDEX_SHARDS,
@@ -20,16 +21,25 @@ import {
   matchesQuery,
   shardPartitionKey,
   toEntityColumns,
+  type IndexEntityColumns,
 } from '../index-row.js';
-import { createTableClient } from './table-client.js';
 import { tableEndpoint } from './endpoints.js';
 import { errorCodeOf, guarded, is404, is409 } from './errors.js';
+import {
+  odataString,
+  type EntityTable,
+  type TableEntityInput,
+  type TableEntityRead,
+} from './entity-table.js';
+import { httpClientChoice } from './http-client.js';
+import { RestEntityTable } from './rest/table.js';
+import { tableRestEndpoint } from './rest/endpoints.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** OData filter for one shard and a query, evaluated by the table service. */
 export function shardFilter(shard: number, q: IndexQuery = {}): string {
-  return [odata`PartitionKey eq ${shardPartitionKey(shard)}`, ...columnFilters(q)].join(' and ');
+  return [`PartitionKey eq ${odataString(shardPartitionKey(shard))}`, ...columnFilters(q)].join(' and ');
 }
 
 /** OData filter of a query across every shard (no PartitionKey term); '' matches every row. */
@@ -40,7 +50,7 @@ export function scanFilter(q: IndexQuery): string {
 function columnFilters(q: IndexQuery): string[] {
   const parts: string[] = [];
   if (q.states && q.states.length > 0) {
-    parts.push(`(${q.states.map((s) => odata`workflow_state eq ${s}`).join(' or ')})`);
+    parts.push(`(${q.states.map((s) => `workflow_state eq ${odataString(s)}`).join(' or ')})`);
   }
   if (q.cancelRequested !== undefined)
     parts.push(`cancel_requested eq ${q.cancelRequested ? 'true' : 'false'}`);
@@ -50,7 +60,7 @@ function columnFilters(q: IndexQuery): string[] {
 export class AzureIndexStore implements IndexStore {
   private readonly endpoint: string;
   constructor(
-    private readonly table: TableClient,
+    private readonly table: EntityTable,
     endpoint: string,
   ) {
     this.endpoint = endpoint;
@@ -84,10 +94,8 @@ export class AzureIndexStore implements IndexStore {
       }
     });
     if (created) return;
-    const entity: TableEntity = { ...this.key(workflowId), ...toEntityColumns(cols) };
-    await guarded(this.endpoint, `upsert index row ${workflowId}`, () =>
-      this.table.upsertEntity(entity, 'Merge'),
-    );
+    const entity: TableEntityInput = { ...this.key(workflowId), ...toEntityColumns(cols) };
+    await guarded(this.endpoint, `upsert index row ${workflowId}`, () => this.table.upsertMerge(entity));
   }
 
   async update(workflowId: string, cols: Partial<IndexColumns>): Promise<void> {
@@ -118,10 +126,8 @@ export class AzureIndexStore implements IndexStore {
     const { partitionKey, rowKey } = this.key(workflowId);
     return guarded(this.endpoint, `read cancel flag ${workflowId}`, async () => {
       try {
-        const e = await this.table.getEntity(partitionKey, rowKey, {
-          queryOptions: { select: ['cancel_requested'] },
-        });
-        return fromEntity(e).cancelRequested;
+        return fromEntity(await this.table.getEntity(partitionKey, rowKey, ['cancel_requested']))
+          .cancelRequested;
       } catch (err) {
         if (is404(err)) return false;
         throw err;
@@ -143,15 +149,14 @@ export class AzureIndexStore implements IndexStore {
 
   private async query(filter: string, query: IndexQuery | undefined, op: string): Promise<IndexRow[]> {
     return guarded(this.endpoint, op, async () => {
-      const rows: IndexRow[] = [];
-      const queryOptions = filter ? { filter } : {};
+      let entities: TableEntityRead[];
       try {
-        for await (const e of this.table.listEntities({ queryOptions })) rows.push(fromEntity(e));
+        entities = await this.table.queryEntities(filter);
       } catch (err) {
         if (is404(err)) return [];
         throw err;
       }
-      return rows.filter((r) => matchesQuery(r, query));
+      return entities.map(fromEntity).filter((r) => matchesQuery(r, query));
     });
   }
 
@@ -186,11 +191,11 @@ export class AzureIndexStore implements IndexStore {
   }
 
   /** MERGE into an existing row (If-Match *): a missing row is a no-op, never a resurrection. */
-  private async mergeExisting(workflowId: string, cols: Record<string, unknown>, op: string): Promise<void> {
+  private async mergeExisting(workflowId: string, cols: IndexEntityColumns, op: string): Promise<void> {
     if (Object.keys(cols).length === 0) return;
     await guarded(this.endpoint, `${op} ${workflowId}`, async () => {
       try {
-        await this.table.updateEntity({ ...this.key(workflowId), ...cols }, 'Merge', { etag: '*' });
+        await this.table.mergeExisting({ ...this.key(workflowId), ...cols });
       } catch (err) {
         if (!is404(err)) throw err;
       }
@@ -198,10 +203,50 @@ export class AzureIndexStore implements IndexStore {
   }
 }
 
-/** Open the index of `prefix` on `account`. */
-export function createAzureIndexStore(account: AccountSpec, prefix: string): IndexStore {
-  return new AzureIndexStore(
-    createTableClient(account, resourceNames(prefix).indexTable),
-    tableEndpoint(account),
-  );
+/** `@azure/data-tables`, imported on the first call (it weighs ≈ 20 MB and ≈ 0.2 s of CPU to load). */
+class LazySdkEntityTable implements EntityTable {
+  private loaded: Promise<EntityTable> | null = null;
+  constructor(
+    private readonly account: AccountSpec,
+    readonly tableName: string,
+  ) {}
+  private sdk(): Promise<EntityTable> {
+    this.loaded ??= import('./table-client.js').then((m) =>
+      m.createSdkEntityTable(this.account, this.tableName),
+    );
+    return this.loaded;
+  }
+  createTable = async () => (await this.sdk()).createTable();
+  deleteTable = async () => (await this.sdk()).deleteTable();
+  createEntity = async (e: TableEntityInput) => (await this.sdk()).createEntity(e);
+  upsertMerge = async (e: TableEntityInput) => (await this.sdk()).upsertMerge(e);
+  mergeExisting = async (e: TableEntityInput) => (await this.sdk()).mergeExisting(e);
+  getEntity = async (pk: string, rk: string, select?: readonly string[]) =>
+    (await this.sdk()).getEntity(pk, rk, select);
+  deleteEntity = async (pk: string, rk: string) => (await this.sdk()).deleteEntity(pk, rk);
+  queryEntities = async (filter: string) => (await this.sdk()).queryEntities(filter);
+}
+
+/**
+ * The index table of `prefix` on `account` through the client `JOBQ_HTTP_CLIENT` selects (or the one
+ * given: tests run both).
+ */
+export function indexEntityTable(
+  account: AccountSpec,
+  prefix: string,
+  client = httpClientChoice(),
+): EntityTable {
+  const name = resourceNames(prefix).indexTable;
+  return client === 'sdk'
+    ? new LazySdkEntityTable(account, name)
+    : new RestEntityTable(tableRestEndpoint(account), name);
+}
+
+/** Open the index of `prefix` on `account` (the lean client unless `JOBQ_HTTP_CLIENT=sdk`, or `client`). */
+export function createAzureIndexStore(
+  account: AccountSpec,
+  prefix: string,
+  client = httpClientChoice(),
+): IndexStore {
+  return new AzureIndexStore(indexEntityTable(account, prefix, client), tableEndpoint(account));
 }

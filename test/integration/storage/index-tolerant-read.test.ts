@@ -6,12 +6,12 @@ import { resourceNames } from '../../../src/adapters/names.js';
 import { partitionKeyOf, type IndexStore } from '../../../src/ports/index-store.js';
 import type { TableClient } from '@azure/data-tables';
 
-describe('index rows written by other writers', () => {
+describe.each(['lean', 'sdk'] as const)('index rows written by other writers (%s client)', (client) => {
   let index: IndexStore;
   let table: TableClient;
   beforeAll(async () => {
     const prefix = uniquePrefix('Tol');
-    index = createAzureIndexStore(azuriteAccount(), prefix);
+    index = createAzureIndexStore(azuriteAccount(), prefix, client);
     await index.ensureResources();
     table = createTableClient(azuriteAccount(), resourceNames(prefix).indexTable);
   });
@@ -41,6 +41,25 @@ describe('index rows written by other writers', () => {
     });
   });
 
+  it('reads datetimes the reference stored as Edm.DateTime, with 7 fractional digits as Azure sends them', async () => {
+    await table.createEntity({
+      partitionKey: partitionKeyOf('wf-typed'),
+      rowKey: 'wf-typed',
+      created_at: { type: 'DateTime', value: '2026-11-21T08:30:00.1234567Z' },
+      updated_at: new Date('2026-11-21T09:00:00.000Z'),
+      total_tasks: { type: 'Int64', value: '12' },
+      cancel_requested: true,
+    });
+    const row = await index.get('wf-typed');
+    expect(row).toMatchObject({
+      workflowId: 'wf-typed',
+      cancelRequested: true,
+      createdAt: '2026-11-21T08:30:00.123Z',
+      updatedAt: '2026-11-21T09:00:00.000Z',
+    });
+    expect(await index.getCancelRequested('wf-typed')).toBe(true);
+  });
+
   it('writes the reference column set: comma-joined queues, datetimes and an empty error string', async () => {
     await index.upsert('wf-cols', {
       name: 'n',
@@ -65,6 +84,8 @@ describe('index rows written by other writers', () => {
       total_tasks: 2,
     });
     expect(raw).toHaveProperty('cancel_requested', false);
-    expect(new Date(raw.created_at as string).toISOString()).toBe('2026-11-25T10:00:00.000Z');
+    // Typed as Edm.DateTime (the SDK hands those back as Date), as the reference's writer stores them.
+    expect(raw.created_at).toBeInstanceOf(Date);
+    expect((raw.created_at as Date).toISOString()).toBe('2026-11-25T10:00:00.000Z');
   });
 });

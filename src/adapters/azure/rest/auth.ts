@@ -77,6 +77,21 @@ export function sharedKeyStringToSign(accountName: string, req: SignableRequest)
 }
 
 /**
+ * The Table service's Shared Key Lite string to sign, exactly as `@azure/data-tables` builds it: the
+ * `x-ms-date` header, then the canonicalized resource `/<account><path>`, with `?comp=…` as the only
+ * query parameter kept.
+ */
+export function tableSharedKeyLiteStringToSign(
+  accountName: string,
+  path: string,
+  query: ReadonlyArray<readonly [string, string]>,
+  headers: Record<string, string>,
+): string {
+  const comp = query.find(([k]) => k === 'comp');
+  return `${headers['x-ms-date'] ?? ''}\n/${accountName}${path || '/'}${comp ? `?comp=${comp[1]}` : ''}`;
+}
+
+/**
  * The service sorts canonicalized headers the way .NET's culture-aware comparison does, which ignores
  * hyphens at its first level (the SDK ports its tables). For lowercase ASCII names that is: compare
  * without hyphens, then as plain strings.

@@ -9,7 +9,12 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { STORAGE_RETRY } from '../retry-options.js';
-import { BearerTokenCache, sharedKeyStringToSign, type StorageAuth } from './auth.js';
+import {
+  BearerTokenCache,
+  sharedKeyStringToSign,
+  tableSharedKeyLiteStringToSign,
+  type StorageAuth,
+} from './auth.js';
 import { parseErrorBody } from './xml.js';
 
 /** The REST API version every lean-client request names (supported by Azure and by Azurite ≥ 3.20). */
@@ -18,7 +23,7 @@ export const STORAGE_API_VERSION = '2021-12-02';
 export interface RestCall {
   /** For error messages: `receive messages`, `write <container>/<blob>`, … */
   op: string;
-  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
   /** Path below the endpoint, percent-encoded, starting with '/'. */
   path: string;
   /** Query parameters, unencoded. */
@@ -68,9 +73,17 @@ const RETRIABLE = [
   'REQUEST_SEND_ERROR',
 ];
 
+/** The statuses StorageRetryPolicy (Blob, Queue) tries again. */
+const STORAGE_RETRY_STATUSES: ReadonlySet<number> = new Set([500, 503]);
+/**
+ * The statuses the Table SDK's default pipeline tries again (core-rest-pipeline's exponential and
+ * throttling policies: 408, 429 and every 5xx but 501 and 505).
+ */
+export const TABLE_RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
 /** True for an error StorageRetryPolicy would try again: a retriable socket error or 500/503. */
-export function isRetriable(err: unknown): boolean {
-  if (err instanceof StorageRestError) return err.statusCode === 500 || err.statusCode === 503;
+export function isRetriable(err: unknown, statuses: ReadonlySet<number> = STORAGE_RETRY_STATUSES): boolean {
+  if (err instanceof StorageRestError) return statuses.has(err.statusCode);
   const e = (err ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code.toUpperCase() : '';
   const text = `${String(e.name ?? '')} ${String(e.message ?? '')}`.toUpperCase();
@@ -103,6 +116,32 @@ function queryString(query: RestCall['query'], sas: string | null): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How a service wants Shared Key requests signed, and which answers it retries. */
+export interface ServiceProfile {
+  /** `storage`: Blob/Queue Shared Key; `table`: the Table service's Shared Key Lite (as the SDK signs). */
+  signing: 'storage' | 'table';
+  /** The x-ms-version sent. */
+  apiVersion: string;
+  retryStatuses: ReadonlySet<number>;
+}
+
+/** Blob and Queue Storage. */
+export const STORAGE_PROFILE: ServiceProfile = {
+  signing: 'storage',
+  apiVersion: STORAGE_API_VERSION,
+  retryStatuses: STORAGE_RETRY_STATUSES,
+};
+
+/** The API version of the Table requests (the one `@azure/data-tables` sends; Azurite supports it). */
+export const TABLE_API_VERSION = '2019-02-02';
+
+/** Table Storage. */
+export const TABLE_PROFILE: ServiceProfile = {
+  signing: 'table',
+  apiVersion: TABLE_API_VERSION,
+  retryStatuses: TABLE_RETRY_STATUSES,
+};
+
 /** One storage service endpoint (`http(s)://host[:port][/account]`) and how to authenticate to it. */
 export class RestEndpoint {
   private readonly secure: boolean;
@@ -118,6 +157,7 @@ export class RestEndpoint {
     readonly url: string,
     private readonly auth: StorageAuth,
     private readonly retry: RetryOptions = STORAGE_RETRY,
+    private readonly profile: ServiceProfile = STORAGE_PROFILE,
   ) {
     const u = new URL(url);
     this.secure = u.protocol === 'https:';
@@ -138,7 +178,7 @@ export class RestEndpoint {
         if (res.status < 400) return res;
         throw this.httpError(call, res);
       } catch (err) {
-        if (attempt >= this.retry.maxTries || !isRetriable(err)) throw err;
+        if (attempt >= this.retry.maxTries || !isRetriable(err, this.profile.retryStatuses)) throw err;
         await sleep(retryDelayMs(attempt, this.retry));
       }
     }
@@ -155,13 +195,17 @@ export class RestEndpoint {
     bodyLength: number,
   ): Promise<Record<string, string>> {
     const headers: Record<string, string> = {
-      'x-ms-version': STORAGE_API_VERSION,
+      'x-ms-version': this.profile.apiVersion,
       'x-ms-date': msDate(),
       ...call.headers,
     };
     if (bodyLength > 0 || call.method === 'PUT' || call.method === 'POST')
       headers['content-length'] = String(bodyLength);
-    if (this.auth.kind === 'shared-key') {
+    if (this.auth.kind === 'shared-key' && this.profile.signing === 'table') {
+      const cred = this.auth.credential;
+      const toSign = tableSharedKeyLiteStringToSign(cred.accountName, fullPath, call.query ?? [], headers);
+      headers.authorization = `SharedKeyLite ${cred.accountName}:${cred.computeHMACSHA256(toSign)}`;
+    } else if (this.auth.kind === 'shared-key') {
       const query = call.query ?? [];
       const cred = this.auth.credential;
       const toSign = sharedKeyStringToSign(cred.accountName, {
@@ -220,10 +264,33 @@ export class RestEndpoint {
   }
 
   private httpError(call: RestCall, res: RestResult): StorageRestError {
-    const parsed = res.body.length > 0 ? parseErrorBody(res.body.toString('utf8')) : {};
+    const parsed = res.body.length > 0 ? parseAnyErrorBody(res.body.toString('utf8')) : {};
     const header = res.headers['x-ms-error-code'];
     const code = (typeof header === 'string' ? header : undefined) ?? parsed.code;
     const message = parsed.message ?? `${call.op}: HTTP ${res.status}${code ? ` ${code}` : ''}`;
     return new StorageRestError(message, res.status, code);
+  }
+}
+
+/**
+ * The code and message of an error answer: Blob/Queue XML (`<Error><Code>…`) or Table JSON
+ * (`{"odata.error": {"code", "message": {"value"}}}`, any metadata level).
+ */
+export function parseAnyErrorBody(text: string): { code?: string; message?: string } {
+  if (text.trimStart()[0] !== '{') return parseErrorBody(text);
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const e = (body['odata.error'] ?? body.error) as { code?: unknown; message?: unknown } | undefined;
+    if (!e || typeof e !== 'object') return {};
+    const m = e.message;
+    const message =
+      typeof m === 'string'
+        ? m
+        : m && typeof m === 'object' && typeof (m as { value?: unknown }).value === 'string'
+          ? (m as { value: string }).value
+          : undefined;
+    return { code: typeof e.code === 'string' ? e.code : undefined, message: message?.split('\n')[0] };
+  } catch {
+    return {};
   }
 }
