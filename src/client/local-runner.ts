@@ -31,6 +31,8 @@ export interface LocalRunnerOptions {
   concurrency: number;
   logger: Logger;
   prefix?: string;
+  /** Semaphore limits for locked tasks (jobq.yaml / env), for the embedded coordinator and submit. */
+  semaphores?: Readonly<Record<string, number>>;
 }
 
 /** Queue specs used by the tasks of these definitions (resolved against each default queue). */
@@ -52,7 +54,7 @@ export class LocalRunner {
     private readonly taskEnv: NodeJS.ProcessEnv,
     readonly description: string,
   ) {
-    this.client = new WorkflowClient({ backend, logger: opts.logger });
+    this.client = new WorkflowClient({ backend, logger: opts.logger, semaphores: opts.semaphores });
   }
 
   /** Start storage and the coordinator (workers start with `startWorkers`). */
@@ -90,6 +92,7 @@ export class LocalRunner {
         leaseRenewIntervalS: 5,
       },
       logger: opts.logger,
+      semaphores: opts.semaphores,
     });
     try {
       await coordinator.start();

@@ -33,5 +33,11 @@ export function renderConfigTemplate(v: TemplateValues): string {
     lines.push(`  # ${k.help} (env ${k.env})`);
     lines.push(`  # ${k.yaml}: ${k.default === null ? 'none' : k.default}`);
   }
+  lines.push(
+    '  # Limits of the semaphores tasks name with `semaphore: NAME` (env JOBQ_COORDINATOR_SEMAPHORES=NAME=N,…;',
+    '  # the coordinator also takes --semaphore NAME=N). submit refuses a semaphore that has no limit here or in env.',
+    '  # semaphores:',
+    '  #   orders-db-writers: 2',
+  );
   return lines.join('\n') + '\n';
 }

@@ -234,7 +234,8 @@ export async function taskDetail(client: WorkflowClient, cache: WorkflowCache, i
   if (!rt.hasTask(name)) throw new WorkflowNotFoundError(`task ${name} not found in workflow ${id}`);
   const t = rt.taskStatus(name);
   const now = Date.now();
-  const explanation = explainTask(rt, name, { now, lockWaits: await client.lockWaits(rt) });
+  const lockWaits = await client.lockWaits(rt);
+  const explanation = explainTask(rt, name, { now, lockWaits });
   const ref = t.output_ref;
   let output: Record<string, unknown> | null = null;
   if (ref !== null) {
@@ -275,6 +276,7 @@ export async function taskDetail(client: WorkflowClient, cache: WorkflowCache, i
     error: t.error,
     // jobq extension: `<workflow>/<task>/<attempt>` whose cached result completed this task.
     cached_from: t.cached_from ?? null,
+    waiting_for: lockWaits[name] ?? null,
     output,
     explain: explanation,
     explain_text: explainText(explanation),

@@ -72,6 +72,10 @@ export function configShowJson(cfg: ResolvedConfig): Record<string, unknown> {
     sources: { ...cfg.sources, coordinator: coordinatorSources },
     config_path: cfg.configPath,
     coordinator,
+    // Only when some are set (jobq.yaml coordinator.semaphores, JOBQ_COORDINATOR_SEMAPHORES).
+    ...(Object.keys(cfg.semaphores.limits).length
+      ? { semaphores: cfg.semaphores.limits, semaphore_sources: cfg.semaphores.sources }
+      : {}),
     error: cfg.targetError ? cfg.targetError.message : null,
   });
 }
@@ -89,6 +93,11 @@ function showText(cfg: ResolvedConfig): string {
   for (const k of COORDINATOR_KNOBS) {
     const v = cfg.coordinator[k.key];
     lines.push(`  ${k.yaml}: ${v === null ? 'none' : v}  (${cfg.coordinatorSources[k.key]})`);
+  }
+  const semaphores = Object.entries(cfg.semaphores.limits).sort(([a], [b]) => a.localeCompare(b));
+  if (semaphores.length) {
+    lines.push('  semaphores:');
+    for (const [name, n] of semaphores) lines.push(`    ${name}: ${n}  (${cfg.semaphores.sources[name]})`);
   }
   return redactSecrets(lines.join('\n')) + '\n';
 }

@@ -206,7 +206,12 @@ export const runLocalCommand: CommandModule = {
     const started = performance.now();
     // Imported here so other commands never load the coordinator and worker.
     const { LocalRunner } = await import('../../client/local-runner.js');
-    const runner = await LocalRunner.start({ ...opts, logger });
+    // Semaphore limits come from jobq.yaml / env, as for submit and the coordinator (read only when used).
+    const semaphores = defs.some((d) => d.def.tasks.some((t) => t.semaphore !== undefined))
+      ? (await import('../../config/resolve.js')).resolveConfig({ flags: { config: a.config } }).semaphores
+          .limits
+      : undefined;
+    const runner = await LocalRunner.start({ ...opts, logger, semaphores });
     const abort = new AbortController();
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
