@@ -162,8 +162,9 @@ describe('lock keeper', () => {
     await worker.complete(ids[2], 'm');
     await until('all done', async () => (await client.status(ids[2])).status === 'completed');
     expect(worker.peak.get('m')).toBe(1);
-    expect(await backend.locks.holds('mutex.db')).toEqual([]);
+    await until('the last hold released', async () => (await backend.locks.holds('mutex.db')).length === 0);
     expect(await backend.locks.waiters('mutex.db')).toEqual([]);
+    await until('the counters', () => c.stats().lock_releases === 3);
     expect(c.stats()).toMatchObject({ lock_waits: 2, lock_grants: 3, lock_releases: 3 });
   });
 
@@ -177,7 +178,11 @@ describe('lock keeper', () => {
     await worker.complete(a, 'm', false);
     await until('B pushed', () => worker.names()[0] === `${b}/m`);
     expect(worker.running).toHaveLength(1);
-    expect((await client.status(a)).lock_waits?.m).toBe(`waiting for mutex db (held by ${b}/m)`);
+    const note = await until(
+      'A attempt 2 waiting (flushed)',
+      async () => (await client.status(a)).lock_waits?.m,
+    );
+    expect(note).toBe(`waiting for mutex db (held by ${b}/m)`);
     await worker.complete(b, 'm');
     await until('A attempt 2 pushed', () => worker.running[0]?.attempt === 2);
     expect(worker.peak.get('m')).toBe(1);
@@ -190,7 +195,7 @@ describe('lock keeper', () => {
     await until('A running', () => worker.running.length === 1);
     const b = (await client.submit(yamlDef('B', [{ name: 'm', mutex: 'db' }]))).workflowId;
     await until('B pushed after A timed out', () => worker.names().includes(`${b}/m`), 15_000);
-    expect((await client.status(a)).status).toBe('failed');
+    await until('A failed (flushed)', async () => (await client.status(a)).status === 'failed');
   });
 
   it('keeps a semaphore of 2 and max_parallelism 3 at once', async () => {
@@ -229,6 +234,33 @@ describe('lock keeper', () => {
     expect(worker.names()).toEqual([`${a}/m`]);
     await worker.complete(a, 'm');
     await until('B pushed by the new coordinator', () => worker.names()[0] === `${b}/m`);
+    expect(worker.peak.get('m')).toBe(1);
+  });
+
+  it('a standby that takes over from a stopped leader serves the waiters from the store', async () => {
+    const { world, backend, client, worker } = await setup();
+    const leader = startCoordinator(backend, {});
+    await leader.start();
+    const a = (await client.submit(yamlDef('A', [{ name: 'm', mutex: 'db' }]))).workflowId;
+    await until('A running', () => worker.running.length === 1);
+    const b = (await client.submit(yamlDef('B', [{ name: 'm', mutex: 'db' }]))).workflowId;
+    await until('B waiting', async () => (await client.status(b)).lock_waits?.m);
+    const standby = new Coordinator({
+      // A process of its own: its own view of the prefix (and its own lease handle).
+      backend: openMemoryBackend(world, 'Locks'),
+      settings: { ...SETTINGS, leaseAcquireIntervalS: 0.1 },
+      logger: silentLogger(),
+      standby: true,
+    });
+    cleanups.push(() => standby.stop());
+    const takingOver = standby.start();
+    await until('the standby to stand by', () => standby.role === 'standby');
+    await leader.stop();
+    await takingOver;
+    expect(standby.role).toBe('leader');
+    expect(worker.names()).toEqual([`${a}/m`]);
+    await worker.complete(a, 'm');
+    await until('B pushed by the new leader', () => worker.names()[0] === `${b}/m`);
     expect(worker.peak.get('m')).toBe(1);
   });
 
