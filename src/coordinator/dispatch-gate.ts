@@ -18,8 +18,12 @@ const LOOKUP_CONCURRENCY = 16;
 
 /** What the lock keeper does with a dispatch of a locked task. */
 export interface LockGate {
-  /** 'push' when the task may be pushed now (it holds its lock, or takes none); 'wait' when it was queued. */
-  admit(rt: Runtime, d: TaskDispatch): Promise<'push' | 'wait'>;
+  /**
+   * 'push' when the task may be pushed now (it holds its lock, or takes none); 'wait' when it was
+   * queued; 'sent' when this very attempt's message already went out under its hold (a state that was
+   * not flushed before a crash or a flush conflict): it runs, and must not be pushed twice.
+   */
+  admit(rt: Runtime, d: TaskDispatch): Promise<'push' | 'wait' | 'sent'>;
   /** A task's attempt may have ended (completion applied, timeout, cancel): release or drop what it held. */
   settled(rt: Runtime, tasks: readonly string[]): void;
   /** After a push: holds whose message went out. */
@@ -66,7 +70,10 @@ export class DispatchGate {
           continue;
         }
         const ext = rt.taskExtension(d.task);
-        if (this.locks && (ext?.mutex || ext?.semaphore) && (await this.locks.admit(rt, d)) === 'wait') {
+        const verdict = this.locks && (ext?.mutex || ext?.semaphore) ? await this.locks.admit(rt, d) : 'push';
+        // This attempt's message is out already (state not flushed before a crash): never send it twice.
+        if (verdict === 'sent') continue;
+        if (verdict === 'wait') {
           // Back to READY until the lock is granted; its max_parallelism slot goes to other ready tasks.
           const step = rt.deferForLock(d.task, d.attemptNo, this.now());
           const r = await settleStep(rt, step, new BatchOutputs(this.outputs), this.stats, this.now);

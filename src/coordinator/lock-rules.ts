@@ -49,7 +49,7 @@ export function insertWaiter(list: LockWait[], w: LockWait): void {
 /**
  * What to do with a hold, judged from its workflow's runtime:
  * `keep` (its attempt runs, or was granted and waits for a max_parallelism slot), `deliver` (granted
- * but the task still waits: the grant never reached it), or why it is dead: the task `ended`, a newer
+ * but the task still waits: the grant never reached its workflow's state), or why it is dead: the task `ended`, a newer
  * attempt `superseded` it, or the task is `gone` (workflow purged or task unknown).
  */
 export type HoldVerdict = 'keep' | 'deliver' | 'ended' | 'superseded' | 'gone';
@@ -61,7 +61,8 @@ export function holdVerdict(rt: Runtime, hold: LockHold): HoldVerdict {
   const now = rt.taskAttempt(task);
   if (state === 'running') return now === attempt || !hold.pushed ? 'keep' : 'superseded';
   if (state === 'ready' || state === 'ready_pending_budget') {
-    if (rt.lockWaitSince(task) !== null) return hold.pushed ? 'superseded' : 'deliver';
+    // Granted (its message maybe already sent) but the workflow's state was not flushed: hand it over.
+    if (rt.lockWaitSince(task) !== null) return 'deliver';
     // Granted and about to be dispatched (the next attempt), or a grant not yet sent.
     return now + 1 === attempt || !hold.pushed ? 'keep' : 'superseded';
   }

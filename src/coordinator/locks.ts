@@ -118,7 +118,7 @@ export class LockKeeper implements LockGate {
 
   // --- LockGate ----------------------------------------------------------------------------------
 
-  admit(rt: Runtime, dispatch: TaskDispatch): Promise<'push' | 'wait'> {
+  admit(rt: Runtime, dispatch: TaskDispatch): Promise<'push' | 'wait' | 'sent'> {
     const lock = taskLockOf(rt.taskExtension(dispatch.task));
     if (!lock) return Promise.resolve('push');
     const key = lockKey(lock);
@@ -133,10 +133,12 @@ export class LockKeeper implements LockGate {
       const v = await this.view(key);
       const mine = v.holds.find((h) => sameTask(h.owner, owner));
       if (mine) {
+        this.granting.delete(ownerId(owner));
+        // This attempt's message went out already (state not flushed before a crash): do not send it twice.
+        if (mine.pushed && mine.owner.attempt === owner.attempt) return 'sent';
         // A grant not sent yet belongs to whichever attempt is now dispatched; a sent one to its own.
-        if (!mine.pushed || mine.owner.attempt === owner.attempt) {
+        if (!mine.pushed) {
           mine.owner = owner;
-          this.granting.delete(ownerId(owner));
           return 'push';
         }
         await this.dropHold(key, v, mine, 'superseded by a newer attempt');

@@ -286,6 +286,32 @@ describe('lock keeper', () => {
     expect(worker.peak.get('m')).toBe(1);
   });
 
+  it('a grant whose message went out before the crash (pushed, state not flushed) is adopted, not sent twice', async () => {
+    const { backend, client, worker } = await setup();
+    const c1 = startCoordinator(backend, {});
+    await c1.start();
+    const a = (await client.submit(yamlDef('A', [{ name: 'm', mutex: 'db' }]))).workflowId;
+    await until('A running', () => worker.running.length === 1);
+    const b = (await client.submit(yamlDef('B', [{ name: 'm', mutex: 'db' }]))).workflowId;
+    await until('B waiting', async () => (await client.status(b)).lock_waits?.m);
+    await c1.stop();
+    await worker.complete(a, 'm');
+    // The crash left B's grant marked pushed (its message is out) while B's state still says waiting.
+    const [w] = await backend.locks.waiters('mutex.db');
+    await backend.locks.release('mutex.db', { workflowId: a, task: 'm', attempt: 99 });
+    const hold = (await backend.locks.acquire('mutex.db', 1, w.owner, Date.now()))!;
+    await backend.locks.markPushed(hold);
+    await backend.locks.removeWaiter('mutex.db', w.owner);
+    await startCoordinator(backend, {}).start();
+    await until('B running in its state', async () => {
+      const st = await client.status(b);
+      return st.tasks?.find((t) => t.name === 'm')?.status === 'running';
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(worker.names()).not.toContain(`${b}/m`);
+    expect(await backend.locks.holds('mutex.db')).toMatchObject([{ owner: { workflowId: b, attempt: 1 } }]);
+  });
+
   it('a semaphore without a limit on the coordinator waits, and status says so', async () => {
     const { backend, client, worker } = await setup({ gpu: 1 });
     await startCoordinator(backend, {}).start();
