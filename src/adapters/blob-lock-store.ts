@@ -136,8 +136,13 @@ export class BlobLockStore implements LockStore {
   }
 
   async addWaiter(w: LockWait): Promise<LockWait> {
-    const existing = (await this.waiters(w.lock)).find((x) => sameTask(x.owner, w.owner));
-    const keep: LockWait = existing ? { ...w, readyAtMs: existing.readyAtMs } : w;
+    // The record's name carries its ready time: one listing finds the task's place, no blob is read
+    // (a wait is registered per dispatched task, so reading every waiter would be quadratic).
+    const suffix = `-${ownerHash(w.owner)}`;
+    const prefix = `${ROOT}${w.lock}/wait/`;
+    const existing = (await this.list(prefix)).find((n) => n.endsWith(suffix));
+    const keptAt = existing ? Number(existing.slice(prefix.length, prefix.length + 15)) : NaN;
+    const keep: LockWait = Number.isFinite(keptAt) ? { ...w, readyAtMs: keptAt } : w;
     const doc: WaitDoc = {
       workflow_id: keep.owner.workflowId,
       task: keep.owner.task,

@@ -36,6 +36,8 @@ import {
 
 /** How often holds and waiters are re-read from the store and checked against their workflows. */
 export const LOCK_SWEEP_INTERVAL_MS = 5_000;
+/** Every this many sweeps, waiter records are re-read and checked too (holds are, every sweep). */
+export const WAITER_CHECK_EVERY_SWEEPS = 12;
 /** The sweep's pace while the prefix has no lock record at all (one blob listing per tick). */
 export const IDLE_LOCK_SWEEP_INTERVAL_MS = 30_000;
 
@@ -80,6 +82,7 @@ export class LockKeeper implements LockGate {
   private stopping = false;
   /** Locks seen by the last sweep (0: the sweep slows to its idle pace). */
   private lastSweepLocks = 0;
+  private sweeps = 0;
 
   constructor(private readonly d: LockKeeperDeps) {}
 
@@ -349,13 +352,20 @@ export class LockKeeper implements LockGate {
   async sweep(): Promise<void> {
     const keys = new Set([...(await this.d.store.locks()), ...this.views.keys()]);
     this.lastSweepLocks = keys.size;
+    // Holds are few (at most the limits) and a purge frees them: every sweep. Waiters may be thousands
+    // and a dead one is also dropped when it reaches the head of its queue: re-read them less often.
+    const checkWaiters = this.sweeps++ % WAITER_CHECK_EVERY_SWEEPS === 0;
     for (const key of keys) {
       if (this.stopping) return;
       const snap = await this.serial.run(key, async () => {
-        const [holds, waiters] = await Promise.all([this.d.store.holds(key), this.d.store.waiters(key)]);
+        const known = this.views.has(key) ? await this.view(key).catch(() => null) : null;
+        const [holds, waiters] = await Promise.all([
+          this.d.store.holds(key),
+          checkWaiters || !known ? this.d.store.waiters(key) : Promise.resolve(known.waiters),
+        ]);
         const v: LockView = { holds, waiters };
         this.views.set(key, Promise.resolve(v));
-        return { holds: [...holds], waiters: [...waiters] };
+        return { holds: [...holds], waiters: checkWaiters ? [...waiters] : [] };
       });
       const table = this.d.table();
       for (const h of snap.holds) {
