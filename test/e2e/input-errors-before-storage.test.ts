@@ -97,19 +97,27 @@ describe('submit validates every definition before opening storage', () => {
     expectOneLine(r, 2, /big\.json: Task 'a': its kwargs are too large/);
   });
 
-  it('refuses mutex and semaphore (not enforced yet) in one line, exit 2, before connecting; validate fails them too', async () => {
-    const mutex = file('mutex.yaml', `name: m\ntasks:\n${task('a')}${task('b', '    mutex: db\n')}`);
-    const r = await runCli(['workflow', TARGET, 'submit', mutex], { env });
-    expectOneLine(r, 2, /mutex\.yaml: Task 'b': 'mutex' is not supported yet .*; remove it$/);
+  it('refuses an unknown semaphore and a task with both locks in one line, exit 2, before connecting; a mutex alone is valid', async () => {
+    const envNoSem = { ...env, JOBQ_COORDINATOR_SEMAPHORES: 'db=2' };
     const sem = file('sem.yaml', `name: s\ntasks:\n${task('a', '    semaphore: gpu\n')}`);
-    const r2 = await runCli(['workflow', TARGET, 'submit', sem], { env });
-    expectOneLine(r2, 2, /sem\.yaml: Task 'a': 'semaphore' is not supported yet/);
-    const v = await runCli(['workflow', 'validate', '--json', mutex, sem], { env });
+    const r = await runCli(['workflow', TARGET, 'submit', sem], { env: envNoSem });
+    expectOneLine(
+      r,
+      2,
+      /sem\.yaml: Task 'a': unknown semaphore 'gpu': no limit is configured for it \(configured: db\)/,
+    );
+    const both = file('both.yaml', `name: b\ntasks:\n${task('a', '    mutex: db\n    semaphore: db\n')}`);
+    const r2 = await runCli(['workflow', TARGET, 'submit', both], { env: envNoSem });
+    expectOneLine(r2, 2, /both\.yaml: Task 'a': set either 'mutex' or 'semaphore', not both/);
+    const mutex = file('mutex.yaml', `name: m\ntasks:\n${task('a')}${task('b', '    mutex: db\n')}`);
+    const v = await runCli(['workflow', 'validate', '--json', mutex, sem], { env: envNoSem });
     expect(v.code, v.stderr).not.toBe(0);
-    const verdicts = JSON.parse(v.stdout) as { ok: boolean; error: string }[];
-    expect(verdicts.map((x) => x.ok)).toEqual([false, false]);
-    expect(verdicts[0].error).toMatch(/^Task 'b': 'mutex' is not supported yet/);
-    expect(verdicts[1].error).toMatch(/^Task 'a': 'semaphore' is not supported yet/);
+    const verdicts = JSON.parse(v.stdout) as { ok: boolean; error?: string }[];
+    expect(verdicts.map((x) => x.ok)).toEqual([true, false]);
+    expect(verdicts[1].error).toMatch(/^Task 'a': unknown semaphore 'gpu'/);
+    // Valid, so submit goes on to storage — and finds the closed port.
+    const r3 = await runCli(['workflow', TARGET, 'submit', mutex], { env: envNoSem });
+    expectOneLine(r3, 2, /nothing is listening/);
   });
 
   it('still reports the unreachable storage for a valid definition (the ports really are closed)', async () => {
