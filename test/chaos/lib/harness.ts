@@ -62,6 +62,11 @@ export interface FailoverReport {
    * "lease duration + acquire interval" is about (plus the standby's own request latencies).
    */
   kill9_since_last_renewal: { n: number; p50_ms: number | null; max_ms: number | null };
+  /**
+   * SIGTERM: when the stopped leader had released the lease, from the signal (its `coordinator
+   * shutdown` log line, `lease_released_ms`): the leader's share of the hand-over.
+   */
+  sigterm_leader_released: { n: number; p50_ms: number | null; max_ms: number | null };
   /** SIGTERMs after which the leader did not exit 0. */
   unclean_sigterm_exits: string[];
   fencing: FencingReport;
@@ -221,13 +226,14 @@ async function chaosPhase(
     }
   })();
   const failover: Omit<FailoverReport, 'fencing'> & {
-    samples: { sigterm: number[]; kill9: number[]; kill9SinceRenewal: number[] };
+    samples: { sigterm: number[]; kill9: number[]; kill9SinceRenewal: number[]; released: number[] };
   } = {
     sigterm: p50max([]),
     kill9: p50max([]),
     kill9_since_last_renewal: p50max([]),
+    sigterm_leader_released: p50max([]),
     unclean_sigterm_exits: [],
-    samples: { sigterm: [], kill9: [], kill9SinceRenewal: [] },
+    samples: { sigterm: [], kill9: [], kill9SinceRenewal: [], released: [] },
   };
   let sigterms = 0;
   const wantSigterms = opts.standby?.sigterms ?? 0;
@@ -250,6 +256,7 @@ async function chaosPhase(
           failover.samples[useTerm ? 'sigterm' : 'kill9'].push(round.ms);
           if (!useTerm && round.sinceHeldMs !== null)
             failover.samples.kill9SinceRenewal.push(round.sinceHeldMs);
+          if (useTerm && round.releasedMs !== null) failover.samples.released.push(round.releasedMs);
         }
         if (useTerm) sigterms++;
         else kills++;
@@ -277,6 +284,7 @@ async function chaosPhase(
   failover.sigterm = p50max(failover.samples.sigterm);
   failover.kill9 = p50max(failover.samples.kill9);
   failover.kill9_since_last_renewal = p50max(failover.samples.kill9SinceRenewal);
+  failover.sigterm_leader_released = p50max(failover.samples.released);
   return { kills, sigterms, workerKills, exits, failover };
 }
 
@@ -301,11 +309,12 @@ async function standbyRound(
   signal: 'SIGTERM' | 'SIGKILL',
   unclean: string[],
   deadline: number,
-): Promise<{ ms: number; sinceHeldMs: number | null } | null> {
+): Promise<{ ms: number; sinceHeldMs: number | null; releasedMs: number | null } | null> {
   const leader = await currentLeader(ctx, deadline);
   if (!leader) return null;
   const victim = leader.pid;
   const t0 = Date.now();
+  let releasedMs: number | null = null;
   if (signal === 'SIGKILL') await leader.kill9();
   else {
     const code = await leader.signal('SIGTERM');
@@ -313,6 +322,9 @@ async function standbyRound(
       unclean.push(
         `${leader.role} exited ${code} after SIGTERM: ${leader.tail.split('\n').slice(-4).join(' | ')}`,
       );
+    // The tail spans this process's earlier runs too: the last shutdown line is this one's.
+    const all = [...leader.tail.matchAll(/"lease_released_ms":(\d+)/g)];
+    releasedMs = all.length ? Number(all[all.length - 1][1]) : null;
   }
   leader.start();
   const until = Math.min(deadline + 60_000, Date.now() + 60_000);
@@ -321,7 +333,7 @@ async function standbyRound(
     const next = acquiredAfter(events, t0);
     if (next) {
       const held = victim === null ? null : lastHeldAt(events, victim, t0);
-      return { ms: next.t - t0, sinceHeldMs: held === null ? null : next.t - held };
+      return { ms: next.t - t0, sinceHeldMs: held === null ? null : next.t - held, releasedMs };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -402,8 +414,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     let failover: FailoverReport | undefined;
     if (opts.standby) {
       const fencing = checkFencing(readJournal(chaos.journal!));
-      const { sigterm, kill9, kill9_since_last_renewal, unclean_sigterm_exits } = phase.failover;
-      failover = { sigterm, kill9, kill9_since_last_renewal, unclean_sigterm_exits, fencing };
+      const { unclean_sigterm_exits, ...times } = phase.failover;
+      failover = {
+        sigterm: times.sigterm,
+        kill9: times.kill9,
+        kill9_since_last_renewal: times.kill9_since_last_renewal,
+        sigterm_leader_released: times.sigterm_leader_released,
+        unclean_sigterm_exits,
+        fencing,
+      };
       if (phase.sigterms < opts.standby.sigterms)
         errors.push(`only ${phase.sigterms} of ${opts.standby.sigterms} SIGTERMs within the time bound`);
       const rounds = phase.kills + phase.sigterms;
