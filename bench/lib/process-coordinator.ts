@@ -23,6 +23,7 @@ import { encodeCompletionMessage } from '../../src/wire/completion-message.js';
 import { prefillCompletions, storeRunningWorkflow } from '../../test/integration/coordinator/seed.js';
 import { azuriteTarget } from './target.js';
 import { pollUntil, startJobq } from './jobq-process.js';
+import { TRACE_MESSAGE } from '../../src/coordinator/loop-trace.js';
 
 export const LEASE_POLL_MS = 5;
 export const PEEK_POLL_MS = Number(process.env.JOBQ_BENCH_PEEK_MS ?? 10);
@@ -65,12 +66,33 @@ export interface ProcessRun {
   peakRssBytes: number;
   /** The coordinator's exit code after SIGTERM (0 expected). */
   exitCode: number | string;
+  /** The coordinator's hot-path timeline (`trace` runs only): one line per event, ms since its lease. */
+  trace: string[];
+}
+
+/** `JOBQ_BENCH_TRACE=1`: run the coordinator at debug level and keep its trace lines (see loop-trace.ts). */
+export const TRACE_RUNS = process.env.JOBQ_BENCH_TRACE === '1';
+
+/** pino's own fields and the trace's, left out of the printed fields. */
+const TRACE_ENVELOPE = new Set(['trace', 't', 'level', 'time', 'pid', 'hostname', 'msg', 'coordinatorId']);
+
+/** One trace line of the child as `t  event  fields`, or null for any other line. */
+function traceLine(line: string): string | null {
+  if (!line.includes(TRACE_MESSAGE)) return null;
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    const { trace, t } = o;
+    const fields = Object.fromEntries(Object.entries(o).filter(([k]) => !TRACE_ENVELOPE.has(k)));
+    return `${String(t).padStart(8)}  ${String(trace)}  ${JSON.stringify(fields)}`;
+  } catch {
+    return null;
+  }
 }
 
 /** Runs one seeded drain through a `jobq workflow … coordinator` child; cleans up its queues after. */
 export async function processCoordinatorRun(
   az: EmbeddedAzurite,
-  opts: { leaves: number; sink: boolean; timeoutMs: number },
+  opts: { leaves: number; sink: boolean; timeoutMs: number; trace?: boolean },
 ): Promise<ProcessRun> {
   const prefix = `Proc${process.pid}x${seq++}`;
   const names = resourceNames(prefix);
@@ -88,7 +110,16 @@ export async function processCoordinatorRun(
     const running = await storeRunningWorkflow(backend, processShape(opts.leaves, opts.sink), WORKFLOW_ID);
     await prefillCompletions(backend, WORKFLOW_ID, running, 64);
     const launchedAt = Date.now();
-    const child = startJobq(['workflow', `devstoreaccount1/${prefix}`, 'coordinator'], { ports: az.ports });
+    const child = startJobq(['workflow', `devstoreaccount1/${prefix}`, 'coordinator'], {
+      ports: az.ports,
+      env: opts.trace ? { JOBQ_LOG_LEVEL: 'debug' } : {},
+    });
+    const trace: string[] = [];
+    if (opts.trace)
+      child.onLine((line) => {
+        const t = traceLine(line);
+        if (t !== null) trace.push(t);
+      });
     try {
       const failed = child.exited.then((code) => {
         throw new Error(`coordinator exited (${code}) during the run:\n${child.tail()}`);
@@ -141,6 +172,7 @@ export async function processCoordinatorRun(
         cpuSeconds: cpuAtEmpty - cpuAtLease,
         peakRssBytes,
         exitCode: await child.exited,
+        trace,
       };
     } finally {
       await child.stop(5_000);

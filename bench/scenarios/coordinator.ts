@@ -32,6 +32,7 @@ import {
   PEEK_POLL_MS,
   completionBytes,
   processCoordinatorRun,
+  TRACE_RUNS,
   type ProcessRun,
 } from '../lib/process-coordinator.js';
 import {
@@ -442,8 +443,14 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
       const rounds = ctx.quick ? 1 : 3;
       for (let r = 0; r < rounds; r++) {
         await ceilings();
-        const run = await processCoordinatorRun(az, { leaves: depth, sink: true, timeoutMs: 240_000 });
+        const run = await processCoordinatorRun(az, {
+          leaves: depth,
+          sink: true,
+          timeoutMs: 240_000,
+          trace: TRACE_RUNS,
+        });
         runs.push(run);
+        if (run.trace.length > 0) ctx.log(`coordinator trace (ms since its lease):\n${run.trace.join('\n')}`);
         ctx.log(
           `process ref shape: sink after ${run.dispatchSeconds?.toFixed(2)} s, acked after ${run.ackedSeconds.toFixed(2)} s, ` +
             `${((run.cpuSeconds * 1000) / run.completions).toFixed(2)} ms CPU/completion, ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS, lease ${run.launchToLeaseMs} ms after launch`,

@@ -3,10 +3,13 @@
  * `concurrency` deletes in flight — the same shape as a raw receive+delete drain. Deletes never pace
  * receiving (DECISIONS §4.15); the queue only tells the main loop how long its backlog will take to
  * settle (`settleEstimateMs`), so that nothing is held past its visibility timeout. While the loop reads
- * a backlog it may lower the number in flight (`setReading`): the storage service serves the receives
- * it then shares with fewer deletes first, and the children of what they bring are pushed sooner.
+ * a backlog it holds deletes back (`setReading`): on Azurite a single stream of deletes beside a receive
+ * loop cuts its rate 4-fold (docs/benchmarks.md, "Third round: dispatch"), so the receives — and the
+ * children of what they bring — go first. Until one delete has settled, one runs even while reading (a
+ * probe): the hold bounds need a delete speed, and one delete costs the receives little.
  */
 import type { ReceivedMessage } from '../ports/queue.js';
+import { LoopTrace } from './loop-trace.js';
 
 interface BacklogWaiter {
   limit: number;
@@ -15,25 +18,37 @@ interface BacklogWaiter {
 
 /** Compact the FIFO array once this many entries were consumed from its head. */
 const COMPACT_AFTER = 1024;
-/** Weight of the newest delete in the latency average. */
-const LATENCY_EWMA_WEIGHT = 0.2;
+/** Weight of the newest delete in the cost average. */
+const COST_EWMA_WEIGHT = 0.2;
 /** New deletes started while the main loop reads a backlog (see `setReading`). */
 export const READING_DELETE_CONCURRENCY = 0;
+/** Deletes in flight while reading before any delete has settled (to learn the delete speed). */
+export const PROBE_DELETE_CONCURRENCY = 1;
+/** Trace a line every this many settled deletes. */
+const TRACE_EVERY_DELETES = 64;
 
 export class AckQueue {
   private queue: ReceivedMessage[] = [];
   private head = 0;
   private active = 0;
   private waiters: BacklogWaiter[] = [];
-  /** Start time (performance.now) of each delete in flight. */
-  private readonly started = new Map<ReceivedMessage, number>();
-  private latencyMs: number | null = null;
+  /** Start time (performance.now) of each delete in flight, and `inFlightArea` then. */
+  private readonly started = new Map<ReceivedMessage, { at: number; area: number }>();
+  /** ∫ deletes in flight dt (ms) since the queue was made, up to `areaAt`. */
+  private inFlightArea = 0;
+  private areaAt = performance.now();
+  /** Recent average of a delete's time ÷ the mean number in flight over it (ms per delete). */
+  private costMs: number | null = null;
   private reading = false;
+  /** Deletes started and settled so far (for the trace). */
+  private startedCount = 0;
+  private settledCount = 0;
 
   /** `del` must never reject (errors are the caller's to log: the message is then redelivered). */
   constructor(
     private readonly del: (msg: ReceivedMessage) => Promise<void>,
     private readonly concurrency: number,
+    private readonly trace: LoopTrace = LoopTrace.off(),
   ) {}
 
   /** Messages waiting for or in a delete. */
@@ -54,13 +69,14 @@ export class AckQueue {
   }
 
   /**
-   * While `reading`, start no new delete ({@link READING_DELETE_CONCURRENCY}); otherwise keep the full
-   * `concurrency` in flight. The order of deletes is unchanged. The main loop turns reading off before
+   * While `reading`, start no new delete ({@link READING_DELETE_CONCURRENCY}; one, the probe, until a
+   * delete has settled); otherwise keep the full `concurrency` in flight. The order of deletes is unchanged. The main loop turns reading off before
    * the hold bounds are half used, so deletes are only ever deferred, never stopped.
    */
   setReading(reading: boolean): void {
     if (reading === this.reading) return;
     this.reading = reading;
+    this.trace.mark(reading ? 'deletes deferred' : 'deletes resumed', { backlog: this.backlog });
     if (!reading) this.pump();
   }
 
@@ -69,31 +85,35 @@ export class AckQueue {
     return this.reading;
   }
 
-  /** Average time one delete took (recent ones weigh most), ms; null until a delete settled. */
-  get averageLatencyMs(): number | null {
-    return this.latencyMs;
+  /** Whether some delete has settled, i.e. the delete speed is known (see `settleEstimateMs`). */
+  get speedKnown(): boolean {
+    return this.costMs !== null;
   }
 
   /**
    * How long, from now, until the current backlog and `extra` more messages queued behind it are
-   * deleted, assuming each round of `concurrency` deletes takes as long as the slower of the recent
-   * average and the oldest delete still in flight (so a stall counts at once). Null until a delete
-   * settled: nothing is known yet about this queue's delete speed.
+   * deleted, at the recent cost of one delete — its time ÷ the mean number of deletes in flight over
+   * it, so a delete timed alone (the probe) gives a rate no faster than a full round's — or at the cost
+   * the oldest delete still in flight already implies, whichever is slower (a stall counts at once).
+   * Null until a delete settled: nothing is known yet about this queue's delete speed.
    */
   settleEstimateMs(extra: number, now = performance.now()): number | null {
-    if (this.latencyMs === null) return null;
-    let latency = this.latencyMs;
-    for (const t of this.started.values()) latency = Math.max(latency, now - t);
-    return Math.ceil((this.backlog + extra) / Math.max(1, this.concurrency)) * latency;
+    if (this.costMs === null) return null;
+    let cost = this.costMs;
+    for (const s of this.started.values()) cost = Math.max(cost, (now - s.at) / Math.max(1, this.active));
+    return (this.backlog + extra) * cost;
   }
 
   private pump(): void {
     const full = Math.max(1, this.concurrency);
-    const limit = this.reading ? Math.min(READING_DELETE_CONCURRENCY, full) : full;
+    const reading = this.costMs === null ? PROBE_DELETE_CONCURRENCY : READING_DELETE_CONCURRENCY;
+    const limit = this.reading ? Math.min(reading, full) : full;
     while (this.active < limit && this.head < this.queue.length) {
       const msg = this.queue[this.head++];
+      const area = this.advanceArea();
       this.active++;
-      this.started.set(msg, performance.now());
+      if (this.startedCount++ === 0) this.trace.mark('first delete', { backlog: this.backlog });
+      this.started.set(msg, { at: this.areaAt, area });
       const settle = (): void => this.finished(msg);
       this.del(msg).then(settle, settle);
     }
@@ -103,15 +123,27 @@ export class AckQueue {
     }
   }
 
+  /** Bring `inFlightArea` up to now; returns it. */
+  private advanceArea(): number {
+    const now = performance.now();
+    this.inFlightArea += this.active * (now - this.areaAt);
+    this.areaAt = now;
+    return this.inFlightArea;
+  }
+
   private finished(msg: ReceivedMessage): void {
-    const t0 = this.started.get(msg);
-    if (t0 !== undefined) {
+    const s = this.started.get(msg);
+    const area = this.advanceArea();
+    if (s !== undefined) {
       this.started.delete(msg);
-      const sample = performance.now() - t0;
-      this.latencyMs =
-        this.latencyMs === null ? sample : this.latencyMs + LATENCY_EWMA_WEIGHT * (sample - this.latencyMs);
+      const ms = this.areaAt - s.at;
+      // time ÷ mean in flight = time² ÷ ∫ in flight; a delete that settled at once costs nothing.
+      const sample = area > s.area ? (ms * ms) / (area - s.area) : 0;
+      this.costMs = this.costMs === null ? sample : this.costMs + COST_EWMA_WEIGHT * (sample - this.costMs);
     }
     this.active--;
+    if (this.trace.on && (++this.settledCount % TRACE_EVERY_DELETES === 0 || this.backlog === 0))
+      this.trace.mark('deletes settled', { settled: this.settledCount, backlog: this.backlog });
     this.pump();
     if (this.waiters.length === 0) return;
     const backlog = this.backlog;

@@ -1,7 +1,9 @@
 /**
  * Admission (DECISIONS §4.2): workflows are admitted in FIFO order of `created_at` under
  * `maxRunningWorkflows` (null = unlimited). The running set is seeded from the index at start and then
- * kept in memory from what the coordinator itself loads and flushes.
+ * kept in memory from what the coordinator itself loads and flushes. The coordinator starts its main
+ * loop before the seed has been read (`expectSeed`): completions of running workflows need no
+ * admission, and every admission decision waits for the seed.
  */
 import type { Logger } from '../log.js';
 import type { Runtime } from '../engine/api.js';
@@ -15,6 +17,8 @@ export class Admission {
   /** Waiting workflows → created_at. */
   private readonly waiting = new Map<string, string>();
   private pumping = false;
+  /** Settles when the running set has been seeded; null while no seed is awaited. */
+  private seedPending: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(
     private readonly max: number | null,
@@ -23,15 +27,27 @@ export class Admission {
     private readonly activate: Activate,
   ) {}
 
-  /** Workflows counted as running (admitted, not terminal). */
+  /** The running set is about to be seeded: hold every admission decision until `seedRunning`. */
+  expectSeed(): void {
+    if (this.seedPending) return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.seedPending = { promise, resolve };
+  }
+
+  /** Workflows counted as running (admitted, not terminal); releases the decisions held for the seed. */
   seedRunning(ids: Iterable<string>): void {
     for (const id of ids) this.running.add(id);
     this.publish();
+    const pending = this.seedPending;
+    this.seedPending = null;
+    pending?.resolve();
+    this.pump();
   }
 
   /** True when no workflow is admitted or waiting: nothing this coordinator knows of can be cancelled. */
   idle(): boolean {
-    return this.running.size === 0 && this.waiting.size === 0;
+    return this.seedPending === null && this.running.size === 0 && this.waiting.size === 0;
   }
 
   isKnown(workflowId: string): boolean {
@@ -40,10 +56,11 @@ export class Admission {
 
   /**
    * Called under the workflow's mutex for an `activate` item: true if it may be activated right now
-   * (capacity and no earlier waiter), else it is queued and false.
+   * (capacity and no earlier waiter), else it is queued and false. Before the seed: once it is read.
    */
-  admit(workflowId: string, createdAt: string): boolean {
+  admit(workflowId: string, createdAt: string): boolean | Promise<boolean> {
     if (this.running.has(workflowId)) return true;
+    if (this.seedPending) return this.seedPending.promise.then(() => this.admit(workflowId, createdAt));
     this.waiting.set(workflowId, createdAt);
     if (this.hasCapacity() && this.head() === workflowId) {
       this.take(workflowId);
@@ -100,7 +117,7 @@ export class Admission {
 
   /** Admit waiters while there is capacity (asynchronous: each admission runs under its workflow mutex). */
   private pump(): void {
-    if (this.pumping) return;
+    if (this.pumping || this.seedPending) return;
     this.pumping = true;
     void (async () => {
       try {

@@ -28,6 +28,7 @@ import { FlushJournal } from './flush-journal.js';
 import { TaskMemo } from './task-cache.js';
 import { DispatchGate } from './dispatch-gate.js';
 import { LockKeeper } from './locks.js';
+import { LoopTrace } from './loop-trace.js';
 import {
   DEFAULT_METRICS_HOST,
   probeRoutes,
@@ -86,6 +87,7 @@ export class Coordinator {
   private readonly locks: LockKeeper;
   private readonly statsWaker = new Waker();
   private readonly journal: FlushJournal | null;
+  private readonly trace: LoopTrace;
   private servers: BoundServer[] = [];
   private metricsServer: BoundServer | null = null;
   private healthServer: BoundServer | null = null;
@@ -104,6 +106,7 @@ export class Coordinator {
     const { backend, settings } = opts;
     this.coordinatorId = opts.coordinatorId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.logger = opts.logger.child({ coordinatorId: this.coordinatorId });
+    this.trace = new LoopTrace(this.logger);
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -154,6 +157,7 @@ export class Coordinator {
       leaseHeld,
       now,
       gate: new DispatchGate(this.memo, this.locks, backend.outputs, this.counters, now),
+      trace: this.trace,
       observeFlush: (f) => {
         this.metrics?.flushSeconds.observe(f.seconds);
         this.journal?.flush(f);
@@ -173,6 +177,7 @@ export class Coordinator {
       logger: this.logger,
       leaseHeld,
       observeBatch: (s) => this.metrics?.batchSeconds.observe(s),
+      trace: this.trace,
     });
     const sweepDeps: SweepDeps = {
       index: backend.index,
@@ -218,24 +223,54 @@ export class Coordinator {
       if (this.stopRequested) return;
       await this.openServers();
       if (this.stopRequested || !(await this.takeLease())) return;
+      this.trace.resetOrigin();
       await this.opts.hooks?.afterLeaseAcquired?.(this.interrupted);
       if (this.stopRequested) return;
-      const rows = await backend.index.list({ states: ['running', 'cancelling'] });
-      this.admission.seedRunning(rows.map((r) => r.workflowId));
-      if (this.stopRequested) return;
     } catch (err) {
-      await this.lease.stop();
-      await this.closeServers();
-      this.stage = 'stopped';
+      await this.abortStart();
       throw err;
     }
+    // The loop starts at once: applying completions of running workflows needs no admission count,
+    // and every admission decision waits for the seed, read from the index beside the first receives.
+    this.admission.expectSeed();
+    this.trace.mark('index list start');
+    const seed = backend.index.list({ states: ['running', 'cancelling'] });
     this.lease.start();
     this.sweeps.start();
-    this.running = [this.loop.run(), this.statsLoop(), this.locks.start()];
     this.loopsStarted = true;
+    this.running = [this.loop.run(), this.statsLoop(), this.locks.start()];
+    this.trace.mark('loops started');
     this.stage = 'leader';
+    try {
+      const rows = await seed;
+      this.trace.mark('index list done', { rows: rows.length });
+      this.admission.seedRunning(rows.map((r) => r.workflowId));
+    } catch (err) {
+      // As before the loop started early: a coordinator that cannot read its index does not start.
+      this.logger.error({ err }, 'coordinator: reading the running workflows from the index failed');
+      await this.stopLoops();
+      await this.abortStart();
+      throw err;
+    }
     this.logger.info({ target: backend.target }, 'coordinator started');
   }
+
+  /** Start-up failed: release the lease (if taken) and close the servers. */
+  private async abortStart(): Promise<void> {
+    await this.lease.stop();
+    await this.closeServers();
+    this.stage = 'stopped';
+  }
+
+  /** Start-up failed after the loops started: stop them, the lock keeper and the sweeps (no drain). */
+  private async stopLoops(): Promise<void> {
+    this.loopsStarted = false;
+    this.loop.stop();
+    this.statsWaker.wake();
+    const locksStopped = this.locks.stop();
+    await Promise.all([...this.running, locksStopped, this.sweeps.stop()]);
+  }
+
 
   /** Take the lease now, or (standby) once it is free; false when stopped while waiting. */
   private async takeLease(): Promise<boolean> {
@@ -456,9 +491,9 @@ export class Coordinator {
     const line = new StatsLine(Date.now());
     let stopping = false;
     void this.done.finally(() => (stopping = true)).catch(() => undefined);
-    while (!stopping && this.stopped === null) {
+    while (!stopping && this.stopped === null && this.loopsStarted) {
       await this.statsWaker.sleep(this.opts.settings.statsLogIntervalS * 1000);
-      if (this.stopped !== null) break;
+      if (this.stopped !== null || !this.loopsStarted) break;
       const { msg, fields } = line.next(this.stats(), Date.now());
       this.logger.info(fields, msg);
     }

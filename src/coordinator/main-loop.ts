@@ -36,6 +36,7 @@ import {
 } from '../adapters/idle-backoff.js';
 import { BatchOutputs } from './outputs.js';
 import { Waker } from './concurrency.js';
+import { LoopTrace } from './loop-trace.js';
 
 export interface MainLoopDeps {
   completions: QueueClient;
@@ -47,6 +48,8 @@ export interface MainLoopDeps {
   leaseHeld(): boolean;
   /** Observe one batch's receive → apply → push time, seconds. */
   observeBatch?(seconds: number): void;
+  /** The hot path's debug timeline (receives, holds, batches applied). */
+  trace?: LoopTrace;
 }
 
 /** First idle wait after activity; doubles up to `maxIdleSleepS`. */
@@ -99,7 +102,12 @@ export class MainLoop {
   /** Epoch ms of the last loop turn (for /healthz). */
   lastProgressAt = Date.now();
 
+  private readonly trace: LoopTrace;
+  /** Whether the hold bound kept the last turn from receiving (traced once per wait). */
+  private holding = false;
+
   constructor(private readonly d: MainLoopDeps) {
+    this.trace = d.trace ?? LoopTrace.off();
     const polling = coordinatorPolling(d.settings);
     this.backoff = new IdleBackoff(polling.idle);
     this.pacer = new ActivityPacer(polling.inFlight);
@@ -153,7 +161,8 @@ export class MainLoop {
     const after = this.unsettled() + s.batchSize;
     if (after > READING_HOLD_FILL * s.maxReceivesPerCycle * s.batchSize) return false;
     const estimate = this.d.table.ackSettleEstimateMs(after - this.d.table.ackBacklog());
-    if (estimate === null) return false;
+    // Delete speed not known yet: the probe delete measures it; `holdFill` keeps to the cold bound.
+    if (estimate === null) return true;
     const deferredMs = this.readingSince === null ? 0 : performance.now() - this.readingSince;
     return (
       deferredMs + estimate <= READING_HOLD_FILL * s.visibilityTimeoutS * 1000 * HOLD_FRACTION_OF_VISIBILITY
@@ -185,10 +194,14 @@ export class MainLoop {
         continue;
       }
       if (!this.mayReceive()) {
-        this.setReading(false);
+        if (!this.holding) this.trace.mark('hold wait', { unsettled: this.unsettled() });
+        this.holding = true;
+        // Until the delete speed is known, the one probe delete that reading allows decides the bound.
+        if (this.d.table.ackSettleEstimateMs(0) !== null) this.setReading(false);
         await this.waker.sleep(HOLD_WAIT_MS);
         continue;
       }
+      this.holding = false;
       const msgs = await this.receive();
       if (msgs === null || msgs.length === 0) {
         this.stopReadingAfterBatches();
@@ -237,7 +250,13 @@ export class MainLoop {
   /** One receive; null on error (logged, counted; the loop never dies of it). */
   private async receive(): Promise<ReceivedMessage[] | null> {
     try {
-      return await this.d.completions.receive(this.d.settings.batchSize, this.d.settings.visibilityTimeoutS);
+      this.trace.mark('receive start', { unsettled: this.unsettled() });
+      const msgs = await this.d.completions.receive(
+        this.d.settings.batchSize,
+        this.d.settings.visibilityTimeoutS,
+      );
+      this.trace.mark('receive done', { messages: msgs.length });
+      return msgs;
     } catch (err) {
       this.d.stats.receive_errors++;
       this.d.logger.error({ err }, 'coordinator: error receiving completions; will retry');
@@ -266,6 +285,7 @@ export class MainLoop {
       ),
     );
     this.d.observeBatch?.((performance.now() - started) / 1000);
+    this.trace.mark('batch applied', { messages: msgs.length, ms: Math.round(performance.now() - started) });
   }
 
   /** What a message asks of which workflows: none (poison), one, or several (a batch `activate`). */

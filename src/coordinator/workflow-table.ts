@@ -33,11 +33,12 @@ import { IndexRefresher } from './index-refresh.js';
 import { LruMap } from './lru.js';
 import type { FlushRecord } from './flush-journal.js';
 import type { DispatchGate } from './dispatch-gate.js';
+import { LoopTrace } from './loop-trace.js';
 
 /** Decisions the table asks of its owner. */
 export interface TableHooks {
   /** An `activate` item for a not-yet-admitted workflow: admit now (true) or queue it (false). */
-  admit(workflowId: string, createdAt: string): boolean;
+  admit(workflowId: string, createdAt: string): boolean | Promise<boolean>;
   /** A workflow was seen in a given condition (load or durable flush). */
   observed(workflowId: string, rt: Runtime): void;
 }
@@ -55,6 +56,8 @@ export interface TableDeps {
   observeFlush?(flush: FlushRecord): void;
   /** jobq extensions: cache lookups and lock holds between the engine's dispatches and the queues. */
   gate?: DispatchGate;
+  /** The hot path's debug timeline (loads, pushes, flushes, acks). */
+  trace?: LoopTrace;
 }
 
 export interface IncomingMessage {
@@ -92,8 +95,12 @@ export class WorkflowTable {
   private acksAfterRelease = false;
   /** Last durable ETag per workflow, for the sweeps' skip cache. */
   readonly knownEtags = new LruMap<string, string>(KNOWN_ETAGS_MAX);
+  private readonly trace: LoopTrace;
+  /** Set while flushes wait for the main loop to finish reading a backlog (see `setAckReading`). */
+  private flushHold: { promise: Promise<void>; release: () => void } | null = null;
 
   constructor(private readonly d: TableDeps) {
+    this.trace = d.trace ?? LoopTrace.off();
     this.loader = new WorkflowLoader(d.backend, d.settings.cacheMaxWorkflows);
     this.dispatcher = new Dispatcher(d.backend.queues, d.stats, d.logger, d.settings.pushConcurrency);
     this.index = new IndexRefresher(d.backend.index, d.settings, d.stats, d.logger);
@@ -109,6 +116,7 @@ export class WorkflowTable {
               )
           : Promise.resolve(),
       d.settings.ackConcurrency,
+      this.trace,
     );
   }
 
@@ -121,9 +129,23 @@ export class WorkflowTable {
     return this.acks.backlog;
   }
 
-  /** Hold deletes back to a trickle while the main loop reads a backlog (true), or run them all (false). */
+  /**
+   * While the main loop reads a backlog (true), hold deletes back and, once the delete speed is known,
+   * flushes too: each is a storage request that slows the receives, and neither can bring a child
+   * forward (children are pushed before the flush that records them). False runs them all again.
+   */
   setAckReading(reading: boolean): void {
     this.acks.setReading(reading);
+    if (reading && !this.flushHold) {
+      let release!: () => void;
+      const promise = new Promise<void>((r) => (release = r));
+      this.flushHold = { promise, release };
+      this.trace.mark('flushes deferred');
+    } else if (!reading && this.flushHold) {
+      this.flushHold.release();
+      this.flushHold = null;
+      this.trace.mark('flushes resumed');
+    }
   }
 
   /** Ms until the delete backlog and `extra` more messages behind it are deleted (null: not known yet). */
@@ -157,7 +179,8 @@ export class WorkflowTable {
       try {
         for (const m of incoming) {
           if (m.item.kind === 'retry' && cached && !(await this.reload(slot, 'retry requested'))) return;
-          const item = this.admissionOf(slot, m);
+          const admitted = this.admissionOf(slot, m);
+          const item = admitted instanceof Promise ? await admitted : admitted;
           const applied = applyItem(slot.runtime, item, outputs, this.d.stats, this.d.now);
           const r = applied instanceof Promise ? await applied : applied;
           if (r.changed) slot.gen++;
@@ -283,7 +306,9 @@ export class WorkflowTable {
       this.slots.set(workflowId, hit);
       return hit;
     }
+    this.trace.mark('load start', { workflowId });
     const loaded = await this.loader.load(workflowId);
+    this.trace.mark('load done', { workflowId, found: loaded !== null });
     if (!loaded) return null;
     const slot = { ...newSlot(workflowId, loaded.runtime, loaded.etag), epoch: 0, flushErrors: 0 };
     this.slots.set(workflowId, slot);
@@ -326,18 +351,23 @@ export class WorkflowTable {
   }
 
   /** An activate message admits the workflow only if admission says so; otherwise it is a no-op. */
-  private admissionOf(slot: WorkflowSlot, m: IncomingMessage): WorkItem {
+  private admissionOf(slot: WorkflowSlot, m: IncomingMessage): WorkItem | Promise<WorkItem> {
     if (m.item.kind !== 'activate') return m.item;
     const rt = slot.runtime;
     if (rt.activated || rt.isTerminal()) return { kind: 'noop' };
-    return this.d.hooks.admit(slot.id, m.createdAt ?? rt.createdAt) ? m.item : { kind: 'noop' };
+    const item = m.item;
+    const admitted = this.d.hooks.admit(slot.id, m.createdAt ?? rt.createdAt);
+    const decide = (yes: boolean): WorkItem => (yes ? item : { kind: 'noop' });
+    return admitted instanceof Promise ? admitted.then(decide) : decide(admitted);
   }
 
   private async push(slot: WorkflowSlot, dispatch: AppliedStep['dispatch']): Promise<boolean> {
     try {
       const gate = this.d.gate;
       const send = async (ready: readonly TaskDispatch[]) => {
+        if (ready.length > 0) this.trace.mark('push start', { workflowId: slot.id, tasks: ready.length });
         await this.dispatcher.push(slot.runtime, ready);
+        if (ready.length > 0) this.trace.mark('push done', { workflowId: slot.id, tasks: ready.length });
         gate?.pushed(slot.runtime, ready);
       };
       await send(gate ? await gate.admit(slot.runtime, dispatch, () => slot.gen++, send) : dispatch);
@@ -463,6 +493,11 @@ export class WorkflowTable {
     for (;;) {
       this.ackCovered(slot);
       if (slot.retired || slot.gen <= slot.durableGen) return;
+      // The first flush runs while reading: its delete (the probe) tells the main loop the delete speed.
+      if (this.flushHold && this.acks.speedKnown) {
+        await this.flushHold.promise;
+        continue;
+      }
       if (!this.d.leaseHeld()) return this.abandon(slot, 'lease not held');
       const snap = await this.mutex.run(slot.id, (): Snapshot | null =>
         slot.retired
@@ -479,8 +514,10 @@ export class WorkflowTable {
       if (!this.d.leaseHeld()) return this.abandon(slot, 'lease not held');
       const started = performance.now();
       const startedAt = Date.now();
+      this.trace.mark('flush start', { workflowId: slot.id, gen: snap.gen, held: slot.held.length });
       try {
         const etag = await this.d.backend.state.saveState(snap.doc, snap.etag);
+        this.trace.mark('flush done', { workflowId: slot.id, gen: snap.gen });
         this.d.stats.last_workflow_latency_s = (performance.now() - started) / 1000;
         this.d.observeFlush?.({
           workflowId: slot.id,
@@ -564,6 +601,7 @@ export class WorkflowTable {
   /** Delete messages concurrently with whatever the loop does next; never while the lease is in doubt. */
   ack(msgs: readonly ReceivedMessage[], completions: number): void {
     if (!this.d.leaseHeld() || msgs.length === 0) return;
+    this.trace.mark('acked', { messages: msgs.length, backlog: this.acks.backlog });
     this.d.stats.completions_handled += completions;
     this.acks.push(msgs);
   }

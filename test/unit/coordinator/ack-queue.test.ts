@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AckQueue } from '../../../src/coordinator/ack-queue.js';
+import { AckQueue, PROBE_DELETE_CONCURRENCY } from '../../../src/coordinator/ack-queue.js';
 import type { ReceivedMessage } from '../../../src/ports/queue.js';
 
 const msg = (i: number): ReceivedMessage => ({
@@ -80,5 +80,73 @@ describe('AckQueue', () => {
     q.push([msg(1), msg(2), msg(3)]);
     await q.whenBacklogAtMost(0);
     expect(calls).toBe(3);
+  });
+
+  it('while reading, runs one probe delete until the delete speed is known, then none', async () => {
+    const d = manualDeletes();
+    const q = new AckQueue(d.del, 8);
+    q.setReading(true);
+    q.push([msg(1), msg(2), msg(3), msg(4)]);
+    expect(d.pending.map((p) => p.id)).toEqual(['m1']);
+    expect(PROBE_DELETE_CONCURRENCY).toBe(1);
+    expect(q.speedKnown).toBe(false);
+    expect(q.settleEstimateMs(0)).toBeNull();
+    d.pending[0].done();
+    await tick();
+    expect(q.speedKnown).toBe(true);
+    // Speed known: reading starts no further delete…
+    expect(d.pending).toEqual([]);
+    expect(q.backlog).toBe(3);
+    // …and stopping reading runs all of them at once.
+    q.setReading(false);
+    expect(d.pending.map((p) => p.id)).toEqual(['m2', 'm3', 'm4']);
+  });
+
+  it('estimates from the cost of one delete: a delete timed alone counts in full', async () => {
+    const fakeNow = { t: 0 };
+    const real = performance.now.bind(performance);
+    performance.now = () => fakeNow.t;
+    try {
+      const d = manualDeletes();
+      const q = new AckQueue(d.del, 64);
+      q.setReading(true);
+      q.push([msg(1)]);
+      fakeNow.t = 100;
+      d.pending[0].done();
+      await tick();
+      // 100 ms alone: 100 ms per delete, not "64 per 100 ms" (a round of the full concurrency).
+      q.push(Array.from({ length: 10 }, (_, i) => msg(10 + i)));
+      expect(q.settleEstimateMs(20, 100)).toBeCloseTo(30 * 100);
+      q.setReading(false);
+      expect(d.pending).toHaveLength(10);
+      // Ten in flight together for 100 ms: 10 ms per delete; the average moves towards it.
+      fakeNow.t = 200;
+      for (let i = 0; i < 10; i++) d.pending[0].done();
+      await tick();
+      const after = q.settleEstimateMs(100, 200);
+      expect(after).not.toBeNull();
+      expect(after!).toBeLessThan(100 * 100);
+      expect(after!).toBeGreaterThan(100 * 10);
+    } finally {
+      performance.now = real;
+    }
+  });
+
+  it('counts a stalled delete at once', async () => {
+    const fakeNow = { t: 0 };
+    const real = performance.now.bind(performance);
+    performance.now = () => fakeNow.t;
+    try {
+      const d = manualDeletes();
+      const q = new AckQueue(d.del, 4);
+      q.push([msg(1)]);
+      d.pending[0].done();
+      await tick();
+      // The first delete settled at once (cost 0); the next one hangs for 5 s.
+      q.push([msg(2)]);
+      expect(q.settleEstimateMs(9, 5000)).toBeGreaterThanOrEqual(10 * 5000);
+    } finally {
+      performance.now = real;
+    }
   });
 });

@@ -53,4 +53,27 @@ describe('admission', () => {
     a.observed('already-running', rt(true, false));
     expect(a.admit('new', '2026-01-01T00:00:01Z')).toBe(false);
   });
+
+  it('holds every admission decision until the running set is seeded', async () => {
+    const activated: string[] = [];
+    const a = new Admission(1, emptyStats(), silentLogger(), (id) => {
+      activated.push(id);
+      return Promise.resolve(rt(true, false));
+    });
+    a.expectSeed();
+    expect(a.idle()).toBe(false);
+    const early = a.admit('new', '2026-01-01T00:00:01Z');
+    expect(early).toBeInstanceOf(Promise);
+    a.offer('swept', '2026-01-01T00:00:02Z');
+    await settle();
+    expect(activated).toEqual([]);
+    // The index says one workflow runs already: with a cap of 1, neither may start.
+    a.seedRunning(['busy']);
+    await expect(early).resolves.toBe(false);
+    await settle();
+    expect(activated).toEqual([]);
+    a.observed('busy', rt(true, true));
+    await settle();
+    expect(activated).toEqual(['new']);
+  });
 });
