@@ -11,15 +11,21 @@
  *   observed so far (before the first delete settles, at most two batches), so that no message is held
  *   until it becomes visible again and is redelivered.
  *
- * While receives come back full (a backlog is being read), deletes are deferred so that the storage
- * service answers the receives first (on Azurite, 64 deletes in flight slow a receive of 32
- * several-fold), as long as less than half of the hold bound is used and the deferral plus the time to
- * settle the whole backlog stays within half of the deadline above; once a receive comes back short
- * and its batch's children are pushed, or either bound is half used, all `ackConcurrency` deletes run.
+ * The delete speed is the cost of one delete (`AckQueue.settleEstimateMs`); before the first delete
+ * settles, at most two batches are held.
+ *
+ * While receives come back full (a backlog is being read), deletes and flushes are deferred so that the
+ * storage service answers the receives first (on Azurite, even one stream of deletes beside a receive
+ * loop cuts its rate about 4-fold), as long as less than half of the hold bound is used and the
+ * deferral plus the time to settle the whole backlog stays within half of the deadline above; until
+ * the delete speed is known, one probe delete and the flushes before it still run. Once a receive comes
+ * back short and its batch's children are pushed, or either bound is half used, the flushes and all
+ * `ackConcurrency` deletes run.
  *
  * After an empty receive the loop waits: briskly while admitted workflows have tasks out (a fraction of
  * the time since the last message, from 10 ms), with the idle back-off (doubling from 50 ms) when none
- * has; both are capped by `maxIdleSleepS`.
+ * has; both are capped by `maxIdleSleepS`. While more deletes wait than run, at least half their settle
+ * time (at most 500 ms).
  */
 import type { Logger } from '../log.js';
 import type { CoordinatorSettings } from '../config/types.js';
@@ -69,6 +75,8 @@ const SHORT_RECEIVE_LINGER_MS = 50;
 const HOLD_FRACTION_OF_VISIBILITY = 0.5;
 /** Deletes yield to receives only while the hold bounds (count and deadline) are at most this full. */
 const READING_HOLD_FILL = 0.5;
+/** Longest wait after an empty receive while the delete backlog is deep (see `emptyWaitMs`). */
+const DEEP_BACKLOG_MAX_WAIT_MS = 500;
 /** Before any delete has settled (its speed unknown), hold at most this many batches. */
 const COLD_HOLD_BATCHES = 2;
 
@@ -224,13 +232,22 @@ export class MainLoop {
     while (this.batches.size > 0) await Promise.all(this.batches);
   }
 
-  /** Wait after an empty receive: brisk while tasks are out, the idle back-off otherwise. */
+  /**
+   * Wait after an empty receive: brisk while tasks are out, the idle back-off otherwise; and while
+   * more deletes wait than run (the storage service is busy with them), at least half the time they
+   * need to settle, up to {@link DEEP_BACKLOG_MAX_WAIT_MS}: a receive would only queue behind them, and
+   * on Azurite each one scans every message still in the account.
+   */
   private emptyWaitMs(): number {
+    let wait: number;
     if (this.d.table.hasWorkInFlight()) {
       this.backoff.reset();
-      return this.pacer.next();
-    }
-    return this.backoff.next();
+      wait = this.pacer.next();
+    } else wait = this.backoff.next();
+    if (this.d.table.ackBacklog() <= this.d.settings.ackConcurrency) return wait;
+    const settle = this.d.table.ackSettleEstimateMs(0) ?? 0;
+    const capMs = Math.max(this.d.settings.idleSleepS, this.d.settings.maxIdleSleepS) * 1000;
+    return Math.max(wait, Math.min(settle / 2, DEEP_BACKLOG_MAX_WAIT_MS, capMs));
   }
 
   /** Apply one batch without waiting for it; the table keeps each workflow's batches in order. */

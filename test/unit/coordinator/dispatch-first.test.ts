@@ -103,4 +103,37 @@ describe('dispatch-first main loop', () => {
     expect(c.stats().completions_handled).toBe(leaves);
     expect(c.stats().duplicate_completions).toBe(0);
   });
+
+  it('polls the empty queue sparingly while more deletes wait than run', async () => {
+    const leaves = 200;
+    const backend = await seed(leaves);
+    const counts = slowDeletes(backend, 40);
+    let emptyWhileDeep = 0;
+    const receive = backend.completions.receive.bind(backend.completions);
+    Object.assign(backend.completions, {
+      receive: async (max: number, vis: number) => {
+        const got = await receive(max, vis);
+        if (got.length === 0 && counts.received - counts.deleted > settings.ackConcurrency) emptyWhileDeep++;
+        return got;
+      },
+    });
+    const settings: CoordinatorSettings = {
+      ...DEFAULT_COORDINATOR_SETTINGS,
+      batchSize: 8,
+      ackConcurrency: 2,
+    };
+    const c = new Coordinator({ backend, settings, logger: silentLogger() });
+    await c.start();
+    try {
+      // 2 deletes per 40 ms: ≈ 4 s of deletes after the backlog is read; the sink is out and the
+      // brisk in-flight pacer alone would receive ≈ 20 times meanwhile.
+      await until(() => counts.deleted === leaves);
+    } finally {
+      await c.stop();
+    }
+    expect(emptyWhileDeep).toBeGreaterThan(0);
+    expect(emptyWhileDeep).toBeLessThanOrEqual(12);
+    expect(c.stats().duplicate_completions).toBe(0);
+  });
 });
+
