@@ -136,4 +136,3 @@ describe('dispatch-first main loop', () => {
     expect(c.stats().duplicate_completions).toBe(0);
   });
 });
-
