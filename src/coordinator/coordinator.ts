@@ -271,7 +271,6 @@ export class Coordinator {
     await Promise.all([...this.running, locksStopped, this.sweeps.stop()]);
   }
 
-
   /** Take the lease now, or (standby) once it is free; false when stopped while waiting. */
   private async takeLease(): Promise<boolean> {
     const breakFirst = this.opts.breakLease ?? false;
