@@ -28,6 +28,8 @@ interface Spec {
   lock?: { kind: 'mutex' | 'semaphore'; name: string };
   sleepS: number;
   deps?: string[];
+  /** Hold until this file exists (at most 150 s) instead of sleeping: the test opens the gate once it has seen what it waits for, so a slow machine cannot end the hold early. */
+  gate?: string;
 }
 
 /** A task that logs `start|end <lock> <workflow>/<task> <epoch ms>` around its sleep. */
@@ -39,9 +41,19 @@ function taskYaml(t: Spec): string {
     `  - name: ${t.name}\n` +
     (t.deps?.length ? `    depends_on: [${t.deps.join(', ')}]\n` : '') +
     (t.lock ? `    ${t.lock.kind}: ${t.lock.name}\n` : '') +
-    `    kwargs:\n      cmd: '${stamp('start')} && sleep ${t.sleepS} && ${stamp('end')}'\n`
+    `    kwargs:\n      cmd: '${stamp('start')} && ${hold(t)} && ${stamp('end')}'\n`
   );
 }
+
+/** The task's body: a fixed sleep, or a wait for its gate file (bounded, so a failed test never hangs a worker). */
+function hold(t: Spec): string {
+  if (!t.gate) return `sleep ${t.sleepS}`;
+  return `i=0; while [ ! -e ${t.gate} ] && [ $i -lt 1500 ]; do sleep 0.1; i=$((i+1)); done`;
+}
+
+/** A fresh gate file path (created by {@link openGate}). */
+const gatePath = (name: string) => join(dir, `gate-${name}-${Math.random().toString(36).slice(2, 8)}`);
+const openGate = (path: string) => writeFileSync(path, '');
 
 function definition(name: string, tasks: Spec[]): string {
   const p = join(dir, `${name}-${Math.random().toString(36).slice(2, 8)}.yaml`);
@@ -195,8 +207,9 @@ describe('mutex and semaphore across workflows, with real processes', () => {
   });
 
   it('grants FIFO across workflows, and status/explain say what a task waits for and who holds it', async () => {
+    const gate = gatePath('fifo');
     const holder = await submit(
-      definition('holder', [{ name: 'hold', lock: { kind: 'mutex', name: 'fifo' }, sleepS: 12 }]),
+      definition('holder', [{ name: 'hold', lock: { kind: 'mutex', name: 'fifo' }, sleepS: 0, gate }]),
     );
     await waitFor('the holder to start', async () => starts('mutex:fifo').length === 1);
     const waiters: string[] = [];
@@ -213,6 +226,7 @@ describe('mutex and semaphore across workflows, with real processes', () => {
     }
     const explain = await jobq('explain', waiters[2], '--task', 't2');
     expect(explain.stdout).toContain(`waiting for mutex fifo (held by ${holder}/hold)`);
+    openGate(gate);
     await waitDone([holder, ...waiters]);
     expect(starts('mutex:fifo').map((i) => i.who)).toEqual([
       `${holder}/hold`,
@@ -221,10 +235,11 @@ describe('mutex and semaphore across workflows, with real processes', () => {
   });
 
   it('the semaphore note counts holders', async () => {
+    const gate = gatePath('sem');
     const hold = await submit(
       definition('semhold', [
-        { name: 'a', lock: { kind: 'semaphore', name: 'pool' }, sleepS: 3 },
-        { name: 'b', lock: { kind: 'semaphore', name: 'pool' }, sleepS: 3 },
+        { name: 'a', lock: { kind: 'semaphore', name: 'pool' }, sleepS: 0, gate },
+        { name: 'b', lock: { kind: 'semaphore', name: 'pool' }, sleepS: 0, gate },
       ]),
     );
     const waiter = await submit(
@@ -234,6 +249,7 @@ describe('mutex and semaphore across workflows, with real processes', () => {
     expect(note).toMatch(
       new RegExp(`^waiting for semaphore pool \\(2 of 2 held: ${hold}/[ab], ${hold}/[ab]\\)$`),
     );
+    openGate(gate);
     await waitDone([hold, waiter]);
   });
 
