@@ -6,6 +6,7 @@
  * both run (the documented choice).
  */
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -297,6 +298,75 @@ describe('cache: true across workflows, with real processes', () => {
     // Re-run: held executes again (no hit), and is cancelled again.
     const second = await runAndCancel();
     expect(second).not.toBe(first);
+  });
+
+  it('retry uses hits recorded since the failure; retry --no-cache runs the task again', async () => {
+    // b fails unless an ok-file for its workflow exists (the workflow ID is not part of its key).
+    const file = join(dir, 'retry.json');
+    const ok = (id: string) => join(dir, `ok-${id}`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'retry-memo',
+        default_queue: QUEUE,
+        tasks: [
+          { name: 'a', kwargs: { cmd: `echo '{"v": 1}' > "$JOBQ_OUTPUT_FILE"` } },
+          {
+            name: 'b',
+            depends_on: ['a'],
+            cache: true,
+            kwargs: {
+              cmd: `echo rb >> ${LOG}; test -e ${join(dir, 'ok-')}$JOBQ_WORKFLOW_ID && echo '{"b": 1}' > "$JOBQ_OUTPUT_FILE"`,
+            },
+          },
+        ],
+      }),
+    );
+    const ids = Array.from({ length: 3 }, () => randomBytes(16).toString('hex'));
+    const [plain, noCache, producer] = ids;
+    const runs = () => executions().filter((e) => e === 'rb').length;
+    const state = async (id: string) =>
+      JSON.parse((await jobq('status', id, '--json')).stdout) as {
+        status: string;
+        tasks: Record<string, { status: string; cached_from?: string }>;
+      };
+    const finished = async (id: string) => {
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const st = await state(id);
+        if (['completed', 'failed', 'cancelled'].includes(st.status)) return st;
+        if (Date.now() > deadline) throw new Error(`${id} never finished (${st.status})`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    for (const id of [plain, noCache]) {
+      const r = await jobq('submit', file, '--id', id, '--wait');
+      expect(r.code, r.stderr).toBe(1);
+      expect((await state(id)).tasks.b.status).toBe('failed');
+    }
+    writeFileSync(ok(producer), '');
+    expect((await jobq('submit', file, '--id', producer, '--wait')).code).toBe(0);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const list = JSON.parse((await jobq('cache', 'list', '--json')).stdout) as { source: string }[];
+      if (list.some((e) => e.source === `${producer}/b/1`)) break;
+      if (Date.now() > deadline) throw new Error('b was never recorded');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    const before = runs();
+    expect((await jobq('retry', plain)).code).toBe(0);
+    const p = await finished(plain);
+    expect(p.status).toBe('completed');
+    expect(p.tasks.b.cached_from).toBe(`${producer}/b/1`);
+    expect(runs()).toBe(before);
+
+    writeFileSync(ok(noCache), '');
+    expect((await jobq('retry', noCache, '--no-cache')).code).toBe(0);
+    const n = await finished(noCache);
+    expect(n.status).toBe('completed');
+    expect(n.tasks.b.cached_from).toBeUndefined();
+    expect(runs()).toBe(before + 1);
   });
 
   it('examples/memoized-pipeline.yaml: a re-submit is served from the cache; a version bump re-runs only that step', async () => {
