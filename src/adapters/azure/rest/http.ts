@@ -1,13 +1,12 @@
 /**
- * The lean client's transport: one Storage endpoint (account URL of the blob or queue service) over
- * Node's own http/https with a keep-alive agent. Each call is signed (Shared Key, SAS or bearer
+ * The lean client's endpoint: one Storage service (account URL of the blob, queue or table service)
+ * over a keep-alive transport (`transport.ts`: jobq's own HTTP/1.1 over sockets, or Node's http). Each call is signed (Shared Key, SAS or bearer
  * token), bounded by a per-try timeout, and retried exactly as the SDK adapters' StorageRetryPolicy
  * does with jobq's STORAGE_RETRY: socket errors and 500/503 are retried with exponential back-off,
  * every other status is the caller's to translate (the same `statusCode`/`code` fields as the SDK's
  * RestError, so `adapters/azure/errors.ts` reads both).
  */
-import http, { type IncomingHttpHeaders } from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import { STORAGE_RETRY } from '../retry-options.js';
 import {
   BearerTokenCache,
@@ -15,6 +14,9 @@ import {
   tableSharedKeyLiteStringToSign,
   type StorageAuth,
 } from './auth.js';
+import { NodeHttpTransport } from './node-transport.js';
+import { SocketTransport } from './socket-transport.js';
+import { transportChoice, type HttpTransport, type TransportChoice } from './transport.js';
 import { parseErrorBody } from './xml.js';
 
 /** The REST API version every lean-client request names (supported by Azure and by Azurite ≥ 3.20). */
@@ -149,7 +151,7 @@ export class RestEndpoint {
   private readonly port: number;
   /** Path of the endpoint itself ('' or `/devstoreaccount1` for path-style Azurite URLs). */
   private readonly basePath: string;
-  private readonly agent: http.Agent;
+  private readonly transport: HttpTransport;
   private readonly tokens: BearerTokenCache | null;
   private readonly sas: string | null;
 
@@ -158,14 +160,20 @@ export class RestEndpoint {
     private readonly auth: StorageAuth,
     private readonly retry: RetryOptions = STORAGE_RETRY,
     private readonly profile: ServiceProfile = STORAGE_PROFILE,
+    /** The wire: `JOBQ_HTTP_TRANSPORT`'s choice unless given. */
+    transport: TransportChoice | HttpTransport = transportChoice(),
   ) {
     const u = new URL(url);
     this.secure = u.protocol === 'https:';
     this.hostname = u.hostname.replace(/^\[|\]$/g, '');
     this.port = u.port ? Number(u.port) : this.secure ? 443 : 80;
     this.basePath = u.pathname.replace(/\/+$/, '');
-    const agentOptions = { keepAlive: true, scheduling: 'lifo' as const };
-    this.agent = this.secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.transport =
+      transport === 'socket'
+        ? new SocketTransport(this.secure, this.hostname, this.port)
+        : transport === 'node'
+          ? new NodeHttpTransport(this.secure, this.hostname, this.port)
+          : transport;
     this.tokens = auth.kind === 'token' ? new BearerTokenCache(auth.credential) : null;
     this.sas = auth.kind === 'sas' ? auth.query.replace(/^\?/, '') : null;
   }
@@ -186,7 +194,7 @@ export class RestEndpoint {
 
   /** Stop keeping idle sockets open. */
   close(): void {
-    this.agent.destroy();
+    this.transport.close();
   }
 
   private async headersFor(
@@ -231,36 +239,8 @@ export class RestEndpoint {
           : call.body;
     const headers = await this.headersFor(call, fullPath, body?.length ?? 0);
     const path = fullPath + queryString(call.query, this.sas);
-    const transport = this.secure ? https : http;
-    return new Promise<RestResult>((resolve, reject) => {
-      const req = transport.request(
-        { agent: this.agent, hostname: this.hostname, port: this.port, method: call.method, path, headers },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('aborted', () =>
-            reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })),
-          );
-          res.on('error', reject);
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
-            }),
-          );
-        },
-      );
-      req.setTimeout(this.retry.tryTimeoutInMs, () =>
-        req.destroy(
-          Object.assign(new Error(`${call.op}: no answer within ${this.retry.tryTimeoutInMs} ms`), {
-            code: 'ETIMEDOUT',
-          }),
-        ),
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+    const timeoutMs = this.retry.tryTimeoutInMs;
+    return this.transport.request({ op: call.op, method: call.method, path, headers, body, timeoutMs });
   }
 
   private httpError(call: RestCall, res: RestResult): StorageRestError {
