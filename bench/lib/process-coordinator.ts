@@ -6,11 +6,14 @@
  * * **lease held**: the lock blob's lease state, polled every {@link LEASE_POLL_MS} from launch;
  * * **sink dispatched**: the sink's task message visible on its queue (peek every {@link PEEK_POLL_MS});
  * * **all acked**: the completion queue's message count (which includes invisible, received but not yet
- *   deleted messages) at 0, polled every {@link COUNT_POLL_MS};
+ *   deleted messages) at 0, polled every 1 ms per message still counted (see `untilQueueEmpty`);
  * * **CPU**: the child's utime+stime (/proc) at lease held and at all acked; **RSS**: its VmHWM.
  *
- * The polls are the only extra load on Azurite during the run (≈ 100 and 50 requests/s, a few % of the
- * coordinator's own); they are stated in the settings of every figure.
+ * The polls are the only extra load on Azurite during the run; they are stated in the settings of every
+ * figure. They are not free on Azurite: every peek or count scans every message in the account (998
+ * here), so a peek every 10 ms slowed a receive-only pass of the same backlog by 13–15 %, every 25 ms
+ * by nothing measurable (docs/benchmarks.md, "Fourth round: dispatch"). Hence 25 ms (the sink is seen
+ * ≤ 25 ms late, 12 ms on average), and a count poll whose wait shrinks with the count (`untilQueueEmpty`).
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
@@ -26,8 +29,11 @@ import { pollUntil, startJobq } from './jobq-process.js';
 import { TRACE_MESSAGE } from '../../src/coordinator/loop-trace.js';
 
 export const LEASE_POLL_MS = 5;
-export const PEEK_POLL_MS = Number(process.env.JOBQ_BENCH_PEEK_MS ?? 10);
+export const PEEK_POLL_MS = Number(process.env.JOBQ_BENCH_PEEK_MS ?? 25);
 export const COUNT_POLL_MS = Number(process.env.JOBQ_BENCH_COUNT_MS ?? 20);
+/** The count poll's longest wait, and its wait per message still counted (≥ 1,000 deletes/s assumed). */
+export const COUNT_POLL_MAX_MS = 250;
+export const COUNT_MS_PER_MESSAGE = 1;
 /** The queue the seeded workflow's tasks (and so the sink) go to. */
 const TASK_QUEUE = 'bench-process-tasks';
 const WORKFLOW_ID = 'wf-process';
@@ -86,6 +92,28 @@ function traceLine(line: string): string | null {
     return `${String(t).padStart(8)}  ${String(trace)}  ${JSON.stringify(fields)}`;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Polls a queue's message count until it is 0 and returns when it was (epoch ms). The next poll waits
+ * {@link COUNT_MS_PER_MESSAGE} per message still counted, between {@link COUNT_POLL_MS} and
+ * {@link COUNT_POLL_MAX_MS}: ≈ 15 polls over a 998-message drain instead of ≈ 60, and near the end the
+ * resolution of the fixed poll (each count scans every message of the account on Azurite).
+ */
+async function untilQueueEmpty(
+  count: () => Promise<{ approximateMessagesCount?: number }>,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const sentAt = Date.now();
+    const n = (await count()).approximateMessagesCount ?? 0;
+    if (n === 0) return sentAt;
+    if (Date.now() > deadline)
+      throw new Error(`the completion queue still holds ${n} messages after ${timeoutMs} ms`);
+    const wait = Math.min(COUNT_POLL_MAX_MS, Math.max(COUNT_POLL_MS, n * COUNT_MS_PER_MESSAGE));
+    await new Promise((r) => setTimeout(r, wait));
   }
 }
 
@@ -151,16 +179,7 @@ export async function processCoordinatorRun(
           ),
         );
       }
-      const emptyAt = await watch(
-        pollUntil(
-          'the completion queue to empty',
-          async () => {
-            const props = await completionQueue.getProperties();
-            return props.approximateMessagesCount === 0 ? Date.now() : undefined;
-          },
-          { timeoutMs: opts.timeoutMs, intervalMs: COUNT_POLL_MS },
-        ),
-      );
+      const emptyAt = await watch(untilQueueEmpty(() => completionQueue.getProperties(), opts.timeoutMs));
       const cpuAtEmpty = child.cpuSeconds() ?? cpuAtLease;
       const peakRssBytes = child.peakRssBytes() ?? 0;
       await child.stop();

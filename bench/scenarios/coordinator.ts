@@ -27,6 +27,7 @@ import type { BenchContext, BenchScenario } from '../lib/report.js';
 import { measureDrain, measureReceiveOnly, warmUpAzurite } from '../lib/ceilings.js';
 import { requireBuiltCli } from '../lib/jobq-process.js';
 import {
+  COUNT_POLL_MAX_MS,
   COUNT_POLL_MS,
   LEASE_POLL_MS,
   PEEK_POLL_MS,
@@ -414,7 +415,7 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
   requireBuiltCli();
   const dir = mkdtempSync(join(tmpdir(), 'jobq-bench-proc-'));
   const az = await startAzurite({ location: dir, startTimeoutMs: 120_000 });
-  const polls = `lease polled every ${LEASE_POLL_MS} ms, sink queue peeked every ${PEEK_POLL_MS} ms, completion-queue count read every ${COUNT_POLL_MS} ms`;
+  const polls = `lease polled every ${LEASE_POLL_MS} ms, sink queue peeked every ${PEEK_POLL_MS} ms, completion-queue count read every 1 ms per message still counted (${COUNT_POLL_MS}–${COUNT_POLL_MAX_MS} ms)`;
   const child =
     'jobq workflow devstoreaccount1/PREFIX coordinator (node bin/jobq.js, default settings, empty cwd, no JOBQ_* env)';
   try {

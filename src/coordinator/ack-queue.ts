@@ -3,10 +3,11 @@
  * `concurrency` deletes in flight — the same shape as a raw receive+delete drain. Deletes never pace
  * receiving (DECISIONS §4.15); the queue only tells the main loop how long its backlog will take to
  * settle (`settleEstimateMs`), so that nothing is held past its visibility timeout. While the loop reads
- * a backlog it holds deletes back (`setReading`): on Azurite a single stream of deletes beside a receive
- * loop cuts its rate 4-fold (docs/benchmarks.md, "Third round: dispatch"), so the receives — and the
- * children of what they bring — go first. Until one delete has settled, one runs even while reading (a
- * probe): the hold bounds need a delete speed, and one delete costs the receives little.
+ * a backlog it holds deletes back (`setReading`): on Azurite a single delete in flight beside a receive
+ * loop slows it 2–3-fold (docs/benchmarks.md, "Fourth round: dispatch"), so the receives — and the
+ * children of what they bring — go first. Until one delete has settled, the main loop runs one alone
+ * between two receives (`probe`): the hold bounds need a delete speed, and a delete timed beside a
+ * receive would mostly measure the receive it queued behind at the storage service.
  */
 import type { ReceivedMessage } from '../ports/queue.js';
 import { LoopTrace } from './loop-trace.js';
@@ -22,8 +23,6 @@ const COMPACT_AFTER = 1024;
 const COST_EWMA_WEIGHT = 0.2;
 /** New deletes started while the main loop reads a backlog (see `setReading`). */
 export const READING_DELETE_CONCURRENCY = 0;
-/** Deletes in flight while reading before any delete has settled (to learn the delete speed). */
-export const PROBE_DELETE_CONCURRENCY = 1;
 /** Trace a line every this many settled deletes. */
 const TRACE_EVERY_DELETES = 64;
 
@@ -71,7 +70,7 @@ export class AckQueue {
   /**
    * While `reading`, start no new delete ({@link READING_DELETE_CONCURRENCY}; one, the probe, until a
    * delete has settled); otherwise keep the full `concurrency` in flight. The order of deletes is unchanged. The main loop turns reading off before
-   * the hold bounds are half used, so deletes are only ever deferred, never stopped.
+   * one more batch would exceed the hold bounds, so deletes are only ever deferred, never stopped.
    */
   setReading(reading: boolean): void {
     if (reading === this.reading) return;
@@ -104,23 +103,45 @@ export class AckQueue {
     return (this.backlog + extra) * cost;
   }
 
+  /**
+   * Whether the probe should run now: deletes are held back for reading, their speed is unknown, one
+   * is waiting and none is in flight. The main loop then calls {@link probe} between two receives.
+   */
+  get probeReady(): boolean {
+    return this.reading && this.costMs === null && this.active === 0 && this.head < this.queue.length;
+  }
+
+  /**
+   * Start the next delete alone and resolve once it settled: the probe that times one delete while
+   * nothing else of the loop's is in flight (the main loop waits for it before its next receive), so
+   * its cost is a delete's own, not a delete queued behind a receive at the storage service.
+   */
+  probe(): Promise<void> {
+    if (this.head >= this.queue.length) return Promise.resolve();
+    this.trace.mark('probe delete', { backlog: this.backlog });
+    return this.startNext();
+  }
+
   private pump(): void {
     const full = Math.max(1, this.concurrency);
-    const reading = this.costMs === null ? PROBE_DELETE_CONCURRENCY : READING_DELETE_CONCURRENCY;
-    const limit = this.reading ? Math.min(reading, full) : full;
-    while (this.active < limit && this.head < this.queue.length) {
-      const msg = this.queue[this.head++];
-      const area = this.advanceArea();
-      this.active++;
-      if (this.startedCount++ === 0) this.trace.mark('first delete', { backlog: this.backlog });
-      this.started.set(msg, { at: this.areaAt, area });
-      const settle = (): void => this.finished(msg);
-      this.del(msg).then(settle, settle);
-    }
+    // Reading: no new delete; the probe (while the speed is unknown) is started by the main loop.
+    const limit = this.reading ? Math.min(READING_DELETE_CONCURRENCY, full) : full;
+    while (this.active < limit && this.head < this.queue.length) void this.startNext();
     if (this.head >= COMPACT_AFTER && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /** Start the delete at the head of the FIFO; resolves when it settled. */
+  private startNext(): Promise<void> {
+    const msg = this.queue[this.head++];
+    const area = this.advanceArea();
+    this.active++;
+    if (this.startedCount++ === 0) this.trace.mark('first delete', { backlog: this.backlog });
+    this.started.set(msg, { at: this.areaAt, area });
+    const settle = (): void => this.finished(msg);
+    return this.del(msg).then(settle, settle);
   }
 
   /** Bring `inFlightArea` up to now; returns it. */

@@ -3,7 +3,7 @@
  * `maxRunningWorkflows` (null = unlimited). The running set is seeded from the index at start and then
  * kept in memory from what the coordinator itself loads and flushes. The coordinator starts its main
  * loop before the seed has been read (`expectSeed`): completions of running workflows need no
- * admission, and every admission decision waits for the seed.
+ * admission, and every admission decision waits for the seed (and asks for it to be read).
  */
 import type { Logger } from '../log.js';
 import type { Runtime } from '../engine/api.js';
@@ -19,6 +19,7 @@ export class Admission {
   private pumping = false;
   /** Settles when the running set has been seeded; null while no seed is awaited. */
   private seedPending: { promise: Promise<void>; resolve: () => void } | null = null;
+  private seedNeeded: (() => void) | null = null;
 
   constructor(
     private readonly max: number | null,
@@ -27,8 +28,12 @@ export class Admission {
     private readonly activate: Activate,
   ) {}
 
-  /** The running set is about to be seeded: hold every admission decision until `seedRunning`. */
-  expectSeed(): void {
+  /**
+   * The running set is about to be seeded: hold every admission decision until `seedRunning`.
+   * `needed` is called when a decision waits for the seed (so the caller may read it then).
+   */
+  expectSeed(needed?: () => void): void {
+    this.seedNeeded = needed ?? null;
     if (this.seedPending) return;
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
@@ -41,6 +46,7 @@ export class Admission {
     this.publish();
     const pending = this.seedPending;
     this.seedPending = null;
+    this.seedNeeded = null;
     pending?.resolve();
     this.pump();
   }
@@ -60,7 +66,10 @@ export class Admission {
    */
   admit(workflowId: string, createdAt: string): boolean | Promise<boolean> {
     if (this.running.has(workflowId)) return true;
-    if (this.seedPending) return this.seedPending.promise.then(() => this.admit(workflowId, createdAt));
+    if (this.seedPending) {
+      this.seedNeeded?.();
+      return this.seedPending.promise.then(() => this.admit(workflowId, createdAt));
+    }
     this.waiting.set(workflowId, createdAt);
     if (this.hasCapacity() && this.head() === workflowId) {
       this.take(workflowId);

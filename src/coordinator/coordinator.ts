@@ -37,6 +37,9 @@ import {
   type RouteHandler,
 } from './probe-server.js';
 
+/** Longest wait after the lease before the admission seed is read (see `startUp`). */
+const SEED_DEFER_MAX_MS = 10_000;
+
 /** Where a coordinator is in its life: the probes and `/metrics` report it. */
 export type CoordinatorRole = 'starting' | 'standby' | 'leader' | 'fenced' | 'stopping' | 'stopped';
 
@@ -88,6 +91,8 @@ export class Coordinator {
   private readonly statsWaker = new Waker();
   private readonly journal: FlushJournal | null;
   private readonly trace: LoopTrace;
+  /** Starts reading the admission seed from the index (set while it waits; see `startUp`). */
+  private readSeed: (() => void) | null = null;
   private servers: BoundServer[] = [];
   private metricsServer: BoundServer | null = null;
   private healthServer: BoundServer | null = null;
@@ -178,6 +183,7 @@ export class Coordinator {
       leaseHeld,
       observeBatch: (s) => this.metrics?.batchSeconds.observe(s),
       trace: this.trace,
+      backlogRead: () => this.readSeed?.(),
     });
     const sweepDeps: SweepDeps = {
       index: backend.index,
@@ -231,10 +237,18 @@ export class Coordinator {
       throw err;
     }
     // The loop starts at once: applying completions of running workflows needs no admission count,
-    // and every admission decision waits for the seed, read from the index beside the first receives.
-    this.admission.expectSeed();
-    this.trace.mark('index list start');
-    const seed = backend.index.list({ states: ['running', 'cancelling'] });
+    // and every admission decision waits for the seed. The seed is read from the index once the first
+    // admission decision needs it, the loop has read the backlog it found, or SEED_DEFER_MAX_MS have
+    // passed, whichever comes first: its 16 shard queries beside the first receives would delay them
+    // (on Azurite they are served one after another) and with them the first dispatches.
+    const seed = new Promise<void>((resolve) => (this.readSeed = resolve)).then(() => {
+      this.readSeed = null;
+      clearTimeout(seedTimer);
+      this.trace.mark('index list start');
+      return backend.index.list({ states: ['running', 'cancelling'] });
+    });
+    const seedTimer = setTimeout(() => this.readSeed?.(), SEED_DEFER_MAX_MS);
+    this.admission.expectSeed(() => this.readSeed?.());
     this.lease.start();
     this.sweeps.start();
     this.loopsStarted = true;
@@ -406,6 +420,8 @@ export class Coordinator {
    */
   stop(): Promise<void> {
     this.stopRequested = true;
+    // A start-up that waits to read the admission seed reads it now and finishes.
+    this.readSeed?.();
     this.resolveInterrupted();
     this.lease.interruptWait();
     this.stopped ??= this.shutdown(null);

@@ -15,12 +15,12 @@
  * settles, at most two batches are held.
  *
  * While receives come back full (a backlog is being read), deletes and flushes are deferred so that the
- * storage service answers the receives first (on Azurite, even one stream of deletes beside a receive
- * loop cuts its rate about 4-fold), as long as less than half of the hold bound is used and the
- * deferral plus the time to settle the whole backlog stays within half of the deadline above; until
- * the delete speed is known, one probe delete and the flushes before it still run. Once a receive comes
- * back short and its batch's children are pushed, or either bound is half used, the flushes and all
- * `ackConcurrency` deletes run.
+ * storage service answers the receives first (on Azurite a single delete in flight beside a receive
+ * loop slows it 2–3-fold, and with `ackConcurrency` deletes in flight a receive is answered only after
+ * the whole delete backlog), as long as one more batch fits the hold bound and the deferral plus the
+ * time to settle the whole backlog stays within the deadline above; until the delete speed is known,
+ * the flushes before it still run and one delete is timed alone between two receives (the probe). Once a receive comes back short and its
+ * batch's children are pushed, or a bound is reached, the flushes and all `ackConcurrency` deletes run.
  *
  * After an empty receive the loop waits: briskly while admitted workflows have tasks out (a fraction of
  * the time since the last message, from 10 ms), with the idle back-off (doubling from 50 ms) when none
@@ -56,6 +56,8 @@ export interface MainLoopDeps {
   observeBatch?(seconds: number): void;
   /** The hot path's debug timeline (receives, holds, batches applied). */
   trace?: LoopTrace;
+  /** Called after each receive that came back short or empty: the backlog found has been read. */
+  backlogRead?(): void;
 }
 
 /** First idle wait after activity; doubles up to `maxIdleSleepS`. */
@@ -73,10 +75,10 @@ const HOLD_WAIT_MS = 5;
 const SHORT_RECEIVE_LINGER_MS = 50;
 /** Share of the visibility timeout that received messages may spend waiting for their delete. */
 const HOLD_FRACTION_OF_VISIBILITY = 0.5;
-/** Deletes yield to receives only while the hold bounds (count and deadline) are at most this full. */
-const READING_HOLD_FILL = 0.5;
 /** Longest wait after an empty receive while the delete backlog is deep (see `emptyWaitMs`). */
 const DEEP_BACKLOG_MAX_WAIT_MS = 500;
+/** Longest wait for the probe delete before receiving again (see `probeDelete`). */
+const PROBE_WAIT_MS = 250;
 /** Before any delete has settled (its speed unknown), hold at most this many batches. */
 const COLD_HOLD_BATCHES = 2;
 
@@ -160,21 +162,20 @@ export class MainLoop {
 
   /**
    * Whether deletes should yield to the next receives: the batch just received was full (more are
-   * waiting), less than half the hold bound is used, and the deletes deferred so far plus the whole
-   * backlog would still settle within half the deadline (so deferring never ages a message past it).
+   * waiting), one more batch fits the hold bound, and the time deletes were deferred so far plus the
+   * time to settle the whole backlog at the (pessimistic, probe-timed) delete cost stays within the
+   * deadline: so deferring never ages a message past half its visibility timeout.
    */
   private shouldReadAhead(full: boolean): boolean {
     if (!full) return false;
     const s = this.d.settings;
     const after = this.unsettled() + s.batchSize;
-    if (after > READING_HOLD_FILL * s.maxReceivesPerCycle * s.batchSize) return false;
+    if (after > s.maxReceivesPerCycle * s.batchSize) return false;
     const estimate = this.d.table.ackSettleEstimateMs(after - this.d.table.ackBacklog());
     // Delete speed not known yet: the probe delete measures it; `holdFill` keeps to the cold bound.
     if (estimate === null) return true;
     const deferredMs = this.readingSince === null ? 0 : performance.now() - this.readingSince;
-    return (
-      deferredMs + estimate <= READING_HOLD_FILL * s.visibilityTimeoutS * 1000 * HOLD_FRACTION_OF_VISIBILITY
-    );
+    return deferredMs + estimate <= s.visibilityTimeoutS * 1000 * HOLD_FRACTION_OF_VISIBILITY;
   }
 
   private setReading(on: boolean): void {
@@ -204,14 +205,21 @@ export class MainLoop {
       if (!this.mayReceive()) {
         if (!this.holding) this.trace.mark('hold wait', { unsettled: this.unsettled() });
         this.holding = true;
-        // Until the delete speed is known, the one probe delete that reading allows decides the bound.
+        if (this.d.table.ackProbeReady()) {
+          // The cold bound is reached: time the probe, then decide again with the speed known.
+          await this.probeDelete();
+          continue;
+        }
+        // With the delete speed known, a hold means a bound is reached: run the deletes.
         if (this.d.table.ackSettleEstimateMs(0) !== null) this.setReading(false);
         await this.waker.sleep(HOLD_WAIT_MS);
         continue;
       }
       this.holding = false;
+      if (this.d.table.ackProbeReady()) await this.probeDelete();
       const msgs = await this.receive();
       if (msgs === null || msgs.length === 0) {
+        if (msgs !== null) this.d.backlogRead?.();
         this.stopReadingAfterBatches();
         await this.waker.sleep(this.emptyWaitMs());
         continue;
@@ -226,6 +234,7 @@ export class MainLoop {
         this.setReading(true);
       } else if (!full) this.stopReadingAfterBatches();
       else this.setReading(false);
+      if (!full) this.d.backlogRead?.();
       if (msgs.length < this.d.settings.batchSize && lingerMs > 0) await this.waker.sleep(lingerMs);
     }
     this.setReading(false);
@@ -248,6 +257,16 @@ export class MainLoop {
     const settle = this.d.table.ackSettleEstimateMs(0) ?? 0;
     const capMs = Math.max(this.d.settings.idleSleepS, this.d.settings.maxIdleSleepS) * 1000;
     return Math.max(wait, Math.min(settle / 2, DEEP_BACKLOG_MAX_WAIT_MS, capMs));
+  }
+
+  /**
+   * Time one delete with no receive of ours in flight (the probe; see AckQueue.probe), waiting at most
+   * {@link PROBE_WAIT_MS}: a delete that takes longer is counted by its age in the settle estimate, and
+   * the cold hold bound keeps reading from running ahead of it meanwhile.
+   */
+  private async probeDelete(): Promise<void> {
+    const settled = this.d.table.ackProbe();
+    await Promise.race([settled, this.waker.sleep(PROBE_WAIT_MS)]);
   }
 
   /** Apply one batch without waiting for it; the table keeps each workflow's batches in order. */

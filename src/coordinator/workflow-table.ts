@@ -148,6 +148,16 @@ export class WorkflowTable {
     }
   }
 
+  /** Whether the main loop should time one delete alone now (AckQueue.probeReady). */
+  ackProbeReady(): boolean {
+    return this.acks.probeReady;
+  }
+
+  /** Run the probe delete; resolves when it settled (AckQueue.probe). */
+  ackProbe(): Promise<void> {
+    return this.acks.probe();
+  }
+
   /** Ms until the delete backlog and `extra` more messages behind it are deleted (null: not known yet). */
   ackSettleEstimateMs(extra: number): number | null {
     return this.acks.settleEstimateMs(extra);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AckQueue, PROBE_DELETE_CONCURRENCY } from '../../../src/coordinator/ack-queue.js';
+import { AckQueue } from '../../../src/coordinator/ack-queue.js';
 import type { ReceivedMessage } from '../../../src/ports/queue.js';
 
 const msg = (i: number): ReceivedMessage => ({
@@ -82,18 +82,25 @@ describe('AckQueue', () => {
     expect(calls).toBe(3);
   });
 
-  it('while reading, runs one probe delete until the delete speed is known, then none', async () => {
+  it('while reading, starts no delete but the probe the loop asks for, until the speed is known', async () => {
     const d = manualDeletes();
     const q = new AckQueue(d.del, 8);
     q.setReading(true);
     q.push([msg(1), msg(2), msg(3), msg(4)]);
+    expect(d.pending).toEqual([]);
+    expect(q.probeReady).toBe(true);
+    let probed = false;
+    void q.probe().then(() => (probed = true));
+    // Exactly one delete, and no second probe while it runs.
     expect(d.pending.map((p) => p.id)).toEqual(['m1']);
-    expect(PROBE_DELETE_CONCURRENCY).toBe(1);
+    expect(q.probeReady).toBe(false);
     expect(q.speedKnown).toBe(false);
     expect(q.settleEstimateMs(0)).toBeNull();
     d.pending[0].done();
     await tick();
+    expect(probed).toBe(true);
     expect(q.speedKnown).toBe(true);
+    expect(q.probeReady).toBe(false);
     // Speed known: reading starts no further delete…
     expect(d.pending).toEqual([]);
     expect(q.backlog).toBe(3);
@@ -111,6 +118,7 @@ describe('AckQueue', () => {
       const q = new AckQueue(d.del, 64);
       q.setReading(true);
       q.push([msg(1)]);
+      void q.probe();
       fakeNow.t = 100;
       d.pending[0].done();
       await tick();

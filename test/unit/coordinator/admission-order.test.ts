@@ -76,4 +76,18 @@ describe('admission', () => {
     await settle();
     expect(activated).toEqual(['new']);
   });
+
+  it('asks for the seed when a decision waits for it, and not once seeded', async () => {
+    let asked = 0;
+    const a = new Admission(null, emptyStats(), silentLogger(), () => Promise.resolve(rt(true, false)));
+    a.expectSeed(() => asked++);
+    expect(asked).toBe(0);
+    const first = a.admit('w1', '2026-01-01T00:00:01Z');
+    expect(asked).toBe(1);
+    a.seedRunning([]);
+    await expect(first).resolves.toBe(true);
+    // Seeded: later decisions ask for nothing.
+    a.admit('w2', '2026-01-01T00:00:02Z');
+    expect(asked).toBe(1);
+  });
 });

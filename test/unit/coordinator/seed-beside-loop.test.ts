@@ -70,6 +70,44 @@ describe('start-up: the admission seed is read beside the main loop', () => {
     }
   });
 
+  it('reads the seed only once the backlog it found has been read (its queries would delay the receives)', async () => {
+    const s = await seeded('SeedAfterBacklog');
+    const receipts: number[] = [];
+    let receivedWhenListed: number[] | null = null;
+    const receive = s.backend.completions.receive.bind(s.backend.completions);
+    Object.assign(s.backend.completions, {
+      receive: async (...args: Parameters<typeof receive>) => {
+        const got = await receive(...args);
+        receipts.push(got.length);
+        return got;
+      },
+    });
+    const list = s.backend.index.list.bind(s.backend.index);
+    Object.assign(s.backend.index, {
+      list: (...args: Parameters<typeof list>) => {
+        receivedWhenListed ??= [...receipts];
+        return list(...args);
+      },
+    });
+    s.release();
+    const c = new Coordinator({
+      backend: s.backend,
+      settings: { ...DEFAULT_COORDINATOR_SETTINGS, batchSize: 8 },
+      logger: silentLogger(),
+    });
+    try {
+      await c.start();
+      await until(() => c.stats().completions_handled === 40);
+      // 40 completions in batches of 8: five full receives, then a short (empty) one, then the seed.
+      expect(receivedWhenListed).not.toBeNull();
+      const before = receivedWhenListed!;
+      expect(before.reduce((a, b) => a + b, 0)).toBe(40);
+      expect(before.at(-1)).toBeLessThan(8);
+    } finally {
+      await c.stop();
+    }
+  });
+
   it('fails to start, lease released, when the seed cannot be read', async () => {
     const s = await seeded('SeedFails');
     const c = new Coordinator({
