@@ -4,7 +4,7 @@
  * (a query string appended to every URL, never signed) and Entra ID (a `TokenCredential`'s bearer
  * token, cached until shortly before it expires).
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import type { TokenCredential } from '@azure/core-auth';
 
 /** What the SDK's `StorageSharedKeyCredential` offers, and all the lean client needs of it. */
@@ -21,7 +21,8 @@ export type StorageAuth =
 
 /** A Shared Key credential from an account name and base64 key, without loading the SDK. */
 export function sharedKeyCredential(accountName: string, accountKeyBase64: string): SharedKeyCredentialLike {
-  const key = Buffer.from(accountKeyBase64, 'base64');
+  // A KeyObject, so each signature does not import the key again.
+  const key = createSecretKey(Buffer.from(accountKeyBase64, 'base64'));
   return {
     accountName,
     computeHMACSHA256: (stringToSign) =>
@@ -60,20 +61,39 @@ const STANDARD_HEADERS = [
  */
 export function sharedKeyStringToSign(accountName: string, req: SignableRequest): string {
   let s = req.method.toUpperCase() + '\n';
+  const headers = req.headers;
   for (const h of STANDARD_HEADERS) {
-    const v = req.headers[h];
+    const v = headers[h];
     s += (v === undefined || (h === 'content-length' && v === '0') ? '' : v) + '\n';
   }
-  const msHeaders = Object.keys(req.headers)
-    .filter((k) => k.startsWith('x-ms-'))
-    .sort(compareHeaderNames);
-  for (const k of msHeaders) s += `${k}:${req.headers[k].trimStart()}\n`;
+  for (const k of sortedMsHeaders(headers)) s += `${k}:${headers[k].trimStart()}\n`;
   s += `/${accountName}${req.path || '/'}`;
-  if (req.query.length > 0) {
-    const q = req.query.map(([k, v]) => [k.toLowerCase(), v] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const query = req.query;
+  if (query.length === 1) s += `\n${query[0][0].toLowerCase()}:${query[0][1]}`;
+  else if (query.length > 1) {
+    const q = query.map(([k, v]) => [k.toLowerCase(), v] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
     for (const [k, v] of q) s += `\n${k}:${v}`;
   }
   return s;
+}
+
+/** The sorted `x-ms-*` names of each header-name set seen (a process signs few distinct sets). */
+const msHeaderOrder = new Map<string, string[]>();
+const MAX_CACHED_ORDERS = 256;
+
+function sortedMsHeaders(headers: Record<string, string>): string[] {
+  let names = '';
+  for (const k in headers) names += k + '\n';
+  let order = msHeaderOrder.get(names);
+  if (!order) {
+    order = Object.keys(headers)
+      .filter((k) => k.startsWith('x-ms-'))
+      .sort(compareHeaderNames);
+    // Metadata names vary with the caller: keep the cache bounded.
+    if (msHeaderOrder.size >= MAX_CACHED_ORDERS) msHeaderOrder.clear();
+    msHeaderOrder.set(names, order);
+  }
+  return order;
 }
 
 /**

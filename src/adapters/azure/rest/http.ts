@@ -116,6 +116,7 @@ function queryString(query: RestCall['query'], sas: string | null): string {
   return q;
 }
 
+const NO_QUERY: ReadonlyArray<readonly [string, string]> = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** How a service wants Shared Key requests signed, and which answers it retries. */
@@ -179,17 +180,8 @@ export class RestEndpoint {
   }
 
   /** Send `call`, retrying transient failures; resolves with any 1xx–3xx answer, throws on 4xx/5xx. */
-  async send(call: RestCall): Promise<RestResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await this.once(call);
-        if (res.status < 400) return res;
-        throw this.httpError(call, res);
-      } catch (err) {
-        if (attempt >= this.retry.maxTries || !isRetriable(err, this.profile.retryStatuses)) throw err;
-        await sleep(retryDelayMs(attempt, this.retry));
-      }
-    }
+  send(call: RestCall): Promise<RestResult> {
+    return this.attempt(call, 1);
   }
 
   /** Stop keeping idle sockets open. */
@@ -197,25 +189,39 @@ export class RestEndpoint {
     this.transport.close();
   }
 
-  private async headersFor(
-    call: RestCall,
-    fullPath: string,
-    bodyLength: number,
-  ): Promise<Record<string, string>> {
+  // Promise chains, not async functions: about one call per completion goes through here.
+  private attempt(call: RestCall, attempt: number): Promise<RestResult> {
+    return this.once(call).then(
+      (res) => {
+        if (res.status < 400) return res;
+        return this.retryOrThrow(call, attempt, this.httpError(call, res));
+      },
+      (err: unknown) => this.retryOrThrow(call, attempt, err),
+    );
+  }
+
+  private retryOrThrow(call: RestCall, attempt: number, err: unknown): Promise<RestResult> {
+    if (attempt >= this.retry.maxTries || !isRetriable(err, this.profile.retryStatuses))
+      return Promise.reject(err);
+    return sleep(retryDelayMs(attempt, this.retry)).then(() => this.attempt(call, attempt + 1));
+  }
+
+  /** The headers of one try, signed (a bearer token is added by `once`). */
+  private headersFor(call: RestCall, fullPath: string, bodyLength: number): Record<string, string> {
     const headers: Record<string, string> = {
       'x-ms-version': this.profile.apiVersion,
       'x-ms-date': msDate(),
-      ...call.headers,
     };
+    if (call.headers) for (const k in call.headers) headers[k] = call.headers[k];
     if (bodyLength > 0 || call.method === 'PUT' || call.method === 'POST')
       headers['content-length'] = String(bodyLength);
-    if (this.auth.kind === 'shared-key' && this.profile.signing === 'table') {
-      const cred = this.auth.credential;
-      const toSign = tableSharedKeyLiteStringToSign(cred.accountName, fullPath, call.query ?? [], headers);
+    if (this.auth.kind !== 'shared-key') return headers;
+    const cred = this.auth.credential;
+    const query = call.query ?? NO_QUERY;
+    if (this.profile.signing === 'table') {
+      const toSign = tableSharedKeyLiteStringToSign(cred.accountName, fullPath, query, headers);
       headers.authorization = `SharedKeyLite ${cred.accountName}:${cred.computeHMACSHA256(toSign)}`;
-    } else if (this.auth.kind === 'shared-key') {
-      const query = call.query ?? [];
-      const cred = this.auth.credential;
+    } else {
       const toSign = sharedKeyStringToSign(cred.accountName, {
         method: call.method,
         path: fullPath,
@@ -223,13 +229,11 @@ export class RestEndpoint {
         headers,
       });
       headers.authorization = `SharedKey ${cred.accountName}:${cred.computeHMACSHA256(toSign)}`;
-    } else if (this.tokens) {
-      headers.authorization = `Bearer ${await this.tokens.get()}`;
     }
     return headers;
   }
 
-  private async once(call: RestCall): Promise<RestResult> {
+  private once(call: RestCall): Promise<RestResult> {
     const fullPath = this.basePath + call.path;
     const body =
       call.body === undefined
@@ -237,10 +241,15 @@ export class RestEndpoint {
         : typeof call.body === 'string'
           ? Buffer.from(call.body)
           : call.body;
-    const headers = await this.headersFor(call, fullPath, body?.length ?? 0);
+    const headers = this.headersFor(call, fullPath, body?.length ?? 0);
     const path = fullPath + queryString(call.query, this.sas);
     const timeoutMs = this.retry.tryTimeoutInMs;
-    return this.transport.request({ op: call.op, method: call.method, path, headers, body, timeoutMs });
+    const req = { op: call.op, method: call.method, path, headers, body, timeoutMs };
+    if (!this.tokens) return this.transport.request(req);
+    return this.tokens.get().then((token) => {
+      headers.authorization = `Bearer ${token}`;
+      return this.transport.request(req);
+    });
   }
 
   private httpError(call: RestCall, res: RestResult): StorageRestError {

@@ -28,7 +28,9 @@ export function protocolError(message: string): Error {
 
 export class ResponseParser {
   status = 0;
-  headers: IncomingHttpHeaders = {};
+  /** The final answer's head (status line and header lines, without the blank line). */
+  private head = '';
+  private parsedHeaders: IncomingHttpHeaders | null = null;
   /** False once the answer says the connection closes after it (or its body ends with the close). */
   keepAlive = true;
   /** True once any byte of the answer arrived (a request then may not be sent again transparently). */
@@ -41,6 +43,11 @@ export class ResponseParser {
 
   /** @param noBody the request was HEAD: whatever the headers say, no body follows. */
   constructor(private readonly noBody: boolean) {}
+
+  /** The answer's headers: lowercase names, repeated ones joined with ', ' (set-cookie: an array). */
+  get headers(): IncomingHttpHeaders {
+    return (this.parsedHeaders ??= parseHeaderLines(this.head));
+  }
 
   get done(): boolean {
     return this.state === State.Done;
@@ -131,35 +138,24 @@ export class ResponseParser {
   }
 
   private parseHead(head: string): void {
-    const lines = head.split('\r\n');
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(lines[0]);
-    if (!m) throw protocolError(`status line ${JSON.stringify(lines[0].slice(0, 80))}`);
-    const status = Number(m[2]);
-    const headers: IncomingHttpHeaders = {};
-    for (let i = 1; i < lines.length; i++) {
-      const l = lines[i];
-      const colon = l.indexOf(':');
-      if (colon <= 0) throw protocolError(`header line ${JSON.stringify(l.slice(0, 80))}`);
-      const name = l.slice(0, colon).trim().toLowerCase();
-      const value = l.slice(colon + 1).trim();
-      const prev = headers[name];
-      if (prev === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
-      else if (Array.isArray(prev)) prev.push(value);
-      else headers[name] = `${prev}, ${value}`;
-    }
-    if (status < 200) {
-      // 100 Continue and friends: an interim answer; the real one follows.
-      return;
-    }
+    // Status line: `HTTP/1.x NNN reason`.
+    const c = head.charCodeAt(9);
+    if (!head.startsWith('HTTP/1.') || head.charCodeAt(8) !== 32 || c < 48 || c > 57)
+      throw protocolError(`status line ${JSON.stringify(head.split('\r\n')[0].slice(0, 80))}`);
+    const status = Number(head.slice(9, 12));
+    if (!Number.isInteger(status)) throw protocolError(`status ${JSON.stringify(head.slice(9, 12))}`);
+    if (status < 200) return; // 100 Continue and friends: an interim answer; the real one follows.
     this.status = status;
-    this.headers = headers;
-    const connection = String(headers.connection ?? '').toLowerCase();
-    this.keepAlive = m[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
-    const te = headers['transfer-encoding'];
-    const length = headers['content-length'];
+    this.head = head;
+    // Only the framing headers are read now; the rest are parsed if the caller looks (most never do).
+    const lower = head.toLowerCase();
+    const connection = headerIn(lower, 'connection') ?? '';
+    this.keepAlive = head[7] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+    const te = headerIn(lower, 'transfer-encoding');
+    const length = headerIn(lower, 'content-length');
     if (this.noBody || status === 204 || status === 304) this.state = State.Done;
-    else if (typeof te === 'string' && /(^|,)\s*chunked\s*$/i.test(te)) this.state = State.ChunkSize;
-    else if (typeof length === 'string') {
+    else if (te !== undefined && /(^|,)\s*chunked$/.test(te)) this.state = State.ChunkSize;
+    else if (length !== undefined) {
       if (!/^\d+$/.test(length)) throw protocolError(`content-length ${JSON.stringify(length)}`);
       this.remaining = Number(length);
       this.state = this.remaining === 0 ? State.Done : State.Length;
@@ -193,4 +189,31 @@ export class ResponseParser {
     }
     return nl + 1;
   }
+}
+
+/** The trimmed value of header `name` in a lowercased head, or undefined (the first, if repeated). */
+function headerIn(lower: string, name: string): string | undefined {
+  const i = lower.indexOf(`\r\n${name}:`);
+  if (i < 0) return undefined;
+  const from = i + name.length + 3;
+  const end = lower.indexOf('\r\n', from);
+  return lower.slice(from, end < 0 ? lower.length : end).trim();
+}
+
+function parseHeaderLines(head: string): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = {};
+  if (head === '') return headers;
+  const lines = head.split('\r\n');
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i];
+    const colon = l.indexOf(':');
+    if (colon <= 0) continue;
+    const name = l.slice(0, colon).trim().toLowerCase();
+    const value = l.slice(colon + 1).trim();
+    const prev = headers[name];
+    if (prev === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else headers[name] = `${prev}, ${value}`;
+  }
+  return headers;
 }

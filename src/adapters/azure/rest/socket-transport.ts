@@ -11,7 +11,8 @@
  * * A request written on a reused connection that closes before any byte of the answer arrived (the
  *   server closed it while idle) is sent again once on a new connection; once anything of the
  *   answer arrived, the error is the caller's (its retry rules decide).
- * * The per-try timeout covers the wait for a connection, the connect and the whole answer.
+ * * The per-try timeout covers the wait for a connection, the connect and the whole answer; one
+ *   timer per transport checks every deadline each {@link DEADLINE_TICK_MS}.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -32,15 +33,24 @@ export interface SocketTransportOptions {
 
 export const DEFAULT_MAX_SOCKETS = 256;
 export const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
-/** Header values and paths must not smuggle a line break or a NUL into the head. */
-const UNSAFE_HEADER = /[\r\n\0]/;
-const UNSAFE_PATH = /[\s\0]/;
+/** How often deadlines are checked: a try times out at most this late (one timer, not one per request). */
+const DEADLINE_TICK_MS = 100;
+/** True when `text` would smuggle a line break or a NUL into the head (or a space into the path). */
+function unsafe(text: string, path: boolean): boolean {
+  return (
+    text.indexOf('\r') >= 0 ||
+    text.indexOf('\n') >= 0 ||
+    text.indexOf('\0') >= 0 ||
+    (path && (text.indexOf(' ') >= 0 || text.indexOf('\t') >= 0))
+  );
+}
 
 interface Exchange {
   req: TransportRequest;
   resolve: (r: TransportResponse) => void;
   reject: (e: unknown) => void;
-  timer: NodeJS.Timeout | undefined;
+  /** Date.now() after which the try fails with ETIMEDOUT. */
+  deadline: number;
   settled: boolean;
   conn: Connection | null;
   /** The previous, reused connection closed unanswered: send on a new one. */
@@ -70,6 +80,9 @@ export class SocketTransport implements HttpTransport {
   private readonly waiting: Exchange[] = [];
   private open = 0;
   private sweeper: NodeJS.Timeout | null = null;
+  /** Requests not yet answered, and the one timer that fails those past their deadline. */
+  private readonly inflight = new Set<Exchange>();
+  private deadlines: NodeJS.Timeout | null = null;
   private session: Buffer | undefined;
 
   constructor(
@@ -91,27 +104,21 @@ export class SocketTransport implements HttpTransport {
 
   request(req: TransportRequest): Promise<TransportResponse> {
     return new Promise<TransportResponse>((resolve, reject) => {
-      if (UNSAFE_PATH.test(req.path))
+      if (unsafe(req.path, true))
         return reject(
           Object.assign(new TypeError('request path contains unescaped characters'), {
             code: 'ERR_UNESCAPED_CHARACTERS',
           }),
         );
       for (const k in req.headers)
-        if (UNSAFE_HEADER.test(req.headers[k]))
+        if (unsafe(req.headers[k], false))
           return reject(
             Object.assign(new TypeError(`invalid character in header '${k}'`), { code: 'ERR_INVALID_CHAR' }),
           );
-      const ex: Exchange = {
-        req,
-        resolve,
-        reject,
-        timer: undefined,
-        settled: false,
-        conn: null,
-        fresh: false,
-      };
-      ex.timer = setTimeout(() => this.timedOut(ex), req.timeoutMs);
+      const deadline = Date.now() + req.timeoutMs;
+      const ex: Exchange = { req, resolve, reject, deadline, settled: false, conn: null, fresh: false };
+      this.inflight.add(ex);
+      this.deadlines ??= setInterval(() => this.expire(), DEADLINE_TICK_MS).unref();
       this.dispatch(ex);
     });
   }
@@ -256,6 +263,15 @@ export class SocketTransport implements HttpTransport {
     this.sweeper = null;
   }
 
+  private expire(): void {
+    const now = Date.now();
+    for (const ex of this.inflight) if (now >= ex.deadline) this.timedOut(ex);
+    if (this.inflight.size === 0 && this.deadlines) {
+      clearInterval(this.deadlines);
+      this.deadlines = null;
+    }
+  }
+
   private timedOut(ex: Exchange): void {
     if (ex.settled) return;
     const w = this.waiting.indexOf(ex);
@@ -272,14 +288,22 @@ export class SocketTransport implements HttpTransport {
   private succeed(ex: Exchange, parser: ResponseParser): void {
     if (ex.settled) return;
     ex.settled = true;
-    clearTimeout(ex.timer);
-    ex.resolve({ status: parser.status, headers: parser.headers, body: parser.body() });
+    this.inflight.delete(ex);
+    const body = parser.body();
+    // Headers are parsed only if the caller reads them (a delete's never are).
+    ex.resolve({
+      status: parser.status,
+      get headers() {
+        return parser.headers;
+      },
+      body,
+    });
   }
 
   private fail(ex: Exchange, err: unknown): void {
     if (ex.settled) return;
     ex.settled = true;
-    clearTimeout(ex.timer);
+    this.inflight.delete(ex);
     ex.reject(err);
   }
 }
