@@ -39,6 +39,8 @@ export class AckQueue {
   /** Recent average of a delete's time ÷ the mean number in flight over it (ms per delete). */
   private costMs: number | null = null;
   private reading = false;
+  /** Whether this reading phase has run its burst (see `burst`). */
+  private burstTaken = false;
   /** Deletes started and settled so far (for the trace). */
   private startedCount = 0;
   private settledCount = 0;
@@ -75,6 +77,7 @@ export class AckQueue {
   setReading(reading: boolean): void {
     if (reading === this.reading) return;
     this.reading = reading;
+    if (reading) this.burstTaken = false;
     this.trace.mark(reading ? 'deletes deferred' : 'deletes resumed', { backlog: this.backlog });
     if (!reading) this.pump();
   }
@@ -120,6 +123,36 @@ export class AckQueue {
     if (this.head >= this.queue.length) return Promise.resolve();
     this.trace.mark('probe delete', { backlog: this.backlog });
     return this.startNext();
+  }
+
+  /**
+   * Whether a burst may run now: deletes are held back for reading, the speed is known only from
+   * deletes timed with fewer in flight than `concurrency` (the probe), none is in flight, and this
+   * reading phase has not had its burst yet.
+   */
+  get burstReady(): boolean {
+    return (
+      this.reading &&
+      this.costMs !== null &&
+      !this.burstTaken &&
+      this.active === 0 &&
+      this.queue.length - this.head >= 2
+    );
+  }
+
+  /**
+   * Run up to `concurrency` deletes at once while reading, and resolve once they all settled: the
+   * delete cost at full concurrency, where the probe only knows the cost of one delete alone — an
+   * upper bound that on a busy machine can be ten times the real cost, enough to stop reading a
+   * backlog the deletes would settle in a few seconds. Once per reading phase.
+   */
+  burst(): Promise<void> {
+    this.burstTaken = true;
+    const n = Math.min(Math.max(1, this.concurrency), this.queue.length - this.head);
+    this.trace.mark('burst deletes', { deletes: n, backlog: this.backlog });
+    const settled: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) settled.push(this.startNext());
+    return Promise.all(settled).then(() => undefined);
   }
 
   private pump(): void {

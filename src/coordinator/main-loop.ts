@@ -19,7 +19,9 @@
  * loop slows it 2–3-fold, and with `ackConcurrency` deletes in flight a receive is answered only after
  * the whole delete backlog), as long as one more batch fits the hold bound and the deferral plus the
  * time to settle the whole backlog stays within the deadline above; until the delete speed is known,
- * the flushes before it still run and one delete is timed alone between two receives (the probe). Once a receive comes back short and its
+ * the flushes before it still run and one delete is timed alone between two receives (the probe).
+ * A delete timed alone is an upper bound on its cost; when that bound would stop the reading, one
+ * round of `ackConcurrency` deletes is timed (the burst) and the decision taken again. Once a receive comes back short and its
  * batch's children are pushed, or a bound is reached, the flushes and all `ackConcurrency` deletes run.
  *
  * After an empty receive the loop waits: briskly while admitted workflows have tasks out (a fraction of
@@ -56,7 +58,10 @@ export interface MainLoopDeps {
   observeBatch?(seconds: number): void;
   /** The hot path's debug timeline (receives, holds, batches applied). */
   trace?: LoopTrace;
-  /** Called after each receive that came back short or empty: the backlog found has been read. */
+  /**
+   * Called after each receive that came back short or empty, once the batches in hand have pushed
+   * their children: the backlog found has been read and dispatched from.
+   */
   backlogRead?(): void;
 }
 
@@ -79,6 +84,8 @@ const HOLD_FRACTION_OF_VISIBILITY = 0.5;
 const DEEP_BACKLOG_MAX_WAIT_MS = 500;
 /** Longest wait for the probe delete before receiving again (see `probeDelete`). */
 const PROBE_WAIT_MS = 250;
+/** Longest wait for a burst of deletes before deciding whether to read on (see `burstDeletes`). */
+const BURST_WAIT_MS = 1_000;
 /** Before any delete has settled (its speed unknown), hold at most this many batches. */
 const COLD_HOLD_BATCHES = 2;
 
@@ -167,15 +174,32 @@ export class MainLoop {
    * deadline: so deferring never ages a message past half its visibility timeout.
    */
   private shouldReadAhead(full: boolean): boolean {
-    if (!full) return false;
+    if (!full || !this.fitsHoldCount()) return false;
     const s = this.d.settings;
     const after = this.unsettled() + s.batchSize;
-    if (after > s.maxReceivesPerCycle * s.batchSize) return false;
     const estimate = this.d.table.ackSettleEstimateMs(after - this.d.table.ackBacklog());
     // Delete speed not known yet: the probe delete measures it; `holdFill` keeps to the cold bound.
     if (estimate === null) return true;
     const deferredMs = this.readingSince === null ? 0 : performance.now() - this.readingSince;
     return deferredMs + estimate <= s.visibilityTimeoutS * 1000 * HOLD_FRACTION_OF_VISIBILITY;
+  }
+
+  /** Whether one more batch fits the hold count (`maxReceivesPerCycle × batchSize`). */
+  private fitsHoldCount(): boolean {
+    const s = this.d.settings;
+    return this.unsettled() + s.batchSize <= s.maxReceivesPerCycle * s.batchSize;
+  }
+
+  /** Tell `backlogRead` once the batches in hand have been applied and their children pushed. */
+  private backlogReadAfterBatches(): void {
+    if (!this.d.backlogRead) return;
+    if (this.batches.size === 0) return this.d.backlogRead();
+    void Promise.all(this.batches).then(() => this.d.backlogRead?.());
+  }
+
+  /** Run the burst of deletes (AckQueue.burst), waiting at most {@link BURST_WAIT_MS}. */
+  private async burstDeletes(): Promise<void> {
+    await Promise.race([this.d.table.ackBurst(), this.waker.sleep(BURST_WAIT_MS)]);
   }
 
   private setReading(on: boolean): void {
@@ -219,7 +243,7 @@ export class MainLoop {
       if (this.d.table.ackProbeReady()) await this.probeDelete();
       const msgs = await this.receive();
       if (msgs === null || msgs.length === 0) {
-        if (msgs !== null) this.d.backlogRead?.();
+        if (msgs !== null) this.backlogReadAfterBatches();
         this.stopReadingAfterBatches();
         await this.waker.sleep(this.emptyWaitMs());
         continue;
@@ -229,12 +253,19 @@ export class MainLoop {
       this.start(msgs);
       // A full batch: more are waiting, so let the next receives go first while that is safe.
       const full = msgs.length >= this.d.settings.batchSize;
-      if (this.shouldReadAhead(full)) {
+      let ahead = this.shouldReadAhead(full);
+      if (!ahead && full && this.fitsHoldCount() && this.d.table.ackBurstReady()) {
+        // Only the cost of a delete alone is known, and it says stop: time a full round of deletes
+        // first, then decide again (see AckQueue.burst).
+        await this.burstDeletes();
+        ahead = this.shouldReadAhead(full);
+      }
+      if (ahead) {
         this.readingEpoch++;
         this.setReading(true);
       } else if (!full) this.stopReadingAfterBatches();
       else this.setReading(false);
-      if (!full) this.d.backlogRead?.();
+      if (!full) this.backlogReadAfterBatches();
       if (msgs.length < this.d.settings.batchSize && lingerMs > 0) await this.waker.sleep(lingerMs);
     }
     this.setReading(false);

@@ -158,6 +158,16 @@ export class WorkflowTable {
     return this.acks.probe();
   }
 
+  /** Whether a burst of deletes may be timed now (AckQueue.burstReady). */
+  ackBurstReady(): boolean {
+    return this.acks.burstReady;
+  }
+
+  /** Run the burst; resolves when its deletes settled (AckQueue.burst). */
+  ackBurst(): Promise<void> {
+    return this.acks.burst();
+  }
+
   /** Ms until the delete backlog and `extra` more messages behind it are deleted (null: not known yet). */
   ackSettleEstimateMs(extra: number): number | null {
     return this.acks.settleEstimateMs(extra);

@@ -109,6 +109,46 @@ describe('AckQueue', () => {
     expect(d.pending.map((p) => p.id)).toEqual(['m2', 'm3', 'm4']);
   });
 
+  it('while reading, runs one burst of `concurrency` deletes on request, once per reading phase', async () => {
+    const d = manualDeletes();
+    const q = new AckQueue(d.del, 3);
+    q.setReading(true);
+    q.push([msg(1), msg(2), msg(3), msg(4), msg(5), msg(6)]);
+    // No burst before the probe has timed a delete.
+    expect(q.burstReady).toBe(false);
+    void q.probe();
+    d.pending[0].done();
+    await tick();
+    expect(q.burstReady).toBe(true);
+    let burstDone = false;
+    void q.burst().then(() => (burstDone = true));
+    expect(d.pending.map((p) => p.id)).toEqual(['m2', 'm3', 'm4']);
+    expect(q.burstReady).toBe(false);
+    d.pending[0].done();
+    d.pending[1].done();
+    await tick();
+    // Still reading: a settled burst delete starts no other, and the burst waits for its last one.
+    expect(d.pending.map((p) => p.id)).toEqual(['m4']);
+    expect(burstDone).toBe(false);
+    d.pending[0].done();
+    await tick();
+    expect(burstDone).toBe(true);
+    expect(q.burstReady).toBe(false);
+    // A new reading phase may burst again.
+    q.setReading(false);
+    expect(d.pending.map((p) => p.id)).toEqual(['m5', 'm6']);
+    q.push([msg(7), msg(8)]);
+    d.pending[0].done();
+    d.pending[1].done();
+    await tick();
+    q.setReading(true);
+    expect(q.burstReady).toBe(false);
+    d.pending.forEach((p) => p.done());
+    await tick();
+    q.push([msg(9), msg(10)]);
+    expect(q.burstReady).toBe(true);
+  });
+
   it('estimates from the cost of one delete: a delete timed alone counts in full', async () => {
     const fakeNow = { t: 0 };
     const real = performance.now.bind(performance);
