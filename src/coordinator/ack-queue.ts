@@ -1,6 +1,8 @@
 /**
  * The coordinator's deletes (acks) of completion messages: one FIFO for the whole process with at most
- * `concurrency` deletes in flight — the same shape as a raw receive+delete drain. Deletes never pace
+ * `concurrency` deletes in flight — the same shape as a raw receive+delete drain — and fewer while the
+ * storage service only queues them (an adaptive limit, `ConcurrencyLimit`: on Azurite 4–8 delete as
+ * fast as 64 and keep every other request's wait short). Deletes never pace
  * receiving (DECISIONS §4.15); the queue only tells the main loop how long its backlog will take to
  * settle (`settleEstimateMs`), so that nothing is held past its visibility timeout. While the loop reads
  * a backlog it holds deletes back (`setReading`): on Azurite a single delete in flight beside a receive
@@ -11,6 +13,7 @@
  */
 import type { ReceivedMessage } from '../ports/queue.js';
 import { LoopTrace } from './loop-trace.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 
 interface BacklogWaiter {
   limit: number;
@@ -31,8 +34,10 @@ export class AckQueue {
   private head = 0;
   private active = 0;
   private waiters: BacklogWaiter[] = [];
-  /** Start time (performance.now) of each delete in flight, and `inFlightArea` then. */
-  private readonly started = new Map<ReceivedMessage, { at: number; area: number }>();
+  /** Start time (performance.now) of each delete in flight, `inFlightArea` and deletes in flight then. */
+  private readonly started = new Map<ReceivedMessage, { at: number; area: number; inFlight: number }>();
+  /** Deletes in flight allowed now: adaptive, at most `concurrency` (see ConcurrencyLimit). */
+  private readonly limiter: ConcurrencyLimit;
   /** ∫ deletes in flight dt (ms) since the queue was made, up to `areaAt`. */
   private inFlightArea = 0;
   private areaAt = performance.now();
@@ -50,7 +55,14 @@ export class AckQueue {
     private readonly del: (msg: ReceivedMessage) => Promise<void>,
     private readonly concurrency: number,
     private readonly trace: LoopTrace = LoopTrace.off(),
-  ) {}
+  ) {
+    this.limiter = new ConcurrencyLimit({ max: concurrency });
+  }
+
+  /** Deletes that may be in flight now (adaptive, at most the configured concurrency). */
+  get limit(): number {
+    return this.limiter.limit;
+  }
 
   /** Messages waiting for or in a delete. */
   get backlog(): number {
@@ -148,7 +160,7 @@ export class AckQueue {
    */
   burst(): Promise<void> {
     this.burstTaken = true;
-    const n = Math.min(Math.max(1, this.concurrency), this.queue.length - this.head);
+    const n = Math.min(this.limiter.limit, this.queue.length - this.head);
     this.trace.mark('burst deletes', { deletes: n, backlog: this.backlog });
     const settled: Promise<void>[] = [];
     for (let i = 0; i < n; i++) settled.push(this.startNext());
@@ -156,7 +168,7 @@ export class AckQueue {
   }
 
   private pump(): void {
-    const full = Math.max(1, this.concurrency);
+    const full = this.limiter.limit;
     // Reading: no new delete; the probe (while the speed is unknown) is started by the main loop.
     const limit = this.reading ? Math.min(READING_DELETE_CONCURRENCY, full) : full;
     while (this.active < limit && this.head < this.queue.length) void this.startNext();
@@ -172,7 +184,7 @@ export class AckQueue {
     const area = this.advanceArea();
     this.active++;
     if (this.startedCount++ === 0) this.trace.mark('first delete', { backlog: this.backlog });
-    this.started.set(msg, { at: this.areaAt, area });
+    this.started.set(msg, { at: this.areaAt, area, inFlight: this.active });
     const settle = (): void => this.finished(msg);
     return this.del(msg).then(settle, settle);
   }
@@ -191,6 +203,7 @@ export class AckQueue {
     if (s !== undefined) {
       this.started.delete(msg);
       const ms = this.areaAt - s.at;
+      this.limiter.observe(ms, s.inFlight);
       // time ÷ mean in flight = time² ÷ ∫ in flight; a delete that settled at once costs nothing.
       const sample = area > s.area ? (ms * ms) / (area - s.area) : 0;
       this.costMs = this.costMs === null ? sample : this.costMs + COST_EWMA_WEIGHT * (sample - this.costMs);

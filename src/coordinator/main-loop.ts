@@ -8,11 +8,11 @@
  * * at most `maxReceivesPerCycle × batchSize` messages received and not yet deleted (the reference's
  *   largest batch), and
  * * no more than the delete backlog can settle within half the visibility timeout, at the delete speed
- *   observed so far (before the first delete settles, at most two batches), so that no message is held
+ *   observed so far (before the first delete settles, at most four batches), so that no message is held
  *   until it becomes visible again and is redelivered.
  *
  * The delete speed is the cost of one delete (`AckQueue.settleEstimateMs`); before the first delete
- * settles, at most two batches are held.
+ * settles, at most four batches are held.
  *
  * While receives come back full (a backlog is being read), deletes and flushes are deferred so that the
  * storage service answers the receives first (on Azurite a single delete in flight beside a receive
@@ -87,7 +87,7 @@ const PROBE_WAIT_MS = 250;
 /** Longest wait for a burst of deletes before deciding whether to read on (see `burstDeletes`). */
 const BURST_WAIT_MS = 1_000;
 /** Before any delete has settled (its speed unknown), hold at most this many batches. */
-const COLD_HOLD_BATCHES = 2;
+const COLD_HOLD_BATCHES = 4;
 
 /** The empty-queue waits of a coordinator with these settings (also read by the benchmarks). */
 export function coordinatorPolling(s: Pick<CoordinatorSettings, 'idleSleepS' | 'maxIdleSleepS'>): {

@@ -513,8 +513,9 @@ export class WorkflowTable {
     for (;;) {
       this.ackCovered(slot);
       if (slot.retired || slot.gen <= slot.durableGen) return;
-      // The first flush runs while reading: its delete (the probe) tells the main loop the delete speed.
-      if (this.flushHold && this.acks.speedKnown) {
+      // While reading, only the flushes that give the probe a delete run: once a delete waits for it
+      // (or the speed is known), flushes wait too.
+      if (this.flushHold && (this.acks.speedKnown || this.acks.backlog > 0)) {
         await this.flushHold.promise;
         continue;
       }
