@@ -161,7 +161,13 @@ const SPECS: Spec[] = [
   ],
   ['maxReceivesPerCycle', 'int', posInt, 'a positive integer', 'Completion-queue receives per batch cycle'],
   ['pushConcurrency', 'int', posInt, 'a positive integer', 'Concurrent task-message sends'],
-  ['ackConcurrency', 'int', posInt, 'a positive integer', 'Concurrent completion deletes'],
+  [
+    'ackConcurrency',
+    'int',
+    posInt,
+    'a positive integer',
+    'Most completion deletes in flight (fewer while storage only queues them)',
+  ],
   [
     'metricsPort',
     'int',
