@@ -540,7 +540,9 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
         leaves: PROCESS_5K_LEAVES,
         sink: false,
         timeoutMs: 300_000,
+        trace: TRACE_RUNS,
       });
+      if (run.trace.length > 0) ctx.log(`coordinator trace (ms since its lease):\n${run.trace.join('\n')}`);
       const cpuMs = (run.cpuSeconds * 1000) / run.completions;
       ctx.log(
         `process 5k leaves: acked after ${run.ackedSeconds.toFixed(2)} s (${(run.completions / run.ackedSeconds).toFixed(0)}/s), ${cpuMs.toFixed(2)} ms CPU/completion, ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS`,
