@@ -41,8 +41,19 @@ export class ResponseParser {
   private line = '';
   private readonly chunks: Buffer[] = [];
 
-  /** @param noBody the request was HEAD: whatever the headers say, no body follows. */
-  constructor(private readonly noBody: boolean) {}
+  /**
+   * @param noBody the request was HEAD: whatever the headers say, no body follows.
+   * @param borrowed the buffers fed are reused by the caller after `feed` returns: body bytes are copied.
+   */
+  constructor(
+    private readonly noBody: boolean,
+    private readonly borrowed = false,
+  ) {}
+
+  private keep(data: Buffer, from: number, to: number): void {
+    const piece = from === 0 && to === data.length ? data : data.subarray(from, to);
+    this.chunks.push(this.borrowed ? Buffer.from(piece) : piece);
+  }
 
   /** The answer's headers: lowercase names, repeated ones joined with ', ' (set-cookie: an array). */
   get headers(): IncomingHttpHeaders {
@@ -77,7 +88,7 @@ export class ResponseParser {
           break;
         case State.Length: {
           const n = Math.min(this.remaining, data.length - off);
-          this.chunks.push(off === 0 && n === data.length ? data : data.subarray(off, off + n));
+          this.keep(data, off, off + n);
           off += n;
           this.remaining -= n;
           if (this.remaining === 0) this.state = State.Done;
@@ -89,7 +100,7 @@ export class ResponseParser {
           break;
         case State.ChunkData: {
           const n = Math.min(this.remaining, data.length - off);
-          this.chunks.push(data.subarray(off, off + n));
+          this.keep(data, off, off + n);
           off += n;
           this.remaining -= n;
           if (this.remaining === 0) {
@@ -107,7 +118,7 @@ export class ResponseParser {
           break;
         }
         case State.UntilClose:
-          this.chunks.push(off === 0 ? data : data.subarray(off));
+          this.keep(data, off, data.length);
           off = data.length;
           break;
         case State.Done:

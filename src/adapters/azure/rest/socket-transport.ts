@@ -35,6 +35,7 @@ export const DEFAULT_MAX_SOCKETS = 256;
 export const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
 /** How often deadlines are checked: a try times out at most this late (one timer, not one per request). */
 const DEADLINE_TICK_MS = 100;
+const READ_BUFFER_BYTES = 64 * 1024;
 /** True when `text` would smuggle a line break or a NUL into the head (or a space into the path). */
 function unsafe(text: string, path: boolean): boolean {
   return (
@@ -84,6 +85,8 @@ export class SocketTransport implements HttpTransport {
   private readonly inflight = new Set<Exchange>();
   private deadlines: NodeJS.Timeout | null = null;
   private session: Buffer | undefined;
+  /** Where plain sockets read into; safe to share, as each read is parsed before the next one. */
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
 
   constructor(
     private readonly secure: boolean,
@@ -155,7 +158,15 @@ export class SocketTransport implements HttpTransport {
           session: this.session,
           ALPNProtocols: ['http/1.1'],
         })
-      : net.connect({ host, port });
+      : net.connect({
+          host,
+          port,
+          // Plain sockets hand reads straight to the parser, skipping the Readable stream per read.
+          onread: {
+            buffer: this.readBuffer,
+            callback: (n: number, buf: Uint8Array) => this.onRead(conn, n, buf),
+          },
+        });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     if (this.secure) socket.on('session', (s: Buffer) => (this.session = s));
@@ -169,7 +180,7 @@ export class SocketTransport implements HttpTransport {
       error: undefined,
     };
     this.open++;
-    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
+    if (this.secure) socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
     socket.on('error', (err: Error) => (conn.error ??= err));
     socket.on('close', () => this.onClose(conn));
     return conn;
@@ -177,7 +188,7 @@ export class SocketTransport implements HttpTransport {
 
   private start(conn: Connection, ex: Exchange): void {
     conn.exchange = ex;
-    conn.parser = new ResponseParser(ex.req.method === 'HEAD');
+    conn.parser = new ResponseParser(ex.req.method === 'HEAD', !this.secure);
     ex.conn = conn;
     const { method, path, headers, body } = ex.req;
     let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n`;
@@ -192,6 +203,12 @@ export class SocketTransport implements HttpTransport {
       socket.write(body);
       socket.uncork();
     } else socket.write(head, 'latin1');
+  }
+
+  /** A read into the shared buffer (plain sockets): parsed at once, before the next read reuses it. */
+  private onRead(conn: Connection, n: number, buf: Uint8Array): boolean {
+    this.onData(conn, Buffer.from(buf.buffer, buf.byteOffset, n));
+    return true;
   }
 
   private onData(conn: Connection, chunk: Buffer): void {
