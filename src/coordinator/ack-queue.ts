@@ -82,9 +82,10 @@ export class AckQueue {
   }
 
   /**
-   * While `reading`, start no new delete ({@link READING_DELETE_CONCURRENCY}; one, the probe, until a
-   * delete has settled); otherwise keep the full `concurrency` in flight. The order of deletes is unchanged. The main loop turns reading off before
-   * one more batch would exceed the hold bounds, so deletes are only ever deferred, never stopped.
+   * While `reading`, start no new delete ({@link READING_DELETE_CONCURRENCY}) but the probe and the
+   * burst the main loop asks for; otherwise keep the delete limit (at most `concurrency`) in flight.
+   * The order of deletes is unchanged. The main loop turns reading off before one more batch would
+   * exceed the hold bounds, so deletes are only ever deferred, never stopped.
    */
   setReading(reading: boolean): void {
     if (reading === this.reading) return;

@@ -21,8 +21,9 @@
  * time to settle the whole backlog stays within the deadline above; until the delete speed is known,
  * the flushes before it still run and one delete is timed alone between two receives (the probe).
  * A delete timed alone is an upper bound on its cost; when that bound would stop the reading, one
- * round of `ackConcurrency` deletes is timed (the burst) and the decision taken again. Once a receive comes back short and its
- * batch's children are pushed, or a bound is reached, the flushes and all `ackConcurrency` deletes run.
+ * round of deletes at the current delete limit is timed (the burst) and the decision taken again.
+ * Once a receive comes back short and its batch's children are pushed, or a bound is reached, the
+ * flushes and the deletes run (up to `ackConcurrency` in flight; AckQueue).
  *
  * After an empty receive the loop waits: briskly while admitted workflows have tasks out (a fraction of
  * the time since the last message, from 10 ms), with the idle back-off (doubling from 50 ms) when none
@@ -59,8 +60,8 @@ export interface MainLoopDeps {
   /** The hot path's debug timeline (receives, holds, batches applied). */
   trace?: LoopTrace;
   /**
-   * Called after each receive that came back short or empty, once the batches in hand have pushed
-   * their children: the backlog found has been read and dispatched from.
+   * Called once, after the first receive that came back short or empty and once the batches in hand
+   * have pushed their children: the backlog found at start has been read and dispatched from.
    */
   backlogRead?(): void;
 }
@@ -122,6 +123,8 @@ export class MainLoop {
   private readonly trace: LoopTrace;
   /** Whether the hold bound kept the last turn from receiving (traced once per wait). */
   private holding = false;
+  /** Whether `backlogRead` has been called. */
+  private backlogReadTold = false;
 
   constructor(private readonly d: MainLoopDeps) {
     this.trace = d.trace ?? LoopTrace.off();
@@ -190,11 +193,13 @@ export class MainLoop {
     return this.unsettled() + s.batchSize <= s.maxReceivesPerCycle * s.batchSize;
   }
 
-  /** Tell `backlogRead` once the batches in hand have been applied and their children pushed. */
+  /** Call `backlogRead` (once) when the batches in hand have been applied and their children pushed. */
   private backlogReadAfterBatches(): void {
-    if (!this.d.backlogRead) return;
-    if (this.batches.size === 0) return this.d.backlogRead();
-    void Promise.all(this.batches).then(() => this.d.backlogRead?.());
+    const told = this.d.backlogRead;
+    if (!told || this.backlogReadTold) return;
+    this.backlogReadTold = true;
+    if (this.batches.size === 0) told();
+    else void Promise.all(this.batches).then(told);
   }
 
   /** Run the burst of deletes (AckQueue.burst), waiting at most {@link BURST_WAIT_MS}. */
