@@ -134,6 +134,8 @@ describe('hot standby take-over', () => {
     const b = startCoordinator(prefix, ['--standby', '--health-port', String(pb)]);
     await waitFor(async () => (await probe(pb, '/healthz')) === '200 ok standby', { what: 'b stands by' });
     expect(await probe(pb, '/readyz')).toBe('503 unavailable standby');
+    // The probe answers `standby` a moment before the log line reaches stderr (pino writes async).
+    await waitFor(() => b.stderr().includes('standby: the lease'), { what: 'standby log line' });
     expect(b.stderr().match(/standby: the lease/g)).toHaveLength(1);
 
     const t0 = Date.now();
