@@ -5,12 +5,13 @@
  * checked on both transports (`socket`, the default, and `node`); the response parser is checked on
  * every split of a raw answer.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseParser } from '../../../src/adapters/azure/rest/http1-response.js';
 import { NodeHttpTransport } from '../../../src/adapters/azure/rest/node-transport.js';
-import { SocketTransport } from '../../../src/adapters/azure/rest/socket-transport.js';
+import { REQUEST_CHANNEL, SocketTransport } from '../../../src/adapters/azure/rest/socket-transport.js';
 import {
   transportChoice,
   type HttpTransport,
@@ -111,6 +112,29 @@ const transports: [string, () => HttpTransport][] = [
   ['socket', () => new SocketTransport(false, '127.0.0.1', port)],
   ['node', () => new NodeHttpTransport(false, '127.0.0.1', port)],
 ];
+
+describe('the socket transport diagnostics channel', () => {
+  it('publishes each request it is asked to send (method and path), only to subscribers', async () => {
+    const seen: { method: string; path: string }[] = [];
+    const onRequest = (m: unknown) => seen.push(m as { method: string; path: string });
+    const t = new SocketTransport(false, '127.0.0.1', port);
+    try {
+      await t.request(get('/echo?before=1'));
+      subscribe(REQUEST_CHANNEL, onRequest);
+      await t.request(get('/echo?x=1', { method: 'PUT', body: Buffer.from('b') }));
+      await t.request(get('/echo'));
+      unsubscribe(REQUEST_CHANNEL, onRequest);
+      await t.request(get('/echo?after=1'));
+      expect(seen).toEqual([
+        { method: 'PUT', path: '/echo?x=1' },
+        { method: 'GET', path: '/echo' },
+      ]);
+    } finally {
+      unsubscribe(REQUEST_CHANNEL, onRequest);
+      t.close();
+    }
+  });
+});
 
 describe.each(transports)('the %s transport', (_name, make) => {
   it('reuses one keep-alive connection for requests in sequence', async () => {

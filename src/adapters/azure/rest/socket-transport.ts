@@ -14,6 +14,7 @@
  * * The per-try timeout covers the wait for a connection, the connect and the whole answer; one
  *   timer per transport checks every deadline each {@link DEADLINE_TICK_MS}.
  */
+import { channel } from 'node:diagnostics_channel';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ResponseParser } from './http1-response.js';
@@ -32,6 +33,13 @@ export interface SocketTransportOptions {
 }
 
 export const DEFAULT_MAX_SOCKETS = 256;
+/**
+ * Diagnostics channel with one `{ method, path }` message per request this transport is asked to send
+ * (retries included): what Node's own `http.client.request.start` is for its `http` client, which this
+ * transport does not use. Publishing costs one boolean check while nobody subscribes.
+ */
+export const REQUEST_CHANNEL = 'jobq.storage.request';
+const requestChannel = channel(REQUEST_CHANNEL);
 export const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
 /** How often deadlines are checked: a try times out at most this late (one timer, not one per request). */
 const DEADLINE_TICK_MS = 100;
@@ -106,6 +114,7 @@ export class SocketTransport implements HttpTransport {
   }
 
   request(req: TransportRequest): Promise<TransportResponse> {
+    if (requestChannel.hasSubscribers) requestChannel.publish({ method: req.method, path: req.path });
     return new Promise<TransportResponse>((resolve, reject) => {
       if (unsafe(req.path, true))
         return reject(
