@@ -4,16 +4,17 @@
  * coordinator` (bin/jobq.js, default settings) and watch it from outside, as a user would:
  *
  * * **lease held**: the lock blob's lease state, polled every {@link LEASE_POLL_MS} from launch;
- * * **sink dispatched**: the sink's task message visible on its queue (peek every {@link PEEK_POLL_MS});
- * * **all acked**: the completion queue's message count (which includes invisible, received but not yet
- *   deleted messages) at 0, polled every 1 ms per message still counted (see `untilQueueEmpty`);
+ * * **sink dispatched**: the sink's task message on its queue;
+ * * **all acked**: the completion queue empty (received but not yet deleted messages still count);
  * * **CPU**: the child's utime+stime (/proc) at lease held and at all acked; **RSS**: its VmHWM.
  *
- * The polls are the only extra load on Azurite during the run; they are stated in the settings of every
- * figure. They are not free on Azurite: every peek or count scans every message in the account (998
- * here), so a peek every 10 ms slowed a receive-only pass of the same backlog by 13–15 %, every 25 ms
- * by nothing measurable (docs/benchmarks.md, "Fourth round: dispatch"). Hence 25 ms (the sink is seen
- * ≤ 25 ms late, 12 ms on average), and a count poll whose wait shrinks with the count (`untilQueueEmpty`).
+ * The last two are seen by the storage server itself when `events` is given (queue-events.ts: Azurite
+ * writes the moment a queue became non-empty or empty), with no request of ours during the run. Without
+ * it (JOBQ_BENCH_OBSERVE=poll) they are polled: the sink queue peeked every {@link PEEK_POLL_MS}, the
+ * completion queue's count read at a rate that follows it down (`untilQueueEmpty`). Polls are not free
+ * on Azurite: every peek or count scans every message in the account (998 here), the figures they give
+ * are late by up to a poll interval, and the peeks slow the reading they time (docs/benchmarks.md,
+ * "Fifth round: observed at the server").
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
@@ -27,12 +28,15 @@ import { prefillCompletions, storeRunningWorkflow } from '../../test/integration
 import { azuriteTarget } from './target.js';
 import { pollUntil, startJobq } from './jobq-process.js';
 import { TRACE_MESSAGE } from '../../src/coordinator/loop-trace.js';
+import type { QueueEvents } from './queue-events.js';
 
 export const LEASE_POLL_MS = 5;
 export const PEEK_POLL_MS = Number(process.env.JOBQ_BENCH_PEEK_MS ?? 25);
 export const COUNT_POLL_MS = Number(process.env.JOBQ_BENCH_COUNT_MS ?? 20);
 /** The count poll's longest wait, and its wait per message still counted (≥ 1,000 deletes/s assumed). */
 export const COUNT_POLL_MAX_MS = 250;
+/** The shortest wait once the count falls (see `untilQueueEmpty`). */
+export const COUNT_POLL_MIN_MS = 10;
 export const COUNT_MS_PER_MESSAGE = 1;
 /** The queue the seeded workflow's tasks (and so the sink) go to. */
 const TASK_QUEUE = 'bench-process-tasks';
@@ -96,31 +100,50 @@ function traceLine(line: string): string | null {
 }
 
 /**
- * Polls a queue's message count until it is 0 and returns when it was (epoch ms). The next poll waits
- * {@link COUNT_MS_PER_MESSAGE} per message still counted, between {@link COUNT_POLL_MS} and
- * {@link COUNT_POLL_MAX_MS}: ≈ 15 polls over a 998-message drain instead of ≈ 60, and near the end the
- * resolution of the fixed poll (each count scans every message of the account on Azurite).
+ * Polls a queue's message count until it is 0 and returns when it was (epoch ms).
+ *
+ * While the count does not fall (the coordinator is still reading: received messages stay counted
+ * until deleted) the next poll waits {@link COUNT_MS_PER_MESSAGE} per message counted, between
+ * {@link COUNT_POLL_MS} and {@link COUNT_POLL_MAX_MS}. Once it falls, the poll follows the rate it
+ * falls at: it waits half the time the rest would take at the rate seen since the previous poll, at
+ * least {@link COUNT_POLL_MIN_MS}. Deletes on Azurite get cheaper as the account empties (each scans
+ * the account's messages), so a wait of a fixed time per message overshot the end by up to 130 ms of
+ * a 1.5 s drain; halving the estimate converges on the end in ≈ log2(drain / 10 ms) polls, most of
+ * them cheap because few messages are left to scan.
  */
-async function untilQueueEmpty(
+export async function untilQueueEmpty(
   count: () => Promise<{ approximateMessagesCount?: number }>,
   timeoutMs: number,
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
+  let previous: { at: number; n: number } | null = null;
   for (;;) {
     const sentAt = Date.now();
     const n = (await count()).approximateMessagesCount ?? 0;
     if (n === 0) return sentAt;
     if (Date.now() > deadline)
       throw new Error(`the completion queue still holds ${n} messages after ${timeoutMs} ms`);
-    const wait = Math.min(COUNT_POLL_MAX_MS, Math.max(COUNT_POLL_MS, n * COUNT_MS_PER_MESSAGE));
-    await new Promise((r) => setTimeout(r, wait));
+    await new Promise((r) => setTimeout(r, nextCountWait(previous, { at: sentAt, n })));
+    previous = { at: sentAt, n };
   }
+}
+
+/** The wait before the next count poll (see {@link untilQueueEmpty}). */
+export function nextCountWait(
+  previous: { at: number; n: number } | null,
+  now: { at: number; n: number },
+): number {
+  if (previous !== null && previous.n > now.n && now.at > previous.at) {
+    const perMs = (previous.n - now.n) / (now.at - previous.at);
+    return Math.min(COUNT_POLL_MAX_MS, Math.max(COUNT_POLL_MIN_MS, now.n / perMs / 2));
+  }
+  return Math.min(COUNT_POLL_MAX_MS, Math.max(COUNT_POLL_MS, now.n * COUNT_MS_PER_MESSAGE));
 }
 
 /** Runs one seeded drain through a `jobq workflow … coordinator` child; cleans up its queues after. */
 export async function processCoordinatorRun(
   az: EmbeddedAzurite,
-  opts: { leaves: number; sink: boolean; timeoutMs: number; trace?: boolean },
+  opts: { leaves: number; sink: boolean; timeoutMs: number; trace?: boolean; events?: QueueEvents },
 ): Promise<ProcessRun> {
   const prefix = `Proc${process.pid}x${seq++}`;
   const names = resourceNames(prefix);
@@ -166,20 +189,27 @@ export async function processCoordinatorRun(
         ),
       );
       const cpuAtLease = child.cpuSeconds() ?? 0;
+      const events = opts.events;
       let sinkAt: number | null = null;
       if (opts.sink) {
         sinkAt = await watch(
-          pollUntil(
-            "the sink's task message",
-            async () => {
-              const res = await taskQueue.peekMessages({ numberOfMessages: 1 });
-              return res.peekedMessageItems.length > 0 ? Date.now() : undefined;
-            },
-            { timeoutMs: opts.timeoutMs, intervalMs: PEEK_POLL_MS },
-          ),
+          events
+            ? events.next('nonempty', TASK_QUEUE, launchedAt, opts.timeoutMs)
+            : pollUntil(
+                "the sink's task message",
+                async () => {
+                  const res = await taskQueue.peekMessages({ numberOfMessages: 1 });
+                  return res.peekedMessageItems.length > 0 ? Date.now() : undefined;
+                },
+                { timeoutMs: opts.timeoutMs, intervalMs: PEEK_POLL_MS },
+              ),
         );
       }
-      const emptyAt = await watch(untilQueueEmpty(() => completionQueue.getProperties(), opts.timeoutMs));
+      const emptyAt = await watch(
+        events
+          ? events.next('empty', names.completionQueue, leaseAt, opts.timeoutMs)
+          : untilQueueEmpty(() => completionQueue.getProperties(), opts.timeoutMs),
+      );
       const cpuAtEmpty = child.cpuSeconds() ?? cpuAtLease;
       const peakRssBytes = child.peakRssBytes() ?? 0;
       await child.stop();

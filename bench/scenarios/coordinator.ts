@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAzurite, type EmbeddedAzurite } from '../../src/azurite/embedded.js';
+import { QueueEvents } from '../lib/queue-events.js';
 import { openAzureBackend } from '../../src/adapters/azure/open.js';
 import { openMemoryBackend } from '../../src/adapters/memory/open.js';
 import { createMemoryWorld } from '../../src/adapters/memory/world.js';
@@ -30,6 +31,7 @@ import { requireBuiltCli } from '../lib/jobq-process.js';
 import {
   COUNT_POLL_MAX_MS,
   COUNT_POLL_MS,
+  COUNT_POLL_MIN_MS,
   LEASE_POLL_MS,
   PEEK_POLL_MS,
   completionBytes,
@@ -430,8 +432,13 @@ const round1 = (x: number) => Number(x.toFixed(1));
 async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: boolean }): Promise<void> {
   requireBuiltCli();
   const dir = mkdtempSync(join(tmpdir(), 'jobq-bench-proc-'));
-  const az = await startAzurite({ location: dir, startTimeoutMs: 120_000 });
-  const polls = `lease polled every ${LEASE_POLL_MS} ms, sink queue peeked every ${PEEK_POLL_MS} ms, completion-queue count read every 1 ms per message still counted (${COUNT_POLL_MS}–${COUNT_POLL_MAX_MS} ms)`;
+  // JOBQ_BENCH_OBSERVE=poll: see the sink and the empty queue by polls instead of at the server.
+  const events =
+    process.env.JOBQ_BENCH_OBSERVE === 'poll' ? undefined : new QueueEvents(join(dir, 'queue-events.jsonl'));
+  const az = await startAzurite({ location: dir, startTimeoutMs: 120_000, ...events?.azuriteOptions() });
+  const polls = events
+    ? `lease polled every ${LEASE_POLL_MS} ms; sink on its queue and completion queue empty seen by Azurite itself (bench/lib/azurite-queue-events.cjs), no polls`
+    : `lease polled every ${LEASE_POLL_MS} ms, sink queue peeked every ${PEEK_POLL_MS} ms, completion-queue count read every 1 ms per message counted (${COUNT_POLL_MS}–${COUNT_POLL_MAX_MS} ms) while the count stands, then every half of the time the rest would take at the rate it falls (≥ ${COUNT_POLL_MIN_MS} ms)`;
   const child =
     'jobq workflow devstoreaccount1/PREFIX coordinator (node bin/jobq.js, default settings, empty cwd, no JOBQ_* env)';
   try {
@@ -465,6 +472,7 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
           sink: true,
           timeoutMs: 240_000,
           trace: TRACE_RUNS,
+          events,
         });
         runs.push(run);
         if (run.trace.length > 0) ctx.log(`coordinator trace (ms since its lease):\n${run.trace.join('\n')}`);
@@ -557,6 +565,7 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
         sink: false,
         timeoutMs: 300_000,
         trace: TRACE_RUNS,
+        events,
       });
       if (run.trace.length > 0) ctx.log(`coordinator trace (ms since its lease):\n${run.trace.join('\n')}`);
       const cpuMs = (run.cpuSeconds * 1000) / run.completions;
@@ -585,6 +594,7 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
       });
     }
   } finally {
+    events?.stop();
     await az.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -34,6 +34,10 @@ export interface StartAzuriteOptions {
   /** Inherit stdio (foreground `jobq azurite`). */
   inheritStdio?: boolean;
   startTimeoutMs?: number;
+  /** Node.js options for the Azurite process, before its entry point (the benchmarks' `--require` hook). */
+  nodeArgs?: string[];
+  /** Extra environment for the Azurite process. */
+  env?: Record<string, string>;
 }
 
 const HOST = '127.0.0.1';
@@ -113,6 +117,7 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Embe
     table: opts.ports?.table || (await freePort()),
   };
   const args = [
+    ...(opts.nodeArgs ?? []),
     azuriteEntryPoint(),
     '--blobHost',
     HOST,
@@ -140,6 +145,7 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Embe
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: opts.inheritStdio ? 'inherit' : ['ignore', 'ignore', 'pipe'],
     detached: false,
+    env: opts.env ? { ...process.env, ...opts.env } : process.env,
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
