@@ -37,7 +37,8 @@ describe('queue events seen by Azurite (benchmark hook)', () => {
     expect(nonempty).toBeGreaterThanOrEqual(before);
     expect(nonempty).toBeLessThanOrEqual(sentBy);
     await q.sendMessage('two');
-    const got = (await q.receiveMessages({ numberOfMessages: 2, visibilityTimeout: 30 })).receivedMessageItems;
+    const got = (await q.receiveMessages({ numberOfMessages: 2, visibilityTimeout: 30 }))
+      .receivedMessageItems;
     expect(got).toHaveLength(2);
     await q.deleteMessage(got[0]!.messageId, got[0]!.popReceipt);
     // One message is left (received, invisible): no 'empty' yet.
