@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AzuritePorts } from '../../src/azurite/embedded.js';
-import { cpuSecondsOf, peakRssBytesOf } from './proc.js';
+import { cpuSecondsByThreadOf, cpuSecondsOf, peakRssBytesOf } from './proc.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'jobq.js');
@@ -24,6 +24,8 @@ export interface JobqProcess {
   readonly exited: Promise<number | string>;
   /** utime+stime so far, seconds (null once gone). */
   cpuSeconds(): number | null;
+  /** CPU seconds so far by thread group (main, v8, libuv, …); see proc.ts. */
+  cpuSecondsByThread(): Record<string, number> | null;
   /** Peak resident set (VmHWM), bytes (null once gone). */
   peakRssBytes(): number | null;
   /** The last lines the process printed (stdout and stderr), for diagnostics. */
@@ -114,6 +116,7 @@ export function startJobq(
     args,
     exited,
     cpuSeconds: () => (gone ? null : cpuSecondsOf(pid)),
+    cpuSecondsByThread: () => (gone ? null : cpuSecondsByThreadOf(pid)),
     peakRssBytes: () => (gone ? null : peakRssBytesOf(pid)),
     tail,
     onLine: (fn) => void listeners.push(fn),

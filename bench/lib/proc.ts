@@ -1,5 +1,5 @@
 /** Process facts for benchmarks: CPU seconds and RSS of any pid from /proc (Linux), else null. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLK_TCK = 100;
 
@@ -13,6 +13,54 @@ export function cpuSecondsOf(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** A thread's group: the main thread, helpers (V8's compiler and GC, libuv's pool), or its own name. */
+function threadGroup(pid: number, tid: number, comm: string): string {
+  if (tid === pid) return 'main';
+  // Node 20 leaves its helper threads (V8's compiler and GC workers, libuv's pool) named after the
+  // process; later versions name them.
+  if (comm === 'node' || comm.startsWith('V8 ') || comm.startsWith('DefaultWorker')) return 'helpers';
+  if (comm.startsWith('libuv-worker')) return 'libuv';
+  return comm.trim();
+}
+
+/**
+ * User and system CPU seconds of the living threads of `pid`, summed by group (see `threadGroup`):
+ * keys `GROUP user` and `GROUP sys`; null without /proc. Threads that have exited are not counted (the process's own total still has them).
+ */
+export function cpuSecondsByThreadOf(pid: number): Record<string, number> | null {
+  try {
+    const out: Record<string, number> = {};
+    for (const entry of readdirSync(`/proc/${pid}/task`)) {
+      const tid = Number(entry);
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${entry}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const group = threadGroup(pid, tid, comm);
+      out[`${group} user`] = (out[`${group} user`] ?? 0) + Number(fields[11]) / CLK_TCK;
+      out[`${group} sys`] = (out[`${group} sys`] ?? 0) + Number(fields[12]) / CLK_TCK;
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** Per-group CPU seconds between two readings of `cpuSecondsByThreadOf` (groups of `after`). */
+export function cpuByThreadBetween(
+  before: Record<string, number> | null,
+  after: Record<string, number> | null,
+): Record<string, number> | null {
+  if (!before || !after) return null;
+  const out: Record<string, number> = {};
+  for (const [group, s] of Object.entries(after)) out[group] = Math.max(0, s - (before[group] ?? 0));
+  return out;
 }
 
 /** Resident set size of `pid` in bytes, or null. */

@@ -29,6 +29,7 @@ import { azuriteTarget } from './target.js';
 import { pollUntil, startJobq } from './jobq-process.js';
 import { TRACE_MESSAGE } from '../../src/coordinator/loop-trace.js';
 import type { QueueEvents } from './queue-events.js';
+import { cpuByThreadBetween } from './proc.js';
 
 export const LEASE_POLL_MS = 5;
 export const PEEK_POLL_MS = Number(process.env.JOBQ_BENCH_PEEK_MS ?? 25);
@@ -73,6 +74,8 @@ export interface ProcessRun {
   ackedSeconds: number;
   /** utime+stime lease held → queue empty, s. */
   cpuSeconds: number;
+  /** The same window by thread group (main, v8, libuv, …; living threads only), or null. */
+  cpuSecondsByThread: Record<string, number> | null;
   peakRssBytes: number;
   /** The coordinator's exit code after SIGTERM (0 expected). */
   exitCode: number | string;
@@ -189,6 +192,7 @@ export async function processCoordinatorRun(
         ),
       );
       const cpuAtLease = child.cpuSeconds() ?? 0;
+      const threadsAtLease = child.cpuSecondsByThread();
       const events = opts.events;
       let sinkAt: number | null = null;
       if (opts.sink) {
@@ -211,6 +215,7 @@ export async function processCoordinatorRun(
           : untilQueueEmpty(() => completionQueue.getProperties(), opts.timeoutMs),
       );
       const cpuAtEmpty = child.cpuSeconds() ?? cpuAtLease;
+      const threadsAtEmpty = child.cpuSecondsByThread();
       const peakRssBytes = child.peakRssBytes() ?? 0;
       await child.stop();
       return {
@@ -219,6 +224,7 @@ export async function processCoordinatorRun(
         dispatchSeconds: sinkAt === null ? null : (sinkAt - leaseAt) / 1000,
         ackedSeconds: (emptyAt - leaseAt) / 1000,
         cpuSeconds: cpuAtEmpty - cpuAtLease,
+        cpuSecondsByThread: cpuByThreadBetween(threadsAtLease, threadsAtEmpty),
         peakRssBytes,
         exitCode: await child.exited,
         trace,

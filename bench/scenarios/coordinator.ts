@@ -117,6 +117,22 @@ function target(az: EmbeddedAzurite): Target {
   };
 }
 
+/** CPU ms per completion by thread group (main, v8, libuv, …), rounded; null without /proc. */
+function cpuMsByThread(run: ProcessRun): Record<string, number> | null {
+  if (!run.cpuSecondsByThread) return null;
+  return Object.fromEntries(
+    Object.entries(run.cpuSecondsByThread)
+      .filter(([, s]) => s > 0)
+      .map(([group, s]) => [group, Number(((s * 1000) / run.completions).toFixed(3))]),
+  );
+}
+
+/** `main 0.41, v8 0.12, …` for a log line. */
+function threadSplit(run: ProcessRun): string {
+  const split = cpuMsByThread(run);
+  return split ? ` (${Object.entries(split).map(([g, ms]) => `${g} ${ms.toFixed(2)}`).join(', ')})` : '';
+}
+
 /** Poll `check` until true or the deadline; `pollMs` 0 polls every macrotask (for runs of a few ms). */
 async function until(
   check: () => boolean | Promise<boolean>,
@@ -478,7 +494,7 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
         if (run.trace.length > 0) ctx.log(`coordinator trace (ms since its lease):\n${run.trace.join('\n')}`);
         ctx.log(
           `process ref shape: sink after ${run.dispatchSeconds?.toFixed(2)} s, acked after ${run.ackedSeconds.toFixed(2)} s, ` +
-            `${((run.cpuSeconds * 1000) / run.completions).toFixed(2)} ms CPU/completion, ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS, lease ${run.launchToLeaseMs} ms after launch`,
+            `${((run.cpuSeconds * 1000) / run.completions).toFixed(2)} ms CPU/completion${threadSplit(run)}, ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS, lease ${run.launchToLeaseMs} ms after launch`,
         );
       }
       await ceilings();
@@ -544,6 +560,7 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
           timing:
             "child's utime+stime (/proc/PID/stat) from lease held to completion queue empty ÷ completions",
           runs: cpuMs.map((x) => Number(x.toFixed(3))),
+          by_thread_ms: runs.map(cpuMsByThread),
         },
       });
       ctx.emit({
@@ -570,7 +587,7 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
       if (run.trace.length > 0) ctx.log(`coordinator trace (ms since its lease):\n${run.trace.join('\n')}`);
       const cpuMs = (run.cpuSeconds * 1000) / run.completions;
       ctx.log(
-        `process 5k leaves: acked after ${run.ackedSeconds.toFixed(2)} s (${(run.completions / run.ackedSeconds).toFixed(0)}/s), ${cpuMs.toFixed(2)} ms CPU/completion, ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS`,
+        `process 5k leaves: acked after ${run.ackedSeconds.toFixed(2)} s (${(run.completions / run.ackedSeconds).toFixed(0)}/s), ${cpuMs.toFixed(2)} ms CPU/completion${threadSplit(run)}, ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS`,
       );
       ctx.emit({
         metric: 'process_cpu_ms_per_completion_5k',
@@ -585,6 +602,7 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
           polls,
           timing:
             "child's utime+stime (/proc/PID/stat) from lease held to completion queue empty ÷ completions",
+          by_thread_ms: cpuMsByThread(run),
           acked_per_s: Math.round(run.completions / run.ackedSeconds),
           acked_after_s: Number(run.ackedSeconds.toFixed(3)),
           peak_rss_mb: round1(run.peakRssBytes / 2 ** 20),
