@@ -63,6 +63,21 @@ export function cpuByThreadBetween(
   return out;
 }
 
+/**
+ * CPU time the hypervisor gave to other guests while this machine's vCPUs wanted to run ("steal",
+ * the eighth field of /proc/stat's `cpu` line), summed over all vCPUs, in seconds; null without /proc.
+ * On a shared host, CPU figures taken while it grows are inflated.
+ */
+export function machineStealSeconds(): number | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const fields = line.trim().split(/\s+/);
+    return fields[0] === 'cpu' ? Number(fields[8]) / CLK_TCK : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Resident set size of `pid` in bytes, or null. */
 export function rssBytesOf(pid: number): number | null {
   try {

@@ -29,7 +29,7 @@ import { azuriteTarget } from './target.js';
 import { pollUntil, startJobq } from './jobq-process.js';
 import { TRACE_MESSAGE } from '../../src/coordinator/loop-trace.js';
 import type { QueueEvents } from './queue-events.js';
-import { cpuByThreadBetween } from './proc.js';
+import { cpuByThreadBetween, machineStealSeconds } from './proc.js';
 
 export const LEASE_POLL_MS = 5;
 export const PEEK_POLL_MS = Number(process.env.JOBQ_BENCH_PEEK_MS ?? 25);
@@ -76,6 +76,8 @@ export interface ProcessRun {
   cpuSeconds: number;
   /** The same window by thread group (main, v8, libuv, …; living threads only), or null. */
   cpuSecondsByThread: Record<string, number> | null;
+  /** The machine's steal time over the same window, all vCPUs, s (see proc.ts), or null. */
+  stealSeconds: number | null;
   peakRssBytes: number;
   /** The coordinator's exit code after SIGTERM (0 expected). */
   exitCode: number | string;
@@ -193,6 +195,7 @@ export async function processCoordinatorRun(
       );
       const cpuAtLease = child.cpuSeconds() ?? 0;
       const threadsAtLease = child.cpuSecondsByThread();
+      const stealAtLease = machineStealSeconds();
       const events = opts.events;
       let sinkAt: number | null = null;
       if (opts.sink) {
@@ -216,6 +219,7 @@ export async function processCoordinatorRun(
       );
       const cpuAtEmpty = child.cpuSeconds() ?? cpuAtLease;
       const threadsAtEmpty = child.cpuSecondsByThread();
+      const stealAtEmpty = machineStealSeconds();
       const peakRssBytes = child.peakRssBytes() ?? 0;
       await child.stop();
       return {
@@ -225,6 +229,7 @@ export async function processCoordinatorRun(
         ackedSeconds: (emptyAt - leaseAt) / 1000,
         cpuSeconds: cpuAtEmpty - cpuAtLease,
         cpuSecondsByThread: cpuByThreadBetween(threadsAtLease, threadsAtEmpty),
+        stealSeconds: stealAtLease === null || stealAtEmpty === null ? null : stealAtEmpty - stealAtLease,
         peakRssBytes,
         exitCode: await child.exited,
         trace,

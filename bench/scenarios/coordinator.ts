@@ -130,7 +130,8 @@ function cpuMsByThread(run: ProcessRun): Record<string, number> | null {
 /** `main 0.41, v8 0.12, …` for a log line. */
 function threadSplit(run: ProcessRun): string {
   const split = cpuMsByThread(run);
-  return split ? ` (${Object.entries(split).map(([g, ms]) => `${g} ${ms.toFixed(2)}`).join(', ')})` : '';
+  const steal = run.stealSeconds === null ? '' : `; machine steal ${run.stealSeconds.toFixed(2)} s`;
+  return split ? ` (${Object.entries(split).map(([g, ms]) => `${g} ${ms.toFixed(2)}`).join(', ')}${steal})` : '';
 }
 
 /** Poll `check` until true or the deadline; `pollMs` 0 polls every macrotask (for runs of a few ms). */
@@ -561,6 +562,7 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
             "child's utime+stime (/proc/PID/stat) from lease held to completion queue empty ÷ completions",
           runs: cpuMs.map((x) => Number(x.toFixed(3))),
           by_thread_ms: runs.map(cpuMsByThread),
+          machine_steal_s: runs.map((r) => r.stealSeconds),
         },
       });
       ctx.emit({
@@ -603,6 +605,7 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
           timing:
             "child's utime+stime (/proc/PID/stat) from lease held to completion queue empty ÷ completions",
           by_thread_ms: cpuMsByThread(run),
+          machine_steal_s: run.stealSeconds,
           acked_per_s: Math.round(run.completions / run.ackedSeconds),
           acked_after_s: Number(run.ackedSeconds.toFixed(3)),
           peak_rss_mb: round1(run.peakRssBytes / 2 ** 20),
