@@ -131,7 +131,11 @@ function cpuMsByThread(run: ProcessRun): Record<string, number> | null {
 function threadSplit(run: ProcessRun): string {
   const split = cpuMsByThread(run);
   const steal = run.stealSeconds === null ? '' : `; machine steal ${run.stealSeconds.toFixed(2)} s`;
-  return split ? ` (${Object.entries(split).map(([g, ms]) => `${g} ${ms.toFixed(2)}`).join(', ')}${steal})` : '';
+  return split
+    ? ` (${Object.entries(split)
+        .map(([g, ms]) => `${g} ${ms.toFixed(2)}`)
+        .join(', ')}${steal})`
+    : '';
 }
 
 /** Poll `check` until true or the deadline; `pollMs` 0 polls every macrotask (for runs of a few ms). */
