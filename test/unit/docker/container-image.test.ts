@@ -4,7 +4,7 @@
  * stage is non-root with production dependencies only, and its entrypoint script runs under node.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -118,8 +118,9 @@ describe('bin/jobq.js under node', () => {
   it('says how to build, exit 2, when dist/ is missing (imports nothing but node built-ins)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobq-bin-'));
     try {
+      // bin/ as shipped (the image copies the whole folder): jobq.js and what it imports beside it.
       mkdirSync(join(dir, 'bin'));
-      copyFileSync(join(root, 'bin/jobq.js'), join(dir, 'bin/jobq.js'));
+      for (const f of readdirSync(join(root, 'bin'))) copyFileSync(join(root, 'bin', f), join(dir, 'bin', f));
       const r = spawnSync(process.execPath, [join(dir, 'bin/jobq.js'), '--help'], {
         encoding: 'utf8',
         cwd: dir,
