@@ -15,6 +15,7 @@ import {
 import { validateWorkerOptions, type WorkerOptionValues } from '../../worker/options.js';
 import type { Target } from '../../config/types.js';
 import { positiveInt, positiveNumber, rawFlagText } from '../context.js';
+import { compileLongRunningCodeEagerly } from '../v8-tiering.js';
 
 interface WorkerArgs {
   queue: string;
@@ -148,6 +149,7 @@ async function runWorker(argv: WorkerArgs): Promise<void> {
   const target = requireTarget(cfg);
   const values = workerOptionValues(argv, target, cfg.configPath);
   const logger = createLogger({ level: argv['log-level'] });
+  compileLongRunningCodeEagerly();
   // Storage adapters load only now (start-up rule in commands/index.ts). Fails with a one-line
   // StorageUnreachableError (naming `jobq azurite`) when nothing listens.
   const { openAzureBackend } = await import('../../adapters/azure/open.js');

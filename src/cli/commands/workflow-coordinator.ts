@@ -9,6 +9,7 @@ import type { GlobalArgs } from '../context.js';
 import { SignalGate } from '../signals.js';
 import { coordinatorBanner } from '../../coordinator/banner.js';
 import { finalStatsLine } from '../../coordinator/stats.js';
+import { compileLongRunningCodeEagerly } from '../v8-tiering.js';
 
 interface CoordinatorArgs extends GlobalArgs {
   'break-lease'?: boolean;
@@ -141,6 +142,7 @@ async function runCoordinator(a: CoordinatorArgs, signals: SignalGate): Promise<
   const hooks = holdHooks(process.env.JOBQ_TEST_COORDINATOR_HOLD);
   const logger = createLogger({ level: a['log-level'] ?? process.env.JOBQ_LOG_LEVEL ?? 'info' });
   process.stderr.write(coordinatorBanner(cfg) + '\n');
+  compileLongRunningCodeEagerly();
   // Storage adapters and the coordinator load only now, side by side (start-up rule in
   // commands/index.ts).
   const [{ openAzureBackend }, { Coordinator }] = await Promise.all([

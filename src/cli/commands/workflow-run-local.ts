@@ -13,6 +13,7 @@ import { plainAggregateLine, renderAggregate } from '../render/multi-view.js';
 import { rateAndEta } from '../render/format.js';
 import { plural } from '../render/format.js';
 import type { FailedTaskReport } from '../run-local-failures.js';
+import { compileLongRunningCodeEagerly } from '../v8-tiering.js';
 
 interface RunLocalArgs extends GlobalArgs {
   files?: string[];
@@ -204,6 +205,7 @@ export const runLocalCommand: CommandModule = {
     const logPath = relative(process.cwd(), log.path) || log.path;
     const logger = createLogger({ level: a['log-level'] ?? 'info', fd: log.fd });
     const started = performance.now();
+    compileLongRunningCodeEagerly();
     // Imported here so other commands never load the coordinator and worker.
     const { LocalRunner } = await import('../../client/local-runner.js');
     // Semaphore limits come from jobq.yaml / env, as for submit and the coordinator (read only when used).
