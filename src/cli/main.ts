@@ -71,6 +71,7 @@ export function buildParser(argv: string[], yargs: YargsFactory): Argv {
       if (err) throw err;
       throw Object.assign(new Error(msg), { name: 'UsageError', exitCode: 2 });
     });
+  skipHelpTextCache(parser);
   parser = registerTopLevelCommands(parser);
   parser = parser.command('workflow', 'Submit, watch and operate DAG workflows', (y) =>
     registerWorkflowCommands(
@@ -91,6 +92,26 @@ export function buildParser(argv: string[], yargs: YargsFactory): Argv {
     ),
   );
   return parser;
+}
+
+/** The part of yargs' internals `skipHelpTextCache` touches (not in its public typings). */
+interface YargsUsageInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * yargs renders a command's whole help text right after it starts the command's handler, so that it
+ * could print that help should the handler fail later. jobq's `.fail` prints one line instead, so the
+ * text is never shown — but rendering it is synchronous and stood between a long-running command's
+ * first `await` and its start-up (≈ 50 ms of a coordinator's start with the bundled yargs, ≈ 280 ms
+ * with the unbundled one). `--help` still renders help when asked. Without that internal method (a
+ * future yargs), nothing changes.
+ */
+export function skipHelpTextCache(parser: Argv): boolean {
+  const usage = (parser as unknown as YargsUsageInternals).getInternalMethods?.().getUsageInstance?.();
+  if (!usage || typeof usage.cacheHelpMessage !== 'function') return false;
+  usage.cacheHelpMessage = () => {};
+  return true;
 }
 
 /** The exit code a command set through `process.exitCode` (0 when it set none). */
