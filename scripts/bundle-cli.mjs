@@ -10,6 +10,8 @@
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { lazyAssert, yargsMainFilename } from './yargs-bundle-fixes.mjs';
+import { bundlePino } from './pino-bundle.mjs';
 import { lazyStringWidth } from './lazy-string-width.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -57,6 +59,9 @@ await build({
   banner: {
     js: "import { createRequire as __jobqCreateRequire } from 'node:module'; const require = __jobqCreateRequire(import.meta.url);",
   },
-  plugins: [externals, lazyStringWidth],
+  plugins: [externals, lazyStringWidth, lazyAssert, yargsMainFilename],
+  // src/log.ts requires this file (beside the chunks) instead of node_modules/pino.
+  define: { __JOBQ_PINO__: JSON.stringify('./pino.cjs') },
   logLevel: 'warning',
 });
+await bundlePino(root, `${outdir}/pino.cjs`);

@@ -11,9 +11,16 @@ export type { Logger };
 
 let pinoModule: typeof PinoModule | undefined;
 
+/**
+ * Set by the CLI bundle (scripts/bundle-cli.mjs): pino pre-bundled as one file beside the chunks
+ * (scripts/pino-bundle.mjs), ≈ 20 ms quicker to load than node_modules/pino. Undefined elsewhere.
+ */
+declare const __JOBQ_PINO__: string | undefined;
+const PINO_ID = typeof __JOBQ_PINO__ === 'string' ? __JOBQ_PINO__ : 'pino';
+
 /** pino, required synchronously on first use (it is CommonJS, so `require` keeps `createLogger` sync). */
 function loadPino(): typeof PinoModule {
-  pinoModule ??= createRequire(import.meta.url)('pino') as typeof PinoModule;
+  pinoModule ??= createRequire(import.meta.url)(PINO_ID) as typeof PinoModule;
   return pinoModule;
 }
 

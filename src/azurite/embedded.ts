@@ -4,10 +4,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY } from '../config/defaults.js';
+import { isListening, LOOPBACK_HOST } from './port-probe.js';
+
+export { isListening, probePort } from './port-probe.js';
 
 export interface AzuritePorts {
   blob: number;
@@ -40,7 +43,7 @@ export interface StartAzuriteOptions {
   env?: Record<string, string>;
 }
 
-const HOST = '127.0.0.1';
+const HOST = LOOPBACK_HOST;
 
 export function azuriteEntryPoint(): string {
   const require = createRequire(import.meta.url);
@@ -58,46 +61,6 @@ export async function freePort(): Promise<number> {
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       srv.close(() => resolve(port));
     });
-  });
-}
-
-/**
- * Probe a TCP port: 'open' when a connection is accepted, 'refused' when the host says nothing listens
- * (ECONNREFUSED: definitive), 'unknown' on a timeout or any other error (a starved machine or a stalled
- * server — not proof that nothing is there).
- */
-export function probePort(
-  port: number,
-  host = HOST,
-  timeoutMs = 3_000,
-): Promise<'open' | 'refused' | 'unknown'> {
-  return new Promise((resolve) => {
-    const sock = connect({ port, host });
-    const done = (r: 'open' | 'refused' | 'unknown') => {
-      sock.removeAllListeners();
-      sock.destroy();
-      resolve(r);
-    };
-    sock.setTimeout(timeoutMs, () => done('unknown'));
-    sock.once('connect', () => done('open'));
-    sock.once('error', (err: NodeJS.ErrnoException) =>
-      done(err.code === 'ECONNREFUSED' ? 'refused' : 'unknown'),
-    );
-  });
-}
-
-/** True if something accepts TCP connections on host:port. */
-export function isListening(port: number, host = HOST, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ port, host });
-    const done = (ok: boolean) => {
-      sock.removeAllListeners();
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
   });
 }
 

@@ -3,7 +3,12 @@
  * `/readyz` (ready: leading, holding the lease) and, when metrics are on, `/metrics`. Only node:http
  * here: a probe-only server (`--health-port`) never loads prom-client.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type http from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+// Only a coordinator with --metrics-port or --health-port serves HTTP: the others never load it.
+const httpModule = lazyBuiltin<typeof http>('node:http');
 
 /** What the probes ask of the coordinator. */
 export interface ProbeSource {
@@ -48,7 +53,7 @@ export async function serveRoutes(
   host: string,
   routes: Record<string, RouteHandler>,
 ): Promise<BoundServer> {
-  const server: Server = createServer((req, res) => {
+  const server: Server = httpModule().createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (route) route(res);

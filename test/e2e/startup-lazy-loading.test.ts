@@ -263,6 +263,31 @@ describe('the CLI bundle (dist/bundle, scripts/bundle-cli.mjs)', () => {
     expectNone(r, HEAVY);
   });
 
+  it('runs a coordinator on Azurite with the bundled pino and without builtins it does not use', async () => {
+    const az = azurite();
+    const r = await traced([], {
+      nodeArgs: [bin, 'workflow', `devstoreaccount1/${uniquePrefix('LazyB')}`, 'coordinator'],
+      env: {
+        JOBQ_CLI_BUNDLE: '1',
+        BLOB_PORT: String(az.ports.blob),
+        QUEUE_PORT: String(az.ports.queue),
+        TABLE_PORT: String(az.ports.table),
+        JOBQ_LOG_LEVEL: 'info',
+      },
+      stopWhen: (stderr) => stderr.includes('coordinator started'),
+    });
+    expect(r.stderr).toContain('coordinator started');
+    // pino from dist/bundle/pino.cjs (scripts/pino-bundle.mjs), not node_modules.
+    expect(r.modules.some((m) => m.endsWith('/dist/bundle/pino.cjs'))).toBe(true);
+    expectNone(r, [...NOT_FOR_STORAGE_QUEUE_COORDINATOR, 'pino', 'sonic-boom', 'thread-stream']);
+    // No TLS for http Azurite, no HTTP server without --metrics-port/--health-port, no child
+    // processes or worker threads: each of these builtins costs 4–14 ms to load.
+    const builtins = r.modules.map((m) => m.replace(/^node:/, ''));
+    for (const b of ['tls', 'https', 'http', 'child_process', 'worker_threads', 'assert'])
+      expect(builtins, `loaded ${b}`).not.toContain(b);
+    expect(builtins).toContain('net');
+  });
+
   it('maps stack traces to src/*.ts with --log-level debug', async () => {
     const r = await traced([], {
       nodeArgs: [bin, 'task', 'inputs', '--log-level', 'debug'],

@@ -2,7 +2,7 @@
 import type { Backend } from '../../ports/backend.js';
 import type { Target } from '../../config/types.js';
 import { StorageUnreachableError } from '../../errors.js';
-import { probePort } from '../../azurite/embedded.js';
+import { probePort } from '../../azurite/port-probe.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { createQueuePool } from '../queue-pool.js';
 import { composeBackend } from '../compose.js';
@@ -80,10 +80,15 @@ export interface OpenAzureOptions {
   checkReachable?: boolean;
 }
 
-/** Throw StorageUnreachableError (naming `jobq azurite`) if an Azurite target has nothing listening. */
+/**
+ * Throw StorageUnreachableError (naming `jobq azurite`) if an Azurite target has nothing listening. Each
+ * distinct host:port is probed once (state, blobs and queues are usually one account), all at once; the
+ * error names the first refused endpoint in blob, table, queue order.
+ */
 export async function assertAzuriteReachable(target: Target): Promise<void> {
   const accounts = [target.storage, target.blobs.account];
   if (target.queues.kind === 'storage') accounts.push(target.queues.account);
+  const endpoints = new Map<string, { host: string; port: number; endpoint: string }>();
   for (const a of accounts) {
     if (a.kind !== 'azurite') continue;
     const checks: [number, string][] = [
@@ -92,18 +97,26 @@ export async function assertAzuriteReachable(target: Target): Promise<void> {
       [a.queuePort, `http://${a.host}:${a.queuePort}/${a.account}`],
     ];
     for (const [port, endpoint] of checks) {
-      // Only a refused connection proves nothing listens; a slow answer is left to the real calls.
-      if ((await probePort(port, a.host)) === 'refused')
-        throw new StorageUnreachableError(unreachableMessage(endpoint));
+      const key = `${a.host}:${port}`;
+      if (!endpoints.has(key)) endpoints.set(key, { host: a.host, port, endpoint });
     }
   }
+  const probes = [...endpoints.values()];
+  // Only a refused connection proves nothing listens; a slow answer is left to the real calls.
+  const results = await Promise.all(probes.map((p) => probePort(p.port, p.host)));
+  const refused = probes.find((_, i) => results[i] === 'refused');
+  if (refused) throw new StorageUnreachableError(unreachableMessage(refused.endpoint));
 }
 
 /** Open the backend of `target` (no resources created: call `ensureResources()`). */
 export async function openAzureBackend(target: Target, opts: OpenAzureOptions = {}): Promise<Backend> {
-  if (opts.checkReachable ?? true) await assertAzuriteReachable(target);
+  // The probe and the adapter modules' load overlap (building the parts does no I/O; on a refused
+  // probe they are dropped).
+  const [, { state, outputs, logs, lease, storageQueue, ext }] = await Promise.all([
+    (opts.checkReachable ?? true) ? assertAzuriteReachable(target) : undefined,
+    blobQueueParts(target),
+  ]);
   const logger = (opts.logger ?? silentLogger()).child({ prefix: target.prefix });
-  const { state, outputs, logs, lease, storageQueue, ext } = await blobQueueParts(target);
   const index = createAzureIndexStore(target.storage, target.prefix);
   const queues = createQueuePool(target.queues, { logger, storageQueue });
   return composeBackend({

@@ -266,6 +266,24 @@ describe('the socket transport', () => {
     t.close();
   });
 
+  it('names an IPv6 host in brackets in the Host header', async () => {
+    const hosts: string[] = [];
+    const v6 = createServer((req, res) => {
+      hosts.push(req.headers.host ?? '');
+      res.end('ok');
+    });
+    await new Promise<void>((r) => v6.listen(0, '::1', r));
+    const v6Port = (v6.address() as AddressInfo).port;
+    try {
+      const t = new SocketTransport(false, '::1', v6Port);
+      expect((await t.request(get('/echo'))).status).toBe(200);
+      t.close();
+    } finally {
+      await new Promise((r) => v6.close(r));
+    }
+    expect(hosts).toEqual([`[::1]:${v6Port}`]);
+  });
+
   it('is the default, and JOBQ_HTTP_TRANSPORT=node selects Node http', () => {
     expect(transportChoice({})).toBe('socket');
     expect(transportChoice({ JOBQ_HTTP_TRANSPORT: 'node' })).toBe('node');

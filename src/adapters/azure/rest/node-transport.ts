@@ -3,14 +3,19 @@
  * (LIFO, so the warmest socket is reused). Kept selectable to rule jobq's socket transport out when
  * diagnosing a storage problem.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
+import { lazyBuiltin } from '../../../lazy-builtin.js';
 import {
   timeoutError,
   type HttpTransport,
   type TransportRequest,
   type TransportResponse,
 } from './transport.js';
+
+// Loaded when this transport is chosen, not by every process that imports the REST client.
+const httpModule = lazyBuiltin<typeof http>('node:http');
+const httpsModule = lazyBuiltin<typeof https>('node:https');
 
 export class NodeHttpTransport implements HttpTransport {
   private readonly agent: http.Agent;
@@ -22,8 +27,8 @@ export class NodeHttpTransport implements HttpTransport {
     private readonly port: number,
   ) {
     const agentOptions = { keepAlive: true, scheduling: 'lifo' as const };
-    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.module = secure ? https : http;
+    this.module = secure ? httpsModule() : httpModule();
+    this.agent = new this.module.Agent(agentOptions);
   }
 
   request(call: TransportRequest): Promise<TransportResponse> {

@@ -16,7 +16,8 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
+import { lazyBuiltin } from '../../../lazy-builtin.js';
 import { ResponseParser } from './http1-response.js';
 import {
   timeoutError,
@@ -40,6 +41,18 @@ export const DEFAULT_MAX_SOCKETS = 256;
  */
 export const REQUEST_CHANNEL = 'jobq.storage.request';
 const requestChannel = channel(REQUEST_CHANNEL);
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * A URL's hostname (brackets stripped) is an IPv6 address exactly when it has a colon: names and IPv4
+ * addresses cannot. Not `net.isIPv6`, whose first call compiles a large regex (≈ 10 ms of start-up).
+ */
+function isIpv6Literal(hostname: string): boolean {
+  return hostname.includes(':');
+}
+
+/** TLS loads with the first `https:` connection: an Azurite (http) process never needs it. */
+const tlsModule = lazyBuiltin<typeof tls>('node:tls');
 export const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
 /** How often deadlines are checked: a try times out at most this late (one timer, not one per request). */
 const DEADLINE_TICK_MS = 100;
@@ -104,7 +117,7 @@ export class SocketTransport implements HttpTransport {
   ) {
     this.maxSockets = opts.maxSockets ?? DEFAULT_MAX_SOCKETS;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    const host = net.isIPv6(hostname) ? `[${hostname}]` : hostname;
+    const host = isIpv6Literal(hostname) ? `[${hostname}]` : hostname;
     this.hostHeader = port === (secure ? 443 : 80) ? host : `${host}:${port}`;
   }
 
@@ -160,10 +173,10 @@ export class SocketTransport implements HttpTransport {
   private connect(): Connection {
     const { hostname: host, port } = this;
     const socket = this.secure
-      ? tls.connect({
+      ? tlsModule().connect({
           host,
           port,
-          servername: net.isIP(host) ? undefined : host,
+          servername: isIpv6Literal(host) || IPV4.test(host) ? undefined : host,
           session: this.session,
           ALPNProtocols: ['http/1.1'],
         })
