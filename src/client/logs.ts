@@ -8,6 +8,7 @@ import type { Runtime } from '../engine/api.js';
 import type { TaskState } from '../engine/states.js';
 import { WorkflowRuntime } from '../engine/index.js';
 import type { TaskLogDoc, TaskLogHeader, TaskLogLine } from '../wire/task-log.js';
+import { groupDigits } from '../group-digits.js';
 
 /** What `readTaskLog` needs of a backend (`client.backend` or a `Backend` will do). */
 export type TaskLogSource = Pick<Backend, 'state' | 'logs' | 'target'>;
@@ -212,9 +213,7 @@ function found(
 }
 
 /** `1,048,576`-style grouping for byte counts in markers. */
-function grouped(n: number): string {
-  return n.toLocaleString('en-US');
-}
+const grouped = groupDigits;
 
 /** The marker shown where lines were dropped to keep a log within its bound. */
 export function truncationMarker(

@@ -1,4 +1,5 @@
 /** Coordinator counters (reference §5.11 plus jobq's additions) and the periodic stats line. */
+import { groupDigits } from '../group-digits.js';
 
 export type LeaseState = 'held' | 'renewing' | 'lost' | 'released' | 'not_acquired' | 'standby';
 
@@ -146,6 +147,6 @@ export class StatsLine {
 
 /** The final line printed on stop (reference §5.12), with thousands separators. */
 export function finalStatsLine(s: CoordinatorStats): string {
-  const nf = new Intl.NumberFormat('en-US');
-  return `Coordinator stopped — ${nf.format(s.completions_handled)} completions, ${nf.format(s.tasks_pushed)} tasks pushed, ${nf.format(s.batches)} batches`;
+  const n = groupDigits;
+  return `Coordinator stopped — ${n(s.completions_handled)} completions, ${n(s.tasks_pushed)} tasks pushed, ${n(s.batches)} batches`;
 }
