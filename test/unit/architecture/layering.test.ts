@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(__dirname, '../../../src');
 
 /** Base modules: no internal imports of their own (beyond `log` → `errors`); anyone may use them. */
-const BASE = ['errors', 'log', 'version', 'concurrency'] as const;
+const BASE = ['errors', 'log', 'version', 'concurrency', 'lazy-builtin', 'group-digits'] as const;
 const CORE = [...BASE, 'config', 'condition', 'model', 'wire', 'engine', 'ports'] as const;
 const STORAGE = [...CORE, 'azurite', 'adapters'] as const;
 const RUNTIMES = [...STORAGE, 'coordinator', 'worker'] as const;
@@ -24,6 +24,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   errors: [],
   version: [],
   concurrency: [],
+  'lazy-builtin': [],
+  'group-digits': [],
   log: ['errors'],
   config: ['errors', 'log'],
   condition: ['errors'],
