@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { lazyAssert, yargsMainFilename } from './yargs-bundle-fixes.mjs';
+import { NODE_BUNDLE_OPTIONS } from './bundle-options.mjs';
 import { bundlePino } from './pino-bundle.mjs';
 import { lazyStringWidth } from './lazy-string-width.mjs';
 
@@ -45,16 +46,9 @@ await build({
   // The dashboard's layout thread is a script of its own (new Worker(new URL('./layout-worker.js'))).
   entryPoints: { main: 'src/cli/main.ts', 'layout-worker': 'src/track/layout-worker.ts' },
   outdir,
-  bundle: true,
+  ...NODE_BUNDLE_OPTIONS,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: 'linked',
-  sourcesContent: false,
-  // Less to parse; identifiers are kept (error type names are printed and logged).
-  minifyWhitespace: true,
-  minifySyntax: true,
   // CommonJS code inside bundled packages calls require(): give ESM chunks one.
   banner: {
     js: "import { createRequire as __jobqCreateRequire } from 'node:module'; const require = __jobqCreateRequire(import.meta.url);",
@@ -62,6 +56,5 @@ await build({
   plugins: [externals, lazyStringWidth, lazyAssert, yargsMainFilename],
   // src/log.ts requires this file (beside the chunks) instead of node_modules/pino.
   define: { __JOBQ_PINO__: JSON.stringify('./pino.cjs') },
-  logLevel: 'warning',
 });
 await bundlePino(root, `${outdir}/pino.cjs`);

@@ -14,6 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { NODE_BUNDLE_OPTIONS } from './bundle-options.mjs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -72,15 +73,8 @@ export async function bundlePino(root, outfile) {
     absWorkingDir: root,
     entryPoints: [createRequire(join(root, 'package.json')).resolve('pino')],
     outfile,
-    bundle: true,
+    ...NODE_BUNDLE_OPTIONS,
     format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'linked',
-    sourcesContent: false,
-    minifyWhitespace: true,
-    minifySyntax: true,
     plugins: [stubThreadStream, lazyRequires],
-    logLevel: 'warning',
   });
 }

@@ -137,6 +137,29 @@ function expectNone(run: TracedRun, forbidden: string[]): void {
   ).toEqual([]);
 }
 
+/**
+ * A coordinator on a fresh prefix of the test Azurite, traced until it logs 'coordinator started' (after
+ * the lease and the index listing, so the trace covers calls to all three services), then stopped. The
+ * exit status is not checked: SIGTERM can land before the signal handlers are installed.
+ */
+async function tracedCoordinator(build: 'bundle' | 'unbundled'): Promise<TracedRun> {
+  const az = azurite();
+  const args = ['workflow', `devstoreaccount1/${uniquePrefix('Lazy')}`, 'coordinator'];
+  const r = await traced(build === 'bundle' ? [] : args, {
+    nodeArgs: build === 'bundle' ? [join(REPO_ROOT, 'bin', 'jobq.js'), ...args] : undefined,
+    env: {
+      ...(build === 'bundle' ? { JOBQ_CLI_BUNDLE: '1' } : {}),
+      BLOB_PORT: String(az.ports.blob),
+      QUEUE_PORT: String(az.ports.queue),
+      TABLE_PORT: String(az.ports.table),
+      JOBQ_LOG_LEVEL: 'info',
+    },
+    stopWhen: (stderr) => stderr.includes('coordinator started'),
+  });
+  expect(r.stderr).toContain('coordinator started');
+  return r;
+}
+
 describe('light command paths load no heavy module', () => {
   it('jobq --help lists every command', async () => {
     const r = await traced(['--help']);
@@ -194,21 +217,9 @@ describe('light command paths load no heavy module', () => {
   });
 
   it('a coordinator on an Azurite storage-queue target loads no Azure SDK, Service Bus, identity nor prom-client', async () => {
-    const az = azurite();
-    const r = await traced(['workflow', `devstoreaccount1/${uniquePrefix('Lazy')}`, 'coordinator'], {
-      env: {
-        BLOB_PORT: String(az.ports.blob),
-        QUEUE_PORT: String(az.ports.queue),
-        TABLE_PORT: String(az.ports.table),
-        JOBQ_LOG_LEVEL: 'info',
-      },
-      stopWhen: (stderr) => stderr.includes('coordinator started'),
-    });
-    // The exit status is not checked: SIGTERM can land before the signal handlers are installed.
-    expect(r.stderr).toContain('coordinator started');
-    // 'coordinator started' comes after the lease and the index listing, so the trace covers storage
-    // calls of all three services; the default lean HTTP client (JOBQ_HTTP_CLIENT=lean) makes them
-    // without any Azure SDK package, the index table included.
+    const r = await tracedCoordinator('unbundled');
+    // The default lean HTTP client (JOBQ_HTTP_CLIENT=lean) makes every storage call without any Azure
+    // SDK package, the index table included.
     expectNone(r, [
       ...NOT_FOR_STORAGE_QUEUE_COORDINATOR,
       '@azure/storage-blob',
@@ -264,19 +275,7 @@ describe('the CLI bundle (dist/bundle, scripts/bundle-cli.mjs)', () => {
   });
 
   it('runs a coordinator on Azurite with the bundled pino and without builtins it does not use', async () => {
-    const az = azurite();
-    const r = await traced([], {
-      nodeArgs: [bin, 'workflow', `devstoreaccount1/${uniquePrefix('LazyB')}`, 'coordinator'],
-      env: {
-        JOBQ_CLI_BUNDLE: '1',
-        BLOB_PORT: String(az.ports.blob),
-        QUEUE_PORT: String(az.ports.queue),
-        TABLE_PORT: String(az.ports.table),
-        JOBQ_LOG_LEVEL: 'info',
-      },
-      stopWhen: (stderr) => stderr.includes('coordinator started'),
-    });
-    expect(r.stderr).toContain('coordinator started');
+    const r = await tracedCoordinator('bundle');
     // pino from dist/bundle/pino.cjs (scripts/pino-bundle.mjs), not node_modules.
     expect(r.modules.some((m) => m.endsWith('/dist/bundle/pino.cjs'))).toBe(true);
     expectNone(r, [...NOT_FOR_STORAGE_QUEUE_COORDINATOR, 'pino', 'sonic-boom', 'thread-stream']);

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as realAssert from 'node:assert';
-import { build } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs build script without type declarations
 import { lazyAssert } from '../../../scripts/yargs-bundle-fixes.mjs';
+import { bundleSnippet } from '../../support/esbuild.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'jobq-lazy-assert-'));
@@ -26,22 +27,14 @@ interface Checks {
 }
 
 /** Bundle `import { … } from 'assert'` as yargs' platform shim sees it, through the wrapper. */
-async function bundleFromYargs(out: string, contents: string): Promise<void> {
-  await build({
-    stdin: {
-      contents,
-      resolveDir: join(root, 'node_modules', 'yargs', 'lib', 'platform-shims'),
-      sourcefile: join(root, 'node_modules', 'yargs', 'lib', 'platform-shims', '__jobq_assert_probe.mjs'),
-    },
-    outfile: out,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    banner: {
-      js: "import { createRequire as __c } from 'node:module'; const require = __c(import.meta.url);",
-    },
-    plugins: [lazyAssert],
-    logLevel: 'silent',
+function bundleFromYargs(outfile: string, contents: string): Promise<void> {
+  const shims = join(root, 'node_modules', 'yargs', 'lib', 'platform-shims');
+  return bundleSnippet({
+    contents,
+    resolveDir: shims,
+    sourcefile: join(shims, '__jobq_assert_probe.mjs'),
+    outfile,
+    plugins: [lazyAssert as Plugin],
   });
 }
 
