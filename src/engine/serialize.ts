@@ -194,6 +194,33 @@ export function taskEntry(m: TaskMachine, i: number): StateTaskDocV1 | null {
   return null;
 }
 
+/**
+ * `JSON.stringify(taskEntry(m, i))` without the object, or '' when `taskEntry` is null: the state text
+ * of every changed chunk is built from it at each flush, and a full document's worth of entry objects
+ * (built, stringified, collected) was most of a first flush's cost. Same keys, same order, same
+ * escaping (strings from outside go through `JSON.stringify`; state names and timestamps need none).
+ */
+export function taskEntryJson(m: TaskMachine, i: number): string {
+  const s = m.state[i];
+  let out = '';
+  if (s !== PENDING) out = '"state":"' + STATE_NAMES[s] + '"';
+  const done = m.doneParents[i];
+  if (done > 0) out += (out === '' ? '' : ',') + '"completed_parents":' + String(done);
+  const failed = m.failedParents[i];
+  if (failed > 0) out += (out === '' ? '' : ',') + '"failed_parents":' + String(failed);
+  const ref = m.outputRefs.get(i);
+  if (ref !== undefined) out += (out === '' ? '' : ',') + '"output_ref":' + JSON.stringify(ref);
+  const err = m.errors.get(i);
+  if (err !== undefined) out += (out === '' ? '' : ',') + '"error":' + JSON.stringify(err);
+  if (m.startedAt[i] > 0)
+    out += (out === '' ? '' : ',') + '"started_at":"' + isoSeconds(m.startedAt[i]) + '"';
+  if (m.completedAt[i] > 0)
+    out += (out === '' ? '' : ',') + '"completed_at":"' + isoSeconds(m.completedAt[i]) + '"';
+  const attempt = m.attempt[i];
+  if (attempt > 0) out += (out === '' ? '' : ',') + '"attempt_no":' + String(attempt);
+  return out === '' ? '' : '{' + out + '}';
+}
+
 /** The `.state.bin` document (reference §4.2 key set, compact per DECISIONS §3). */
 export function writeStateDoc(meta: WorkflowMeta, m: TaskMachine, state: WorkflowState): StateDocV1 {
   const tasks: Record<string, StateTaskDocV1> = {};

@@ -2,13 +2,12 @@
  * The state document as JSON text in fixed chunks of tasks, re-encoded only where something changed:
  * a flush of a big workflow then rebuilds (and its blob encoder recompresses) the few chunks its
  * completions touched instead of the whole document. The text is the document `writeStateDoc` builds
- * (same keys, same per-task entries from `taskEntry`), with tasks in definition order.
+ * (same keys, same per-task entries: `taskEntryJson` is `taskEntry` as text), with tasks in definition order.
  */
-import type { StateTaskDocV1 } from '../wire/docs.js';
 import type { StateDocText, StateTextChunk } from '../wire/state-blob.js';
 import type { WorkflowState } from './states.js';
 import type { TaskMachine } from './machine.js';
-import { stateDocWith, taskEntry, type WorkflowMeta } from './serialize.js';
+import { stateDocWith, taskEntryJson, type WorkflowMeta } from './serialize.js';
 
 /** Tasks per chunk: small enough that a flush re-encodes little, large enough to compress well. */
 export const STATE_CHUNK_TASKS = 64;
@@ -90,9 +89,9 @@ export class StateTextWriter {
     let first = true;
     const end = Math.min(t.size, (k + 1) * STATE_CHUNK_TASKS);
     for (let i = k * STATE_CHUNK_TASKS; i < end; i++) {
-      const e: StateTaskDocV1 | null = taskEntry(this.m, i);
-      if (e === null) continue;
-      s += (first ? '' : ',') + JSON.stringify(t.name(i)) + ':' + JSON.stringify(e);
+      const e = taskEntryJson(this.m, i);
+      if (e === '') continue;
+      s += (first ? '' : ',') + JSON.stringify(t.name(i)) + ':' + e;
       first = false;
     }
     this.fresh.set(k, s);
