@@ -49,6 +49,8 @@ export class AckQueue {
   /** Deletes started and settled so far (for the trace). */
   private startedCount = 0;
   private settledCount = 0;
+  /** Called after deletes were queued or one settled (see `onChange`). */
+  private readonly listeners: (() => void)[] = [];
 
   /** `del` must never reject (errors are the caller's to log: the message is then redelivered). */
   constructor(
@@ -73,6 +75,19 @@ export class AckQueue {
   push(msgs: readonly ReceivedMessage[]): void {
     for (const m of msgs) this.queue.push(m);
     this.pump();
+    this.changed();
+  }
+
+  /**
+   * Call `listener` whenever the backlog changed — deletes queued (a probe may be due) or one settled
+   * (the hold bounds may let the next receive go): a main loop held by them waits for this, not a poll.
+   */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
   }
 
   /** Resolves once at most `limit` deletes are waiting or in flight (0: every delete settled). */
@@ -213,6 +228,7 @@ export class AckQueue {
     if (this.trace.on && (++this.settledCount % TRACE_EVERY_DELETES === 0 || this.backlog === 0))
       this.trace.mark('deletes settled', { settled: this.settledCount, backlog: this.backlog });
     this.pump();
+    this.changed();
     if (this.waiters.length === 0) return;
     const backlog = this.backlog;
     const still: BacklogWaiter[] = [];

@@ -91,6 +91,7 @@ export class Waker {
   }
 
   wake(): void {
+    if (this.sleepers.size === 0) return;
     for (const done of [...this.sleepers]) done();
   }
 }

@@ -71,8 +71,12 @@ const FIRST_IDLE_WAIT_MS = 50;
 /** While tasks are out: wait this fraction of the time since the last message, at least the floor. */
 const IN_FLIGHT_POLL_RATIO = 0.25;
 const IN_FLIGHT_POLL_FLOOR_MS = 10;
-/** Re-check the hold bound this often while it keeps the loop from receiving. */
-const HOLD_WAIT_MS = 5;
+/**
+ * While the hold bound keeps the loop from receiving, it waits for the delete queue to change (deletes
+ * queued or settled: `WorkflowTable.onAckChange`), and re-checks at least this often (a delete that
+ * stalls only makes the bound stricter, so the timer is a backstop, not the way the loop moves on).
+ */
+const HOLD_WAIT_MAX_MS = 20;
 /**
  * Wait after a short receive (the queue was drained) before receiving again: an immediate receive would
  * mostly come back empty or nearly so, each one a billed transaction and a state write of its own.
@@ -108,6 +112,8 @@ export function coordinatorPolling(s: Pick<CoordinatorSettings, 'idleSleepS' | '
 
 export class MainLoop {
   private readonly waker = new Waker();
+  /** Wakes a loop held by the hold bound (see {@link HOLD_WAIT_MAX_MS}). */
+  private readonly holdWaker = new Waker();
   private stopping = false;
   private readonly backoff: IdleBackoff;
   private readonly pacer: ActivityPacer;
@@ -131,12 +137,14 @@ export class MainLoop {
     const polling = coordinatorPolling(d.settings);
     this.backoff = new IdleBackoff(polling.idle);
     this.pacer = new ActivityPacer(polling.inFlight);
+    d.table.onAckChange(() => this.holdWaker.wake());
   }
 
   /** Ask the loop to finish its current batch and return. */
   stop(): void {
     this.stopping = true;
     this.waker.wake();
+    this.holdWaker.wake();
   }
 
   /** Messages received and not yet deleted: being applied, held for a flush, or waiting for a delete. */
@@ -241,7 +249,7 @@ export class MainLoop {
         }
         // With the delete speed known, a hold means a bound is reached: run the deletes.
         if (this.d.table.ackSettleEstimateMs(0) !== null) this.setReading(false);
-        await this.waker.sleep(HOLD_WAIT_MS);
+        await this.holdWaker.sleep(HOLD_WAIT_MAX_MS);
         continue;
       }
       this.holding = false;

@@ -148,6 +148,11 @@ export class WorkflowTable {
     }
   }
 
+  /** Call `listener` when deletes were queued or one settled (AckQueue.onChange). */
+  onAckChange(listener: () => void): void {
+    this.acks.onChange(listener);
+  }
+
   /** Whether the main loop should time one delete alone now (AckQueue.probeReady). */
   ackProbeReady(): boolean {
     return this.acks.probeReady;

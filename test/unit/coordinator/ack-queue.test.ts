@@ -197,4 +197,21 @@ describe('AckQueue', () => {
       performance.now = real;
     }
   });
+
+  it('tells its listeners when deletes are queued and each time one settles', async () => {
+    const d = manualDeletes();
+    const q = new AckQueue(d.del, 2);
+    const seen: number[] = [];
+    q.onChange(() => seen.push(q.backlog));
+    q.push([msg(1), msg(2), msg(3)]);
+    expect(seen).toEqual([3]);
+    d.pending[0].done();
+    await tick();
+    expect(seen).toEqual([3, 2]);
+    expect(d.pending.map((p) => p.id)).toEqual(['m2', 'm3']);
+    d.pending[0].done();
+    d.pending[1].done();
+    await tick();
+    expect(seen).toEqual([3, 2, 1, 0]);
+  });
 });
