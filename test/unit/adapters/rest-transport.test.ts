@@ -8,7 +8,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ResponseParser } from '../../../src/adapters/azure/rest/http1-response.js';
 import { NodeHttpTransport } from '../../../src/adapters/azure/rest/node-transport.js';
 import { REQUEST_CHANNEL, SocketTransport } from '../../../src/adapters/azure/rest/socket-transport.js';
@@ -112,6 +112,50 @@ const transports: [string, () => HttpTransport][] = [
   ['socket', () => new SocketTransport(false, '127.0.0.1', port)],
   ['node', () => new NodeHttpTransport(false, '127.0.0.1', port)],
 ];
+
+describe('the socket transport deadlines', () => {
+  it('fails each try at its own deadline, also one shorter than a try already in flight', async () => {
+    const t = new SocketTransport(false, '127.0.0.1', port);
+    const order: string[] = [];
+    const started = Date.now();
+    const failedAt = (name: string, timeoutMs: number) =>
+      t.request(get('/silent', { timeoutMs, op: name })).then(
+        () => Number.NaN,
+        (err: { code?: string }) => {
+          expect(err.code).toBe('ETIMEDOUT');
+          order.push(name);
+          return Date.now() - started;
+        },
+      );
+    try {
+      const long = failedAt('long', 1_500);
+      const short = failedAt('short', 100);
+      const [longMs, shortMs] = await Promise.all([long, short]);
+      expect(order).toEqual(['short', 'long']);
+      expect(shortMs).toBeGreaterThanOrEqual(100);
+      expect(shortMs).toBeLessThan(longMs);
+      expect(longMs).toBeGreaterThanOrEqual(1_500);
+    } finally {
+      t.close();
+    }
+  });
+
+  it('does not wake on a tick while a try waits for its answer', async () => {
+    const t = new SocketTransport(false, '127.0.0.1', port);
+    const expire = vi.spyOn(SocketTransport.prototype as unknown as { expire: () => void }, 'expire');
+    try {
+      const pending = t.request(get('/silent', { timeoutMs: 800 })).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 500));
+      // One timer for the earliest deadline (800 ms away): nothing has checked the deadlines yet.
+      expect(expire).not.toHaveBeenCalled();
+      expect((await pending) as { code?: string }).toMatchObject({ code: 'ETIMEDOUT' });
+      expect(expire).toHaveBeenCalledTimes(1);
+    } finally {
+      expire.mockRestore();
+      t.close();
+    }
+  });
+});
 
 describe('the socket transport diagnostics channel', () => {
   it('publishes each request it is asked to send (method and path), only to subscribers', async () => {

@@ -11,8 +11,10 @@
  * * A request written on a reused connection that closes before any byte of the answer arrived (the
  *   server closed it while idle) is sent again once on a new connection; once anything of the
  *   answer arrived, the error is the caller's (its retry rules decide).
- * * The per-try timeout covers the wait for a connection, the connect and the whole answer; one
- *   timer per transport checks every deadline each {@link DEADLINE_TICK_MS}.
+ * * The per-try timeout covers the wait for a connection, the connect and the whole answer. One
+ *   timer per transport is set for the earliest deadline of the requests in flight and moved only
+ *   when a request with an earlier one arrives (never, when every try has the same timeout): a
+ *   transport busy with requests wakes for its deadlines about once per timeout, not on a tick.
  */
 import { channel } from 'node:diagnostics_channel';
 import net from 'node:net';
@@ -54,8 +56,6 @@ function isIpv6Literal(hostname: string): boolean {
 /** TLS loads with the first `https:` connection: an Azurite (http) process never needs it. */
 const tlsModule = lazyBuiltin<typeof tls>('node:tls');
 export const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
-/** How often deadlines are checked: a try times out at most this late (one timer, not one per request). */
-const DEADLINE_TICK_MS = 100;
 const READ_BUFFER_BYTES = 64 * 1024;
 /** True when `text` would smuggle a line break or a NUL into the head (or a space into the path). */
 function unsafe(text: string, path: boolean): boolean {
@@ -104,7 +104,9 @@ export class SocketTransport implements HttpTransport {
   private sweeper: NodeJS.Timeout | null = null;
   /** Requests not yet answered, and the one timer that fails those past their deadline. */
   private readonly inflight = new Set<Exchange>();
-  private deadlines: NodeJS.Timeout | null = null;
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  /** When `deadlineTimer` fires (epoch ms; Infinity: not set). */
+  private deadlineAt = Infinity;
   private session: Buffer | undefined;
   /** Where plain sockets read into; safe to share, as each read is parsed before the next one. */
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
@@ -143,7 +145,7 @@ export class SocketTransport implements HttpTransport {
       const deadline = Date.now() + req.timeoutMs;
       const ex: Exchange = { req, resolve, reject, deadline, settled: false, conn: null, fresh: false };
       this.inflight.add(ex);
-      this.deadlines ??= setInterval(() => this.expire(), DEADLINE_TICK_MS).unref();
+      if (deadline < this.deadlineAt) this.armDeadline(deadline);
       this.dispatch(ex);
     });
   }
@@ -302,13 +304,24 @@ export class SocketTransport implements HttpTransport {
     this.sweeper = null;
   }
 
+  /** Set the deadline timer for `at` (epoch ms), replacing a later one. Unref'd: it keeps no process alive. */
+  private armDeadline(at: number): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(() => this.expire(), Math.max(0, at - Date.now())).unref();
+  }
+
+  /** Fail the tries past their deadline; set the timer for the earliest deadline left, if any. */
   private expire(): void {
+    this.deadlineTimer = null;
+    this.deadlineAt = Infinity;
     const now = Date.now();
-    for (const ex of this.inflight) if (now >= ex.deadline) this.timedOut(ex);
-    if (this.inflight.size === 0 && this.deadlines) {
-      clearInterval(this.deadlines);
-      this.deadlines = null;
+    let next = Infinity;
+    for (const ex of this.inflight) {
+      if (now >= ex.deadline) this.timedOut(ex);
+      else if (ex.deadline < next) next = ex.deadline;
     }
+    if (next < Infinity) this.armDeadline(next);
   }
 
   private timedOut(ex: Exchange): void {
