@@ -175,7 +175,8 @@ export function writeDefinitionDoc(meta: WorkflowMeta, t: TaskTable): Definition
  * One task's compact state entry, or null when every field holds its default. Its inputs are the
  * machine's state, doneParents, failedParents, outputRefs, errors, startedAt, completedAt and attempt
  * of task `i`: `engine/state-text.ts` re-encodes a task only when one of those changed, so a new input
- * here must be added to its change check too.
+ * here must be added to its change check too — and to `taskEntryJson`, the same entry as text (the
+ * incremental-blob property test compares the two documents byte for byte).
  */
 export function taskEntry(m: TaskMachine, i: number): StateTaskDocV1 | null {
   const s = m.state[i];
