@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AckQueue } from '../../../src/coordinator/ack-queue.js';
+import { AckQueue, ROUND_REFILL_AT } from '../../../src/coordinator/ack-queue.js';
 import type { ReceivedMessage } from '../../../src/ports/queue.js';
 
 const msg = (i: number): ReceivedMessage => ({
@@ -30,7 +30,7 @@ function manualDeletes() {
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('AckQueue', () => {
-  it('keeps at most `concurrency` deletes in flight across pushes, in FIFO order', async () => {
+  it('keeps at most `concurrency` deletes in flight across pushes, in FIFO order, in rounds', async () => {
     const d = manualDeletes();
     const q = new AckQueue(d.del, 3);
     q.push([msg(1), msg(2)]);
@@ -39,14 +39,37 @@ describe('AckQueue', () => {
     expect(q.backlog).toBe(5);
     d.pending[0].done();
     await tick();
-    expect(d.pending.map((p) => p.id)).toEqual(['m2', 'm3', 'm4']);
+    // A round of 3 refills only once it settled (at most a quarter of 3 = 0 left in flight).
+    expect(d.pending.map((p) => p.id)).toEqual(['m2', 'm3']);
     expect(q.backlog).toBe(4);
+    d.pending[0].done();
+    d.pending[1].done();
+    await tick();
+    expect(d.pending.map((p) => p.id)).toEqual(['m4', 'm5']);
     while (d.pending.length) {
       d.pending[0].done();
       await tick();
     }
     expect(q.backlog).toBe(0);
     expect(d.maxInFlight()).toBe(3);
+  });
+
+  it('starts the next round once at most a quarter of the limit is still in flight', async () => {
+    const d = manualDeletes();
+    const q = new AckQueue(d.del, 8);
+    expect(q.limit).toBe(8);
+    q.push(Array.from({ length: 20 }, (_, i) => msg(i + 1)));
+    expect(d.pending.map((p) => p.id)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8']);
+    for (const p of d.pending.slice(0, 5)) p.done();
+    await tick();
+    // Three of eight left in flight: more than a quarter, so no delete starts yet.
+    expect(d.pending.map((p) => p.id)).toEqual(['m6', 'm7', 'm8']);
+    d.pending[0].done();
+    await tick();
+    // Two left: the next round fills the limit again, in FIFO order.
+    expect(d.pending.map((p) => p.id)).toEqual(['m7', 'm8', 'm9', 'm10', 'm11', 'm12', 'm13', 'm14']);
+    expect(q.backlog).toBe(14);
+    expect(ROUND_REFILL_AT).toBe(0.25);
   });
 
   it('resolves backlog waiters once the backlog falls to their limit', async () => {
@@ -208,9 +231,12 @@ describe('AckQueue', () => {
     d.pending[0].done();
     await tick();
     expect(seen).toEqual([3, 2]);
-    expect(d.pending.map((p) => p.id)).toEqual(['m2', 'm3']);
+    expect(d.pending.map((p) => p.id)).toEqual(['m2']);
     d.pending[0].done();
-    d.pending[1].done();
+    await tick();
+    expect(seen).toEqual([3, 2, 1]);
+    expect(d.pending.map((p) => p.id)).toEqual(['m3']);
+    d.pending[0].done();
     await tick();
     expect(seen).toEqual([3, 2, 1, 0]);
   });
