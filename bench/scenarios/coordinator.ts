@@ -602,21 +602,27 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
       });
     }
     if (which.fiveK) {
-      const run = await processCoordinatorRun(az, {
-        leaves: PROCESS_5K_LEAVES,
-        sink: false,
-        timeoutMs: 300_000,
-        trace: TRACE_RUNS,
-        events,
-      });
-      if (run.trace.length > 0) ctx.log(`coordinator trace (ms since its lease):\n${run.trace.join('\n')}`);
-      const cpuMs = (run.cpuSeconds * 1000) / run.completions;
-      ctx.log(
-        `process 5k leaves: acked after ${run.ackedSeconds.toFixed(2)} s (${(run.completions / run.ackedSeconds).toFixed(0)}/s), ${cpuMs.toFixed(2)} ms CPU/completion${threadSplit(run)}, ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS`,
-      );
+      // Three runs, as for the ref shape: one run of ≈ 60 s can fall into a burst of host steal.
+      const rounds = ctx.quick ? 1 : 3;
+      const runs: ProcessRun[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const run = await processCoordinatorRun(az, {
+          leaves: PROCESS_5K_LEAVES,
+          sink: false,
+          timeoutMs: 300_000,
+          trace: TRACE_RUNS,
+          events,
+        });
+        if (run.trace.length > 0) ctx.log(`coordinator trace (ms since its lease):\n${run.trace.join('\n')}`);
+        ctx.log(
+          `process 5k leaves: acked after ${run.ackedSeconds.toFixed(2)} s (${(run.completions / run.ackedSeconds).toFixed(0)}/s), ${((run.cpuSeconds * 1000) / run.completions).toFixed(2)} ms CPU/completion${threadSplit(run)}, ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS`,
+        );
+        runs.push(run);
+      }
+      const cpuMs = runs.map((r) => (r.cpuSeconds * 1000) / r.completions);
       ctx.emit({
         metric: 'process_cpu_ms_per_completion_5k',
-        value: cpuMs,
+        value: mean(cpuMs),
         unit: 'ms',
         target: 0.5,
         higher_is_better: false,
@@ -626,14 +632,16 @@ async function processFigures(ctx: BenchContext, which: { ref: boolean; fiveK: b
           azurite: 'disk mode (--location), after the ref-shape runs when both are selected',
           polls,
           timing:
-            "child's utime+stime (/proc/PID/stat) from lease held to completion queue empty ÷ completions",
-          by_thread_ms: cpuMsByThread(run),
-          machine_steal_s: run.stealSeconds,
-          acked_per_s: Math.round(run.completions / run.ackedSeconds),
-          acked_after_s: Number(run.ackedSeconds.toFixed(3)),
-          peak_rss_mb: round1(run.peakRssBytes / 2 ** 20),
-          exit_code: run.exitCode,
-          launch_to_lease_ms: run.launchToLeaseMs,
+            "child's utime+stime (/proc/PID/stat) from lease held to completion queue empty ÷ completions; mean over the runs",
+          rounds,
+          runs: cpuMs.map((v) => Number(v.toFixed(3))),
+          by_thread_ms: runs.map(cpuMsByThread),
+          machine_steal_s: runs.map((r) => r.stealSeconds),
+          acked_per_s: runs.map((r) => Math.round(r.completions / r.ackedSeconds)),
+          acked_after_s: runs.map((r) => Number(r.ackedSeconds.toFixed(3))),
+          peak_rss_mb: runs.map((r) => round1(r.peakRssBytes / 2 ** 20)),
+          exit_codes: runs.map((r) => r.exitCode),
+          launch_to_lease_ms: runs.map((r) => r.launchToLeaseMs),
         },
       });
     }
