@@ -72,11 +72,13 @@ const FIRST_IDLE_WAIT_MS = 50;
 const IN_FLIGHT_POLL_RATIO = 0.25;
 const IN_FLIGHT_POLL_FLOOR_MS = 10;
 /**
- * While the hold bound keeps the loop from receiving, it waits for the delete queue to change (deletes
- * queued or settled: `WorkflowTable.onAckChange`), and re-checks at least this often (a delete that
- * stalls only makes the bound stricter, so the timer is a backstop, not the way the loop moves on).
+ * While the hold bound keeps the loop from receiving, it sleeps until a change of the delete queue
+ * (deletes queued or settled: `WorkflowTable.onAckChange`) lets it move — the next batch fits the
+ * bounds, the probe delete is due, or the delete speed became known — and re-checks at least this
+ * often. Only a settled delete loosens a bound (a delete that stalls only makes it stricter), so the
+ * timer is a backstop, not the way the loop moves on; a settle that frees nothing does not wake it.
  */
-const HOLD_WAIT_MAX_MS = 20;
+export const HOLD_WAIT_MAX_MS = 250;
 /**
  * Wait after a short receive (the queue was drained) before receiving again: an immediate receive would
  * mostly come back empty or nearly so, each one a billed transaction and a state write of its own.
@@ -114,6 +116,8 @@ export class MainLoop {
   private readonly waker = new Waker();
   /** Wakes a loop held by the hold bound (see {@link HOLD_WAIT_MAX_MS}). */
   private readonly holdWaker = new Waker();
+  /** Set while a held loop sleeps: whether the delete speed was known then (see `holdMayEnd`). */
+  private holdSleep: { speedKnown: boolean } | null = null;
   private stopping = false;
   private readonly backoff: IdleBackoff;
   private readonly pacer: ActivityPacer;
@@ -137,7 +141,9 @@ export class MainLoop {
     const polling = coordinatorPolling(d.settings);
     this.backoff = new IdleBackoff(polling.idle);
     this.pacer = new ActivityPacer(polling.inFlight);
-    d.table.onAckChange(() => this.holdWaker.wake());
+    d.table.onAckChange(() => {
+      if (this.holdMayEnd()) this.holdWaker.wake();
+    });
   }
 
   /** Ask the loop to finish its current batch and return. */
@@ -145,6 +151,20 @@ export class MainLoop {
     this.stopping = true;
     this.waker.wake();
     this.holdWaker.wake();
+  }
+
+  /**
+   * Whether a held loop asleep should look again (called on every change of the delete queue, i.e.
+   * about once per completion while held): not while it has nothing to do but wait for a bound.
+   */
+  private holdMayEnd(): boolean {
+    const h = this.holdSleep;
+    if (h === null) return false;
+    return (
+      this.mayReceive() ||
+      this.d.table.ackProbeReady() ||
+      (!h.speedKnown && this.d.table.ackSettleEstimateMs(0) !== null)
+    );
   }
 
   /** Messages received and not yet deleted: being applied, held for a flush, or waiting for a delete. */
@@ -248,8 +268,11 @@ export class MainLoop {
           continue;
         }
         // With the delete speed known, a hold means a bound is reached: run the deletes.
-        if (this.d.table.ackSettleEstimateMs(0) !== null) this.setReading(false);
+        const speedKnown = this.d.table.ackSettleEstimateMs(0) !== null;
+        if (speedKnown) this.setReading(false);
+        this.holdSleep = { speedKnown };
         await this.holdWaker.sleep(HOLD_WAIT_MAX_MS);
+        this.holdSleep = null;
         continue;
       }
       this.holding = false;

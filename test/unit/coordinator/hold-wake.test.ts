@@ -5,7 +5,7 @@
  * happens without advancing it can only have been woken by the ack queue's event.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MainLoop } from '../../../src/coordinator/main-loop.js';
+import { HOLD_WAIT_MAX_MS, MainLoop } from '../../../src/coordinator/main-loop.js';
 import type { WorkflowTable } from '../../../src/coordinator/workflow-table.js';
 import { emptyStats } from '../../../src/coordinator/stats.js';
 import { DEFAULT_COORDINATOR_SETTINGS } from '../../../src/config/defaults.js';
@@ -55,6 +55,11 @@ function holdingTable() {
       held = 0;
       if (notify) listener();
     },
+    /** `n` of the messages held are deleted and the ack queue reports it. */
+    deleteSome(n: number) {
+      held -= n;
+      listener();
+    },
     held: () => held,
   };
 }
@@ -85,6 +90,7 @@ describe('main loop held by its hold bound', () => {
   });
 
   const start = () => {
+    let looks = 0;
     const t = holdingTable();
     const q = countingQueue();
     const loop = new MainLoop({
@@ -95,10 +101,11 @@ describe('main loop held by its hold bound', () => {
       settings: { ...DEFAULT_COORDINATOR_SETTINGS, batchSize: 4, maxReceivesPerCycle: 1 },
       stats: emptyStats(),
       logger: silentLogger(),
-      leaseHeld: () => true,
+      // Counts the loop's iterations: each one starts by asking for the lease.
+      leaseHeld: () => (looks++, true),
     });
     const done = loop.run();
-    return { t, q, loop, done };
+    return { t, q, loop, done, looks: () => looks };
   };
 
   it('receives again when the ack queue reports the delete, with time standing still', async () => {
@@ -114,13 +121,33 @@ describe('main loop held by its hold bound', () => {
     await done;
   });
 
+  it('stays asleep on a report that frees nothing, and moves on the one that does', async () => {
+    const { t, q, loop, done, looks } = start();
+    await settle();
+    expect(q.receives).toHaveLength(1);
+    const before = looks();
+    // Two of the four held are deleted: one more batch of four still exceeds the bound of four.
+    t.deleteSome(2);
+    await settle();
+    expect(looks()).toBe(before);
+    expect(q.receives).toHaveLength(1);
+    t.deleteSome(2);
+    await settle();
+    expect(q.receives).toHaveLength(2);
+    loop.stop();
+    await vi.runAllTimersAsync();
+    await done;
+  });
+
   it('without a report, waits for its backstop timer to re-check', async () => {
     const { t, q, loop, done } = start();
     await settle();
     t.deleteAll(false);
     await settle();
     expect(q.receives).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(25);
+    await vi.advanceTimersByTimeAsync(HOLD_WAIT_MAX_MS - 5);
+    expect(q.receives).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(10);
     expect(q.receives).toHaveLength(2);
     loop.stop();
     await vi.runAllTimersAsync();
