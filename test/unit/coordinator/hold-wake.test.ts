@@ -89,7 +89,8 @@ describe('main loop held by its hold bound', () => {
     vi.useRealTimers();
   });
 
-  const start = () => {
+  /** A loop held after its first receive; `stop` ends it and runs out its timers. */
+  const heldAfterFirstReceive = async () => {
     let looks = 0;
     const t = holdingTable();
     const q = countingQueue();
@@ -105,26 +106,27 @@ describe('main loop held by its hold bound', () => {
       leaseHeld: () => (looks++, true),
     });
     const done = loop.run();
-    return { t, q, loop, done, looks: () => looks };
+    await settle();
+    expect(q.receives).toHaveLength(1);
+    const stop = async () => {
+      loop.stop();
+      await vi.runAllTimersAsync();
+      await done;
+    };
+    return { t, q, stop, looks: () => looks };
   };
 
   it('receives again when the ack queue reports the delete, with time standing still', async () => {
-    const { t, q, loop, done } = start();
-    await settle();
-    expect(q.receives).toHaveLength(1);
+    const { t, q, stop } = await heldAfterFirstReceive();
     expect(t.held()).toBe(4);
     t.deleteAll(true);
     await settle();
     expect(q.receives).toHaveLength(2);
-    loop.stop();
-    await vi.runAllTimersAsync();
-    await done;
+    await stop();
   });
 
   it('stays asleep on a report that frees nothing, and moves on the one that does', async () => {
-    const { t, q, loop, done, looks } = start();
-    await settle();
-    expect(q.receives).toHaveLength(1);
+    const { t, q, stop, looks } = await heldAfterFirstReceive();
     const before = looks();
     // Two of the four held are deleted: one more batch of four still exceeds the bound of four.
     t.deleteSome(2);
@@ -134,14 +136,11 @@ describe('main loop held by its hold bound', () => {
     t.deleteSome(2);
     await settle();
     expect(q.receives).toHaveLength(2);
-    loop.stop();
-    await vi.runAllTimersAsync();
-    await done;
+    await stop();
   });
 
   it('without a report, waits for its backstop timer to re-check', async () => {
-    const { t, q, loop, done } = start();
-    await settle();
+    const { t, q, stop } = await heldAfterFirstReceive();
     t.deleteAll(false);
     await settle();
     expect(q.receives).toHaveLength(1);
@@ -149,8 +148,6 @@ describe('main loop held by its hold bound', () => {
     expect(q.receives).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(10);
     expect(q.receives).toHaveLength(2);
-    loop.stop();
-    await vi.runAllTimersAsync();
-    await done;
+    await stop();
   });
 });
