@@ -22,7 +22,12 @@ import { WorkflowClient } from '../../src/client/workflow-client.js';
 import { DEFAULT_COORDINATOR_SETTINGS, WORKER_DEFAULTS } from '../../src/config/defaults.js';
 import { coordinatorPolling } from '../../src/coordinator/main-loop.js';
 import { workerPolling } from '../../src/worker/worker.js';
-import { IdleBackoff, msUntilCap } from '../../src/adapters/idle-backoff.js';
+import {
+  IdleBackoff,
+  WORKER_GRID_OFFSET_MS,
+  WORKER_GRID_SPREAD_MS,
+  msUntilCap,
+} from '../../src/adapters/idle-backoff.js';
 import { isTerminalWorkflowState } from '../../src/engine/states.js';
 import { parseDefinition } from '../../src/model/load.js';
 import type { WorkflowDefinition } from '../../src/model/types.js';
@@ -174,6 +179,7 @@ async function run(ctx: BenchContext): Promise<void> {
         processes: 'the same coordinator and worker processes, default settings',
         idle_before_each_submit_ms: `${Math.round(caps.ms + periodMs)} + random [0, ${2 * periodMs})`,
         idle_reasoning: `both poll at their caps (coordinator ${caps.coordinatorCapMs} ms, worker ${caps.workerCapMs} ms) ${Math.round(caps.ms)} ms after their last activity, by the default polling parameters`,
+        idle_poll_grid: `at the cap the coordinator polls at multiples of ${caps.coordinatorCapMs} ms on the wall clock, the worker ${WORKER_GRID_OFFSET_MS}–${WORKER_GRID_OFFSET_MS + WORKER_GRID_SPREAD_MS} ms after (--idle-align, default on)`,
         timing: 'submit call (client library) → the task’s `task started` log line',
         submits,
         runs_ms: wakes,

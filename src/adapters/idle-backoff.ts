@@ -107,3 +107,46 @@ export function msUntilCap(next: (elapsedMs: number) => number, capMs: number): 
   }
   return t;
 }
+
+/**
+ * A wall-clock grid for polls at the idle pace (issue 16): every `periodMs`, at `phaseMs` past each
+ * multiple of the period since the epoch. The coordinator polls on the grid of its cap with phase 0,
+ * an idle worker on the grid of its own cap a little later ({@link WORKER_GRID_OFFSET_MS}), so a task
+ * the coordinator dispatches on waking is on the worker's queue when the worker next looks: a wake-up
+ * then waits for one poll (the coordinator's), not for two independent ones. Same number of polls.
+ */
+export interface PollGrid {
+  periodMs: number;
+  phaseMs: number;
+}
+
+/**
+ * Where an idle worker's grid sits after the coordinator's: time for the coordinator to receive, load
+ * a workflow (two blob reads) and send its task, with room to spare on Azure's round trips (at most a
+ * quarter of the period, for short caps).
+ */
+export const WORKER_GRID_OFFSET_MS = 200;
+/**
+ * Each worker adds a random share of this (at most a quarter of its period), drawn once, so a fleet of
+ * idle workers on one queue does not poll in one instant: their polls spread over this window.
+ */
+export const WORKER_GRID_SPREAD_MS = 200;
+
+/** The grid of an idle worker polling every `capMs` (its offset and spread drawn now). */
+export function workerGrid(capMs: number, random = Math.random): PollGrid {
+  const offset = Math.min(WORKER_GRID_OFFSET_MS, capMs / 4);
+  const spread = Math.min(WORKER_GRID_SPREAD_MS, capMs / 4);
+  return { periodMs: capMs, phaseMs: Math.floor(offset + random() * spread) };
+}
+
+/**
+ * The wait `waitMs` put on `grid` when it is the idle pace (>= the period): until the first grid point
+ * at least half a period away, so polls keep the period on average and never come closer than half of
+ * it. Shorter waits (activity is recent) are returned as they are.
+ */
+export function alignedWaitMs(waitMs: number, grid: PollGrid, now = Date.now()): number {
+  const { periodMs, phaseMs } = grid;
+  if (!(periodMs > 0) || waitMs < periodMs) return waitMs;
+  const k = Math.ceil((now + periodMs / 2 - phaseMs) / periodMs);
+  return Math.round(k * periodMs + phaseMs - now);
+}

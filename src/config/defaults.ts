@@ -45,5 +45,6 @@ export const WORKER_DEFAULTS = Object.freeze({
   cancelPollIntervalS: 30,
   killTimeoutS: 600,
   maxIdleBackoffS: 1.2,
+  idleAlign: true,
   completionSendMaxAttempts: 0,
 });

@@ -40,8 +40,10 @@ import { decodeCoordinatorMessage } from '../wire/control-message.js';
 import {
   ActivityPacer,
   IdleBackoff,
+  alignedWaitMs,
   type ActivityPacerOptions,
   type IdleBackoffOptions,
+  type PollGrid,
 } from '../adapters/idle-backoff.js';
 import { BatchOutputs } from './outputs.js';
 import { Waker } from './concurrency.js';
@@ -100,9 +102,12 @@ const COLD_HOLD_BATCHES = 4;
 export function coordinatorPolling(s: Pick<CoordinatorSettings, 'idleSleepS' | 'maxIdleSleepS'>): {
   idle: IdleBackoffOptions;
   inFlight: ActivityPacerOptions;
+  /** At the cap, polls fall on this wall-clock grid, which idle workers poll just after (`workerGrid`). */
+  grid: PollGrid;
 } {
   const capMs = Math.max(s.idleSleepS, s.maxIdleSleepS) * 1000;
   return {
+    grid: { periodMs: capMs, phaseMs: 0 },
     idle: { initialMs: Math.min(FIRST_IDLE_WAIT_MS, s.idleSleepS * 1000), maxMs: capMs },
     inFlight: {
       floorMs: Math.min(IN_FLIGHT_POLL_FLOOR_MS, s.idleSleepS * 1000),
@@ -121,6 +126,7 @@ export class MainLoop {
   private stopping = false;
   private readonly backoff: IdleBackoff;
   private readonly pacer: ActivityPacer;
+  private readonly grid: PollGrid;
   /** Messages received whose batch is still being applied (not yet held by the table). */
   private applying = 0;
   private readonly batches = new Set<Promise<void>>();
@@ -141,6 +147,7 @@ export class MainLoop {
     const polling = coordinatorPolling(d.settings);
     this.backoff = new IdleBackoff(polling.idle);
     this.pacer = new ActivityPacer(polling.inFlight);
+    this.grid = polling.grid;
     d.table.onAckChange(() => {
       if (this.holdMayEnd()) this.holdWaker.wake();
     });
@@ -309,7 +316,8 @@ export class MainLoop {
   }
 
   /**
-   * Wait after an empty receive: brisk while tasks are out, the idle back-off otherwise; and while
+   * Wait after an empty receive: brisk while tasks are out, the idle back-off otherwise — at its cap on
+   * the wall-clock grid idle workers poll just after (`alignedWaitMs`); and while
    * more deletes wait than run (the storage service is busy with them), at least half the time they
    * need to settle, up to {@link DEEP_BACKLOG_MAX_WAIT_MS}: a receive would only queue behind them, and
    * on Azurite each one scans every message still in the account.
@@ -320,6 +328,7 @@ export class MainLoop {
       this.backoff.reset();
       wait = this.pacer.next();
     } else wait = this.backoff.next();
+    wait = alignedWaitMs(wait, this.grid);
     if (this.d.table.ackBacklog() <= this.d.settings.ackConcurrency) return wait;
     const settle = this.d.table.ackSettleEstimateMs(0) ?? 0;
     const capMs = Math.max(this.d.settings.idleSleepS, this.d.settings.maxIdleSleepS) * 1000;

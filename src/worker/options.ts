@@ -19,6 +19,12 @@ export interface WorkerOptions {
   /** Exit after this many seconds without work; null = run until stopped. */
   idleTimeoutS: number | null;
   maxIdleBackoffS: number;
+  /**
+   * At the idle pace, poll on a wall-clock grid just after the coordinator's (default true): a task
+   * dispatched when the coordinator wakes is then found at the worker's next poll. Needs clocks in step
+   * (NTP) across machines; off, each worker polls at its own random phase.
+   */
+  idleAlign?: boolean;
   processor: ProcessorKind;
   cancelPollIntervalS: number;
   killTimeoutS: number;
@@ -56,6 +62,7 @@ export interface WorkerEnvSettings {
   completionSendMaxAttempts: number;
   killTimeoutS: number;
   maxIdleBackoffS: number;
+  idleAlign: boolean;
   taskLogs: TaskLogSettings;
 }
 
@@ -80,6 +87,15 @@ function secondsEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, min: 
     );
   }
   return Math.max(min, n);
+}
+
+/** A yes/no knob: 1/true/yes/on or 0/false/no/off, any case. */
+function switchEnv(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {
+  const text = envText(env, key);
+  if (text === null) return fallback;
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off)$/i.test(text)) return false;
+  throw new ConfigError(`${key} must be 1 or 0 (also true/false, yes/no, on/off), got '${text}'.`);
 }
 
 /** `JOBQ_COMPLETION_SEND_MAX_ATTEMPTS`: a non-negative integer, 0 = retry forever (reference §6.5). */
@@ -115,7 +131,8 @@ function bytesEnv(env: NodeJS.ProcessEnv, key: string, fallback: number): number
 /**
  * Read `JOBQ_CANCEL_POLL_INTERVAL` (seconds, default 30, min 1), `JOBQ_COMPLETION_SEND_MAX_ATTEMPTS`
  * (default 0 = forever), `JOBQ_KILL_TIMEOUT` (seconds, default 600) and `JOBQ_MAX_IDLE_BACKOFF` (seconds,
- * default 1.2, min 0.05), `JOBQ_LOG_REFRESH_INTERVAL` (seconds between task-log refreshes, default 10,
+ * default 1.2, min 0.05), `JOBQ_IDLE_ALIGN` (1/0, default 1: idle polls on the wall-clock grid just after
+ * the coordinator's), `JOBQ_LOG_REFRESH_INTERVAL` (seconds between task-log refreshes, default 10,
  * 0 = off, min 1) and `JOBQ_LOG_MAX_BYTES` (task-log bound, default 1 MiB). A malformed value throws a one-line ConfigError naming the variable; the
  * reference silently fell back to the default instead.
  */
@@ -131,6 +148,7 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     ),
     killTimeoutS: secondsEnv(env, 'JOBQ_KILL_TIMEOUT', WORKER_DEFAULTS.killTimeoutS, 0),
     maxIdleBackoffS: secondsEnv(env, 'JOBQ_MAX_IDLE_BACKOFF', WORKER_DEFAULTS.maxIdleBackoffS, 0.05),
+    idleAlign: switchEnv(env, 'JOBQ_IDLE_ALIGN', WORKER_DEFAULTS.idleAlign),
     taskLogs: {
       refreshIntervalS: logRefreshEnv(env),
       maxBytes: bytesEnv(env, 'JOBQ_LOG_MAX_BYTES', TASK_LOG_DEFAULTS.maxBytes),

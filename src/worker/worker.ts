@@ -7,7 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log.js';
 import type { QueueClient, ReceivedMessage } from '../ports/queue.js';
-import { ActivityPacer, IdleBackoff, type ActivityPacerOptions } from '../adapters/idle-backoff.js';
+import {
+  ActivityPacer,
+  IdleBackoff,
+  alignedWaitMs,
+  workerGrid,
+  type ActivityPacerOptions,
+  type PollGrid,
+} from '../adapters/idle-backoff.js';
 import { deadLetterSpec, validateWorkerOptions, type WorkerOptions, type WorkerStats } from './options.js';
 import { handleMessage, type HandlerContext } from './handle-message.js';
 import { targetEnv } from './task-env.js';
@@ -59,6 +66,8 @@ export class Worker {
   private readonly shutdown = new AbortController();
   private readonly backoff: IdleBackoff;
   private readonly pacer: ActivityPacer;
+  /** The wall-clock grid of its polls at the idle pace; null with `idleAlign` off (see `workerGrid`). */
+  private readonly grid: PollGrid | null;
   private stopping = false;
   private started = false;
   private graceMs = DEFAULT_STOP_GRACE_MS;
@@ -78,6 +87,7 @@ export class Worker {
       maxMs: opts.maxIdleBackoffS * 1000,
     });
     this.pacer = new ActivityPacer(workerPolling(opts.maxIdleBackoffS));
+    this.grid = opts.idleAlign === false ? null : workerGrid(opts.maxIdleBackoffS * 1000);
     // Each running task listens for shutdown (up to two listeners while it publishes): not a leak.
     setMaxListeners(10 + 2 * opts.concurrency, this.shutdown.signal);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -219,7 +229,8 @@ export class Worker {
   /** Next empty-queue wait, cut short so an idle timeout is honoured on time. */
   private idleSleepMs(): number {
     this.backoff.reset();
-    const next = this.pacer.next();
+    const paced = this.pacer.next();
+    const next = this.grid ? alignedWaitMs(paced, this.grid) : paced;
     const limit = this.opts.idleTimeoutS;
     if (limit === null || this.running.size > 0) return next;
     const remaining = limit * 1000 - (Date.now() - this.lastActivity);

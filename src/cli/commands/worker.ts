@@ -23,6 +23,7 @@ interface WorkerArgs {
   'visibility-timeout': number;
   'idle-timeout'?: number;
   'max-idle-backoff'?: number;
+  'idle-align'?: boolean;
   processor: string;
   'shutdown-grace': number;
   'log-refresh-interval'?: number;
@@ -58,6 +59,12 @@ function builder(y: Argv): Argv<WorkerArgs> {
       type: 'number',
       describe: `Longest wait in seconds between polls of an empty queue (env JOBQ_MAX_IDLE_BACKOFF, default ${WORKER_DEFAULTS.maxIdleBackoffS}); higher: fewer transactions, slower wake-up`,
     })
+    .option('idle-align', {
+      type: 'boolean',
+      describe:
+        "At the idle pace, poll just after the coordinator's wall-clock grid so a dispatched task is found at the next poll " +
+        '(env JOBQ_IDLE_ALIGN, default on; --no-idle-align: own random phase, e.g. when clocks are not in step)',
+    })
     .option('processor', {
       type: 'string',
       choices: ['shell', 'noop', 'sleep'],
@@ -90,7 +97,7 @@ function builder(y: Argv): Argv<WorkerArgs> {
     .epilogue(
       'Target: --target, else JOBQ_WORKFLOW_PREFIX=<account>/<prefix>, else jobq.yaml, else devstoreaccount1/Local ' +
         '(embedded Azurite). Env: JOBQ_CANCEL_POLL_INTERVAL, JOBQ_KILL_TIMEOUT, JOBQ_COMPLETION_SEND_MAX_ATTEMPTS, ' +
-        'JOBQ_LOG_REFRESH_INTERVAL, JOBQ_LOG_MAX_BYTES (task logs, see `jobq workflow logs`). ' +
+        'JOBQ_LOG_REFRESH_INTERVAL, JOBQ_LOG_MAX_BYTES (task logs, see `jobq workflow logs`), JOBQ_IDLE_ALIGN. ' +
         'See docs/workers.md.',
     ) as Argv<WorkerArgs>;
 }
@@ -125,6 +132,7 @@ function workerOptionValues(argv: WorkerArgs, target: Target, configPath: string
       argv['max-idle-backoff'] === undefined
         ? env.maxIdleBackoffS
         : positiveNumber(argv['max-idle-backoff'], '--max-idle-backoff'),
+    idleAlign: argv['idle-align'] ?? env.idleAlign,
     processor: argv.processor as ProcessorKind,
     cancelPollIntervalS: env.cancelPollIntervalS,
     killTimeoutS: env.killTimeoutS,

@@ -38,6 +38,7 @@ describe('worker env knobs', () => {
     ],
     ['JOBQ_LOG_MAX_BYTES', '100', /JOBQ_LOG_MAX_BYTES must be a number of bytes >= 4096.*got '100'/],
     ['JOBQ_LOG_MAX_BYTES', '1GB', /got '1GB'/],
+    ['JOBQ_IDLE_ALIGN', 'maybe', /JOBQ_IDLE_ALIGN must be 1 or 0 .*got 'maybe'/],
   ])('refuses %s=%j with an error naming the variable and the expected value', (key, value, pattern) => {
     const err = configError({ [key]: value });
     expect(err.message.startsWith(`${key} must be`)).toBe(true);
@@ -59,8 +60,12 @@ describe('worker env knobs', () => {
       cancelPollIntervalS: 1,
       killTimeoutS: 0,
       maxIdleBackoffS: 0.05,
+      idleAlign: true,
       taskLogs: { refreshIntervalS: 10, maxBytes: 1024 * 1024 },
     });
+    expect(workerSettingsFromEnv({ JOBQ_IDLE_ALIGN: 'off' }).idleAlign).toBe(false);
+    expect(workerSettingsFromEnv({ JOBQ_IDLE_ALIGN: ' 0 ' }).idleAlign).toBe(false);
+    expect(workerSettingsFromEnv({ JOBQ_IDLE_ALIGN: 'YES' }).idleAlign).toBe(true);
     expect(
       workerSettingsFromEnv({ JOBQ_COMPLETION_SEND_MAX_ATTEMPTS: '7', JOBQ_KILL_TIMEOUT: '2.5s' }),
     ).toMatchObject({

@@ -95,6 +95,7 @@ describe('worker settings', () => {
       completionSendMaxAttempts: 0,
       killTimeoutS: 600,
       maxIdleBackoffS: 1.2,
+      idleAlign: true,
       taskLogs: { refreshIntervalS: 10, maxBytes: 1024 * 1024 },
     });
     expect(
@@ -105,12 +106,14 @@ describe('worker settings', () => {
         JOBQ_MAX_IDLE_BACKOFF: '2s',
         JOBQ_LOG_REFRESH_INTERVAL: '0',
         JOBQ_LOG_MAX_BYTES: '4MiB',
+        JOBQ_IDLE_ALIGN: 'false',
       }),
     ).toEqual({
       cancelPollIntervalS: 1,
       completionSendMaxAttempts: 0,
       killTimeoutS: 5,
       maxIdleBackoffS: 2,
+      idleAlign: false,
       taskLogs: { refreshIntervalS: 0, maxBytes: 4 * 1024 * 1024 },
     });
     expect(workerSettingsFromEnv({ JOBQ_COMPLETION_SEND_MAX_ATTEMPTS: '5' }).completionSendMaxAttempts).toBe(
