@@ -132,22 +132,30 @@ describe('worker validates its options before connecting', () => {
     runCli(['worker', ...args, '--target', TARGET], { env: { ...env, ...extraEnv } });
 
   it('reports --concurrency 0, a bad queue name and a malformed env knob (exit 2)', async () => {
-    const [concurrency, queue, knob, grace, notANumber] = await Promise.all([
+    const [concurrency, queue, knob, grace, notANumber, align] = await Promise.all([
       worker(['tasks', '--concurrency', '0']),
       worker(['Bad_Queue!!']),
       worker(['tasks'], { JOBQ_COMPLETION_SEND_MAX_ATTEMPTS: 'five' }),
       worker(['tasks', '--shutdown-grace', '-1']),
       worker(['tasks', '--visibility-timeout=soon']),
+      worker(['tasks'], { JOBQ_IDLE_ALIGN: 'sometimes' }),
     ]);
     expectOneLine(concurrency, 2, /--concurrency must be a positive integer, got '0'\.$/);
     expectOneLine(queue, 2, /Invalid queue 'Bad_Queue!!': Storage queue names must be lowercase/);
     expectOneLine(knob, 2, /JOBQ_COMPLETION_SEND_MAX_ATTEMPTS must be a whole number .*got 'five'/);
     expectOneLine(grace, 2, /--shutdown-grace must be a number of seconds >= 0, got '-1'\.$/);
     expectOneLine(notANumber, 2, /--visibility-timeout must be a positive number, got 'soon'\.$/);
+    expectOneLine(align, 2, /JOBQ_IDLE_ALIGN must be 1 or 0 .*got 'sometimes'\.$/);
   });
 
   it('still reports the unreachable storage when the options are fine', async () => {
-    expectOneLine(await worker(['tasks']), 2, /nothing is listening/);
+    const [plain, unaligned] = await Promise.all([
+      worker(['tasks']),
+      // The flag is known (strict parsing would refuse it otherwise) and overrides the env knob.
+      worker(['tasks', '--no-idle-align'], { JOBQ_IDLE_ALIGN: '1' }),
+    ]);
+    expectOneLine(plain, 2, /nothing is listening/);
+    expectOneLine(unaligned, 2, /nothing is listening/);
   });
 });
 
