@@ -335,7 +335,7 @@ async function ratioFigure(
  * Untimed runs first: a coordinator is a long-running daemon, so its steady state (JIT-compiled) counts.
  * V8 has optimized the whole hot path only after some 10,000–20,000 completions: after 5 warm-up runs
  * the timed ones were bimodal (37,000–45,000/s in the first three, 115,000–122,000/s in the last three
- * of one run), after 30 they sit at 130,000–170,000/s. 30 runs of 998 completions take about a second.
+ * of one run); after 30, four runs had medians of 148,000–163,000/s. 30 runs of 998 take about a second.
  */
 const MEMORY_WARMUP_RUNS = 30;
 
