@@ -32,7 +32,11 @@ export interface JobqProcess {
   tail(): string;
   /** Calls `fn` with every complete line printed from now on (stdout and stderr). */
   onLine(fn: (line: string) => void): void;
-  /** Resolves with the epoch ms at which a line matching `re` was printed (rejects if it exits first). */
+  /**
+   * Resolves with the epoch ms at which a line matching `re` was printed — among the last lines kept
+   * for `tail()` or a later one, so a line printed before the call is not missed — and rejects if the
+   * process exits first.
+   */
   waitForLine(re: RegExp, timeoutMs: number): Promise<number>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once exited. */
   stop(graceMs?: number): Promise<void>;
@@ -82,6 +86,8 @@ export function startJobq(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  /** When each line of `lines` was read (epoch ms), index for index. */
+  const lineTimes: number[] = [];
   const watchers: { re: RegExp; resolve: (t: number) => void }[] = [];
   const listeners: ((line: string) => void)[] = [];
   const onData = (() => {
@@ -92,7 +98,11 @@ export function startJobq(
       partial = parts.pop() ?? '';
       for (const line of parts) {
         lines.push(line);
-        if (lines.length > TAIL_LINES) lines.shift();
+        lineTimes.push(now);
+        if (lines.length > TAIL_LINES) {
+          lines.shift();
+          lineTimes.shift();
+        }
         for (const fn of listeners) fn(line);
         for (let i = watchers.length - 1; i >= 0; i--)
           if (watchers[i].re.test(line)) watchers.splice(i, 1)[0].resolve(now);
@@ -122,6 +132,10 @@ export function startJobq(
     onLine: (fn) => void listeners.push(fn),
     waitForLine: (re, timeoutMs) =>
       new Promise<number>((resolve, reject) => {
+        // A line already printed counts (a coordinator may log 'coordinator started' before the caller
+        // has finished waiting for something else, such as its lease).
+        const seen = lines.findIndex((line) => re.test(line));
+        if (seen >= 0) return resolve(lineTimes[seen]);
         const timer = setTimeout(
           () => reject(new Error(`jobq ${args.join(' ')}: no line ${re} in ${timeoutMs} ms:\n${tail()}`)),
           timeoutMs,
